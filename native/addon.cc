@@ -1,0 +1,18 @@
+// Registers the addon's exports; every feature lives in its own file pair.
+#include "model_wrap.h"
+#include "runtime.h"
+
+#include <napi.h>
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeModel", layerout::ModelWrap::Define(env));
+  exports.Set("runtimeInfo", Napi::Function::New(env, layerout::RuntimeInfo));
+  exports.Set("augmentBatch", Napi::Function::New(env, layerout::AugmentBatch));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(layerout, Init)

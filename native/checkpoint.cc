@@ -1,0 +1,77 @@
+#include "checkpoint.h"
+
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+namespace layerout {
+
+void saveCheckpoint(Session& session, const std::string& path, const std::string& meta) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive modelArchive;
+  session.net->save(modelArchive);
+  archive.write("model", modelArchive);
+  const auto& momentum = session.sgd->momentum();
+  for (size_t i = 0; i < momentum.size(); ++i) {
+    if (momentum[i].defined()) archive.write("momentum." + std::to_string(i), momentum[i], /*is_buffer=*/true);
+  }
+  auto metaBytes = torch::empty({static_cast<int64_t>(meta.size())}, torch::kUInt8);
+  std::memcpy(metaBytes.data_ptr<uint8_t>(), meta.data(), meta.size());
+  archive.write("meta", metaBytes, /*is_buffer=*/true);
+
+  const std::string tmp = path + ".tmp";
+  archive.save_to(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("could not rename " + tmp + " to " + path);
+  }
+}
+
+std::string loadCheckpoint(Session& session, const std::string& path) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(path, session.device);
+  torch::serialize::InputArchive modelArchive;
+  if (!archive.try_read("model", modelArchive)) throw std::runtime_error(path + " is not a layerout checkpoint");
+  session.net->load(modelArchive);
+  auto& momentum = session.sgd->momentum();
+  for (size_t i = 0; i < momentum.size(); ++i) {
+    torch::Tensor buf;
+    momentum[i] = archive.try_read("momentum." + std::to_string(i), buf, true) ? buf : torch::Tensor();
+  }
+  torch::Tensor metaBytes;
+  if (!archive.try_read("meta", metaBytes, true)) return "";
+  metaBytes = metaBytes.to(torch::kCPU).contiguous();
+  return std::string(reinterpret_cast<const char*>(metaBytes.data_ptr<uint8_t>()), metaBytes.numel());
+}
+
+std::vector<uint8_t> tensorBytes(const std::vector<torch::Tensor>& tensors) {
+  std::vector<uint8_t> bytes;
+  for (const auto& t : tensors) {
+    auto cpu = t.detach().to(torch::kCPU).contiguous();
+    const auto* begin = static_cast<const uint8_t*>(cpu.data_ptr());
+    bytes.insert(bytes.end(), begin, begin + cpu.nbytes());
+  }
+  return bytes;
+}
+
+std::vector<torch::Tensor> unitParams(Session& session, int64_t unit) {
+  return session.net->units().at(static_cast<size_t>(unit)).allParams();
+}
+
+std::vector<torch::Tensor> modelState(Session& session) {
+  auto all = session.net->parameters();
+  for (auto& b : session.net->buffers()) all.push_back(b);
+  return all;
+}
+
+std::vector<torch::Tensor> unitMomentum(Session& session, int64_t unit) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : unitParams(session, unit)) {
+    const int64_t i = session.sgd->indexOf(p);
+    if (i < 0 || !session.sgd->momentum()[static_cast<size_t>(i)].defined()) return {};
+    out.push_back(session.sgd->momentum()[static_cast<size_t>(i)]);
+  }
+  return out;
+}
+
+}  // namespace layerout

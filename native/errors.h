@@ -1,0 +1,26 @@
+// The one place where C++ exceptions become messages and JS errors.
+#pragma once
+
+#include <napi.h>
+
+#include <exception>
+#include <string>
+
+namespace layerout {
+
+// A readable message for any exception, without libtorch's C++ backtrace.
+std::string describe(const std::exception& e);
+
+// Runs `body` on the JS thread; any C++ exception becomes a JS Error "<what>: <message>".
+template <typename Body>
+auto guarded(const Napi::Env& env, const std::string& what, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, what + ": " + describe(e));
+  }
+}
+
+}  // namespace layerout

@@ -1,0 +1,36 @@
+// The JS class NativeModel: a thin, typed wrapper around a Session.
+#pragma once
+
+#include "session.h"
+
+#include <napi.h>
+
+namespace layerout {
+
+class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit ModelWrap(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value SetFrozen(const Napi::CallbackInfo& info);
+  Napi::Value SetData(const Napi::CallbackInfo& info);
+  Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
+  Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value Abort(const Napi::CallbackInfo& info);
+  Napi::Value Save(const Napi::CallbackInfo& info);
+  Napi::Value Load(const Napi::CallbackInfo& info);
+  Napi::Value UnitBytes(const Napi::CallbackInfo& info);
+  Napi::Value ModelBytes(const Napi::CallbackInfo& info);
+  Napi::Value MomentumBytes(const Napi::CallbackInfo& info);
+  Napi::Value ResetMomentum(const Napi::CallbackInfo& info);
+  Napi::Value IsBusy(const Napi::CallbackInfo& info);
+
+  // Throws "model is busy" for synchronous calls made while a job runs.
+  void requireIdle(const Napi::Env& env, const char* what);
+
+  SessionPtr session_;
+};
+
+}  // namespace layerout

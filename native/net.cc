@@ -1,0 +1,45 @@
+#include "net.h"
+
+namespace layerout {
+
+namespace {
+// Module names may not contain dots; unit names keep them (layer1.0.conv1) for readability.
+std::string moduleName(std::string name) {
+  for (auto& c : name) if (c == '.') c = '_';
+  return name;
+}
+}  // namespace
+
+// Registers a conv (and its BatchNorm), records it as a freeze unit, and advances the
+// spatial size (h, w) so each unit's multiply-adds are known without a trial forward pass.
+torch::nn::Conv2d Net::addConv(const std::string& name, int64_t in, int64_t out, int64_t k, int64_t stride,
+                               int64_t padding, bool bias, int64_t& h, int64_t& w, bool withBn) {
+  auto conv = register_module(
+      moduleName(name), torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, k).stride(stride).padding(padding).bias(bias)));
+  h = (h + 2 * padding - k) / stride + 1;
+  w = (w + 2 * padding - k) / stride + 1;
+  FreezeUnit unit;
+  unit.name = name;
+  unit.kind = "conv";
+  unit.weights.push_back(conv->weight);
+  if (bias) unit.weights.push_back(conv->bias);
+  if (withBn) unit.bn = register_module(moduleName(name) + "_bn", torch::nn::BatchNorm2d(out));
+  for (auto& p : unit.allParams()) unit.params += p.numel();
+  unit.macs = out * h * w * in * k * k;
+  units_.push_back(unit);
+  return conv;
+}
+
+torch::nn::Linear Net::addLinear(const std::string& name, int64_t in, int64_t out) {
+  auto fc = register_module(moduleName(name), torch::nn::Linear(in, out));
+  FreezeUnit unit;
+  unit.name = name;
+  unit.kind = "linear";
+  unit.weights = {fc->weight, fc->bias};
+  unit.params = in * out + out;
+  unit.macs = in * out;
+  units_.push_back(unit);
+  return fc;
+}
+
+}  // namespace layerout

@@ -1,0 +1,13 @@
+// Process-wide facts and stateless helpers exported to JS.
+#pragma once
+
+#include <napi.h>
+
+namespace layerout {
+
+// runtimeInfo() -> { torchVersion, cudaAvailable, cudaDevices, threads }
+Napi::Value RuntimeInfo(const Napi::CallbackInfo& info);
+// augmentBatch(images, shape, inputShape, augment, seed, train) -> Float32Array
+Napi::Value AugmentBatch(const Napi::CallbackInfo& info);
+
+}  // namespace layerout

@@ -1,0 +1,32 @@
+// Everything one JS Model object owns natively: the net, its optimizer, its data and flags.
+#pragma once
+
+#include "data.h"
+#include "freeze.h"
+#include "models/registry.h"
+#include "sgd.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace layerout {
+
+struct Session {
+  Session(const ModelSpec& spec, uint64_t seed, const torch::Device& device);
+
+  ModelSpec spec;
+  torch::Device device;
+  NetPtr net;
+  std::unique_ptr<Sgd> sgd;
+  std::vector<bool> mask;  // current freeze mask (all false = nothing frozen)
+  BnMode bnMode = BnMode::Train;
+  Dataset trainSet, testSet;
+
+  std::atomic<bool> busy{false};
+  std::atomic<bool> abortRequested{false};
+};
+
+using SessionPtr = std::shared_ptr<Session>;
+
+}  // namespace layerout

@@ -1,0 +1,125 @@
+#include "train.h"
+
+#include "device.h"
+
+#include <chrono>
+
+namespace layerout {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds since `start`, after the device has finished the queued work.
+double lap(Clock::time_point& start, const torch::Device& device) {
+  synchronize(device);
+  auto now = Clock::now();
+  double ms = std::chrono::duration<double, std::milli>(now - start).count();
+  start = now;
+  return ms;
+}
+}  // namespace
+
+uint64_t epochSeed(uint64_t seed, int64_t epoch) {
+  // splitmix64 step: distinct, well-mixed streams per epoch.
+  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(epoch + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+EpochResult trainEpoch(Session& session, const EpochOptions& options, const ProgressFn& onProgress) {
+  useThreads(options.threads);
+  auto& net = *session.net;
+  const auto& data = session.trainSet;
+  if (data.size() == 0) throw std::runtime_error("no training data has been set");
+  const auto device = session.device;
+
+  BatchMaker maker(net.inputShape(), options.augment, device);
+  auto gen = makeGenerator(epochSeed(options.seed, options.epoch));
+  auto order = torch::randperm(data.size(), gen, torch::TensorOptions().dtype(torch::kInt64)).to(device);
+  setTrainingMode(net, session.mask, session.bnMode);
+  session.sgd->clearGrads();
+
+  EpochResult result;
+  const int64_t n = data.size();
+  result.batches = (n + options.batchSize - 1) / options.batchSize;
+  auto lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+  auto correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+  const auto epochStart = Clock::now();
+
+  for (int64_t b = 0; b < result.batches; ++b) {
+    if (session.abortRequested.load()) {
+      result.aborted = true;
+      result.batches = b;
+      break;
+    }
+    auto t = Clock::now();
+    auto idx = order.slice(0, b * options.batchSize, std::min(n, (b + 1) * options.batchSize));
+    auto x = maker.train(data.images.index_select(0, idx), gen);
+    auto y = data.labels.index_select(0, idx);
+    result.dataMs += lap(t, device);
+
+    auto logits = net.forward(x);
+    auto loss = torch::nn::functional::cross_entropy(logits, y);
+    result.forwardMs += lap(t, device);
+
+    loss.backward();
+    result.backwardMs += lap(t, device);
+
+    session.sgd->step(options.hyper);
+    session.sgd->clearGrads();
+    result.optimizerMs += lap(t, device);
+
+    {
+      torch::NoGradGuard noGrad;
+      lossSum += loss.detach().to(torch::kFloat64) * static_cast<double>(idx.size(0));
+      correct += (logits.argmax(1) == y).sum();
+    }
+    result.samples += idx.size(0);
+    if (onProgress && ((b + 1) % options.progressEvery == 0 || b + 1 == result.batches)) {
+      Progress p{b + 1, result.batches, lossSum.item<double>() / result.samples,
+                 static_cast<double>(correct.item<int64_t>()) / result.samples};
+      onProgress(p);
+    }
+  }
+  synchronize(device);
+  result.epochMs = std::chrono::duration<double, std::milli>(Clock::now() - epochStart).count();
+  if (result.samples > 0) {
+    result.trainLoss = lossSum.item<double>() / result.samples;
+    result.trainAcc = static_cast<double>(correct.item<int64_t>()) / result.samples;
+  }
+  return result;
+}
+
+EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment) {
+  useThreads(threads);
+  torch::NoGradGuard noGrad;
+  auto& net = *session.net;
+  const auto& data = session.testSet;
+  if (data.size() == 0) throw std::runtime_error("no test data has been set");
+  BatchMaker maker(net.inputShape(), augment, session.device);
+  net.eval();
+  const auto start = Clock::now();
+  double lossSum = 0;
+  int64_t correct = 0;
+  const int64_t n = data.size();
+  for (int64_t from = 0; from < n; from += batchSize) {
+    const int64_t to = std::min(n, from + batchSize);
+    auto x = maker.test(data.images.slice(0, from, to));
+    auto y = data.labels.slice(0, from, to);
+    auto logits = net.forward(x);
+    lossSum += torch::nn::functional::cross_entropy(logits, y,
+                                                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                   .item<double>();
+    correct += (logits.argmax(1) == y).sum().item<int64_t>();
+  }
+  net.train(true);
+  EvalResult result;
+  result.samples = n;
+  result.loss = lossSum / n;
+  result.acc = static_cast<double>(correct) / n;
+  result.ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  return result;
+}
+
+}  // namespace layerout

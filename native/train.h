@@ -1,0 +1,48 @@
+// The epoch loop and evaluation. Pure C++: runs on a worker thread, never touches JS.
+#pragma once
+
+#include "session.h"
+
+#include <functional>
+
+namespace layerout {
+
+struct EpochOptions {
+  int64_t epoch = 0;
+  uint64_t seed = 0;
+  int64_t batchSize = 128;
+  int64_t threads = 0;       // 0: leave libtorch's default
+  int64_t progressEvery = 10;
+  SgdHyper hyper;
+  AugmentOptions augment;
+};
+
+struct EpochResult {
+  double trainLoss = 0, trainAcc = 0;
+  double dataMs = 0, forwardMs = 0, backwardMs = 0, optimizerMs = 0, epochMs = 0;
+  int64_t batches = 0, samples = 0;
+  bool aborted = false;
+};
+
+struct Progress {
+  int64_t batch = 0, batches = 0;
+  double loss = 0, acc = 0;
+};
+
+struct EvalResult {
+  double loss = 0, acc = 0, ms = 0;
+  int64_t samples = 0;
+};
+
+using ProgressFn = std::function<void(const Progress&)>;
+
+// Trains one epoch over session.trainSet, shuffled by a generator seeded from (seed, epoch).
+EpochResult trainEpoch(Session& session, const EpochOptions& options, const ProgressFn& onProgress);
+
+// Evaluates on session.testSet in eval mode with no autograd.
+EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment);
+
+// The same seed derivation the epoch loop uses, so tests can reproduce a batch.
+uint64_t epochSeed(uint64_t seed, int64_t epoch);
+
+}  // namespace layerout

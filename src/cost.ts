@@ -1,0 +1,47 @@
+// The design notes' cost model: per unit, forward = input-gradient = weight-gradient = its MACs.
+import type { BnMode } from './native';
+
+export interface CostUnit {
+  macs: number;
+  params: number;
+  bnParams: number;
+  hasBatchNorm: boolean;
+}
+
+/** Whether a unit still has a trainable tensor under the mask (its BatchNorm counts). */
+function trains(unit: CostUnit, frozen: boolean, bn: BnMode): boolean {
+  return !frozen || (unit.hasBatchNorm && bn === 'train');
+}
+
+/**
+ * Backward multiply-adds under a mask: a trainable unit computes its weight gradient; a unit
+ * computes its input gradient only if something before it still trains (so a frozen prefix,
+ * including its BatchNorms when they are frozen too, records no backward at all).
+ */
+export function backwardMacs(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number {
+  let total = 0;
+  let trainableBefore = false;
+  units.forEach((u, i) => {
+    if (!mask[i]) total += u.macs; // weight gradient
+    if (trainableBefore) total += u.macs; // input gradient
+    trainableBefore = trainableBefore || trains(u, mask[i], bn);
+  });
+  return total;
+}
+
+/** Share of the unfrozen network's backward multiply-adds that the mask skips. */
+export function idealBackwardSaving(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number {
+  const base = backwardMacs(units, units.map(() => false), bn);
+  return base === 0 ? 0 : 1 - backwardMacs(units, mask, bn) / base;
+}
+
+/** Percentage of all trainable parameters frozen by the mask (BatchNorm affine only when frozen too). */
+export function frozenParamsPct(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number {
+  let total = 0;
+  let frozen = 0;
+  units.forEach((u, i) => {
+    total += u.params;
+    if (mask[i]) frozen += bn === 'train' ? u.params - u.bnParams : u.params;
+  });
+  return total === 0 ? 0 : (100 * frozen) / total;
+}

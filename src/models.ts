@@ -1,0 +1,78 @@
+// The model catalogue and the checks on model options.
+import { availableParallelism } from 'node:os';
+import { loadNative, type NativeModelOptions } from './native';
+import { describe, requireInteger, requireOneOf } from './validate';
+
+export const MODEL_NAMES = [
+  'mnist-net',
+  'vgg16',
+  'resnet20',
+  'resnet32',
+  'resnet44',
+  'resnet56',
+  'resnet110',
+  'resnet110-bottleneck',
+  'mlp',
+] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export type DeviceName = 'cpu' | 'cuda' | 'auto' | `cuda:${number}`;
+
+export interface ModelOptions {
+  model: ModelName;
+  /** Number of output classes (default 10). */
+  classes?: number;
+  /** mlp only: hidden layer widths (default [64]). */
+  hidden?: number[];
+  /** mlp only: input shape C, H, W (default [1, 28, 28]). */
+  inputShape?: [number, number, number];
+  /** Seeds the weight initialisation (default 0). */
+  seed?: number;
+  /** 'cpu', 'cuda', 'cuda:N' or 'auto' (CUDA when libtorch sees a GPU). Default 'cpu'. */
+  device?: DeviceName;
+}
+
+export function resolveDevice(device: unknown): string {
+  if (device === undefined) return 'cpu';
+  if (typeof device !== 'string') throw new TypeError(`device must be a string, got ${describe(device)}`);
+  const runtime = loadNative().runtimeInfo();
+  if (device === 'auto') return runtime.cudaAvailable ? 'cuda' : 'cpu';
+  if (device === 'cpu') return 'cpu';
+  const m = /^cuda(?::(\d+))?$/.exec(device);
+  if (!m) throw new RangeError(`device must be cpu, cuda, cuda:N or auto; got '${device}'`);
+  if (!runtime.cudaAvailable) {
+    throw new RangeError(`device '${device}' requested but libtorch ${runtime.torchVersion} sees no CUDA GPU`);
+  }
+  if (m[1] !== undefined && Number(m[1]) >= runtime.cudaDevices) {
+    throw new RangeError(`device '${device}' does not exist: libtorch sees ${runtime.cudaDevices} GPU(s)`);
+  }
+  return device;
+}
+
+export function toNativeModelOptions(options: ModelOptions): NativeModelOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`model options must be an object, got ${describe(options)}`);
+  }
+  const model = requireOneOf('model', options.model, MODEL_NAMES);
+  const classes = requireInteger('classes', options.classes ?? 10, 2, 100000);
+  const seed = requireInteger('seed', options.seed ?? 0, 0, 2 ** 32 - 1);
+  let hidden: number[] = [];
+  let inputShape: number[] = [];
+  if (model === 'mlp') {
+    hidden = options.hidden ?? [64];
+    if (!Array.isArray(hidden)) throw new TypeError(`hidden must be an array of widths, got ${describe(hidden)}`);
+    hidden.forEach((w, i) => requireInteger(`hidden[${i}]`, w, 1, 1 << 20));
+    inputShape = options.inputShape ?? [1, 28, 28];
+    if (!Array.isArray(inputShape) || inputShape.length !== 3) {
+      throw new TypeError('inputShape must be [channels, height, width]');
+    }
+    inputShape.forEach((d, i) => requireInteger(`inputShape[${i}]`, d, 1, 4096));
+  } else if (options.hidden !== undefined || options.inputShape !== undefined) {
+    throw new RangeError(`hidden and inputShape apply to the mlp model only, not '${model}'`);
+  }
+  return { model, classes, hidden, inputShape, seed, device: resolveDevice(options.device) };
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}

@@ -1,0 +1,159 @@
+// The typed surface of the native addon, and its loader. Everything here is raw: values are
+// validated by the public API (model.ts) before they reach these functions.
+import { createRequire } from 'node:module';
+import { prebuiltCandidates } from './prebuilt';
+
+export type BnMode = 'train' | 'freeze-affine' | 'freeze';
+
+export interface NativeUnitInfo {
+  index: number;
+  name: string;
+  kind: 'conv' | 'linear';
+  params: number;
+  bnParams: number;
+  macs: number;
+  hasBatchNorm: boolean;
+}
+
+export interface NativeModelInfo {
+  model: string;
+  classes: number;
+  device: string;
+  totalParams: number;
+  inputShape: number[];
+  layers: NativeUnitInfo[];
+}
+
+export interface NativeModelOptions {
+  model: string;
+  classes: number;
+  hidden: number[];
+  inputShape: number[];
+  seed: number;
+  device: string;
+}
+
+export interface NativeAugment {
+  cropPad: number;
+  flip: boolean;
+  eraseP: number;
+  mean: number[];
+  std: number[];
+}
+
+export interface NativeEpochOptions {
+  epoch: number;
+  seed: number;
+  batchSize: number;
+  threads: number;
+  progressEvery: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  augment: NativeAugment;
+}
+
+export interface NativeProgress {
+  batch: number;
+  batches: number;
+  loss: number;
+  acc: number;
+}
+
+export interface NativeEpochResult {
+  trainLoss: number;
+  trainAcc: number;
+  dataMs: number;
+  forwardMs: number;
+  backwardMs: number;
+  optimizerMs: number;
+  epochMs: number;
+  batches: number;
+  samples: number;
+  aborted: boolean;
+}
+
+export interface NativeEvalResult {
+  loss: number;
+  acc: number;
+  ms: number;
+  samples: number;
+}
+
+export interface NativeModel {
+  info(): NativeModelInfo;
+  setFrozen(mask: boolean[], bn: BnMode): void;
+  setData(split: 'train' | 'test', images: Uint8Array, labels: Int32Array, shape: number[]): void;
+  trainEpoch(options: NativeEpochOptions, onProgress: (p: NativeProgress) => void): Promise<NativeEpochResult>;
+  evaluate(options: { batchSize: number; threads: number; augment: NativeAugment }): Promise<NativeEvalResult>;
+  abort(): void;
+  save(path: string, meta: string): Promise<void>;
+  load(path: string): Promise<string>;
+  unitBytes(unit: number): Buffer;
+  modelBytes(): Buffer;
+  momentumBytes(unit: number): Buffer | null;
+  resetMomentum(): void;
+  isBusy(): boolean;
+}
+
+export interface RuntimeInfo {
+  torchVersion: string;
+  cudaAvailable: boolean;
+  cudaDevices: number;
+  threads: number;
+}
+
+export interface NativeAddon {
+  NativeModel: new (options: NativeModelOptions) => NativeModel;
+  runtimeInfo(): RuntimeInfo;
+  augmentBatch(
+    images: Uint8Array,
+    shape: number[],
+    inputShape: number[],
+    augment: NativeAugment,
+    seed: number,
+    train: boolean,
+  ): Float32Array;
+}
+
+let cached: NativeAddon | undefined;
+
+/** Loads the addon once; on failure explains what to do instead of a bare dlopen error. */
+export function loadNative(): NativeAddon {
+  if (cached) return cached;
+  const load = createRequire(__filename);
+  const errors: string[] = [];
+  // An explicit path, then a binary built here from source, then the package's prebuilt ones.
+  const override = process.env.LAYEROUT_NATIVE;
+  if (override) return (cached = tryLoad(override, errors) ?? fail(errors));
+  try {
+    cached = load('bindings')('layerout') as NativeAddon;
+    return cached;
+  } catch (e) {
+    errors.push(`build from source: ${(e as Error).message.split('\n')[0]}`);
+  }
+  for (const path of prebuiltCandidates()) {
+    const addon = tryLoad(path, errors);
+    if (addon) return (cached = addon);
+  }
+  return fail(errors);
+}
+
+function tryLoad(path: string, errors: string[]): NativeAddon | undefined {
+  try {
+    return createRequire(__filename)(path) as NativeAddon;
+  } catch (e) {
+    errors.push(`${path}: ${(e as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+function fail(errors: string[]): never {
+  throw new Error(
+    'layerout: the native addon could not be loaded.\n' +
+      errors.map((m) => `  - ${m}`).join('\n') +
+      '\nBuild it against the libtorch on this machine with `npm run setup` (installs libtorch-dev on ' +
+      'Debian/Ubuntu and compiles), or `LAYEROUT_BUILD_FROM_SOURCE=1 npm rebuild layerout` in a project ' +
+      'that depends on it. Set Torch_DIR to use another libtorch.',
+  );
+}

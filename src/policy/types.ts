@@ -1,0 +1,30 @@
+// The freeze-policy interface: given the epoch and the model's units, that epoch's mask.
+import type { FreezeUnit } from '../model';
+
+export interface PolicyContext {
+  /** The model's freeze units, in forward order. */
+  units: readonly FreezeUnit[];
+  /** Model name (efreeze/dfreeze use the paper's vectors for mnist-net and vgg16). */
+  model: string;
+  /** Total epochs of the run (FreezeOut spaces its freezing times over it). */
+  epochs: number;
+  /** Run seed; every random draw derives from it. */
+  seed: number;
+}
+
+export interface FreezePolicy {
+  /** A short description, e.g. "layerout(sample=epoch, warmup=20)". */
+  readonly name: string;
+  /** The mask for `epoch` (0-based); true freezes the unit. Called once per epoch, in order. */
+  mask(epoch: number): boolean[];
+  /** Whether `epoch` is a LayerOut epoch (not baseline/warm-up), for the paper's averages. */
+  isLayerOutEpoch(epoch: number): boolean;
+  /** Whether momentum buffers are reset before `epoch` (the authors' code rebuilds its optimizer). */
+  resetsMomentum(epoch: number): boolean;
+  /** Everything needed to continue identically (RNG included), as JSON. */
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+/** A user mask function: `(epoch, units) => boolean[]`. */
+export type MaskFunction = (epoch: number, units: readonly FreezeUnit[]) => boolean[];

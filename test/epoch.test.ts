@@ -1,0 +1,134 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Model } from '../src/model';
+import { epoch, modelWithData, tempDir, tinyDigits } from './helpers';
+
+describe('the epoch loop', () => {
+  it('reports loss, accuracy, timings and progress', async () => {
+    const model = modelWithData({ model: 'mnist-net' }, tinyDigits(96));
+    const progress: number[] = [];
+    const stats = await epoch(model, 0, { onProgress: (p) => progress.push(p.batch), progressEvery: 2 });
+    expect(stats).toMatchObject({ batches: 6, samples: 96, aborted: false });
+    expect(stats.trainLoss).toBeGreaterThan(0);
+    expect(stats.trainAcc).toBeGreaterThanOrEqual(0);
+    for (const k of ['dataMs', 'forwardMs', 'backwardMs', 'optimizerMs'] as const) expect(stats[k]).toBeGreaterThan(0);
+    expect(stats.epochMs).toBeGreaterThanOrEqual(stats.forwardMs + stats.backwardMs);
+    expect(progress).toEqual([2, 4, 6]);
+    const evaluation = await model.evaluate({ threads: 1 });
+    expect(evaluation.samples).toBe(19); // synthetic test split: count / 5
+    expect(evaluation.acc).toBeGreaterThanOrEqual(0);
+  });
+
+  it('stops within one batch when the AbortSignal fires, and the model stays usable', async () => {
+    const model = modelWithData({ model: 'mnist-net' }, tinyDigits(800));
+    const controller = new AbortController();
+    const stats = await epoch(model, 0, {
+      batchSize: 4,
+      progressEvery: 1,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.batch === 3) controller.abort();
+      },
+    });
+    expect(stats.aborted).toBe(true);
+    // Progress is delivered asynchronously, so the loop may run a batch or two past the abort.
+    expect(stats.batches).toBeGreaterThanOrEqual(3);
+    expect(stats.batches).toBeLessThan(10);
+    const again = await epoch(model, 1, { batchSize: 100 });
+    expect(again).toMatchObject({ aborted: false, batches: 8 });
+  });
+
+  it('keeps the event loop free while an epoch runs', async () => {
+    const model = modelWithData({ model: 'mnist-net' }, tinyDigits(512));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const stats = await epoch(model, 0, { batchSize: 32 });
+    clearInterval(timer);
+    // An epoch of this size takes hundreds of milliseconds; a blocked loop would tick at most once.
+    expect(stats.epochMs).toBeGreaterThan(100);
+    expect(ticks).toBeGreaterThanOrEqual(10);
+  });
+
+  it('refuses a second job on the same model while one runs', async () => {
+    const model = modelWithData({ model: 'mnist-net' }, tinyDigits(256));
+    const running = epoch(model, 0);
+    expect(model.busy).toBe(true);
+    await expect(epoch(model, 1)).rejects.toThrow(/model is busy/);
+    expect(() => model.setFrozen(Array(7).fill(false))).toThrow(/model is busy/);
+    expect(() => model.digest()).toThrow(/model is busy/);
+    await expect(model.evaluate()).rejects.toThrow(/model is busy/);
+    await running;
+    expect(model.busy).toBe(false);
+    await expect(epoch(model, 1)).resolves.toMatchObject({ aborted: false });
+  });
+
+  it('rejects bad hyper-parameters before any native call', async () => {
+    const model = modelWithData({ model: 'mnist-net' });
+    await expect(epoch(model, 0, { lr: -1 })).rejects.toThrow(/lr must be greater than 0/);
+    await expect(epoch(model, 0, { lr: Number.NaN })).rejects.toThrow(TypeError);
+    await expect(epoch(model, 0, { batchSize: 0 })).rejects.toThrow(/batchSize must be between 1/);
+    await expect(epoch(model, 0, { momentum: 1.5 })).rejects.toThrow(/momentum must be at least 0 and at most 1/);
+    await expect(epoch(model, -1)).rejects.toThrow(/epoch must be between 0/);
+    await expect(epoch(model, 0, { weightDecay: -0.1 })).rejects.toThrow(RangeError);
+  });
+
+  it('turns native failures into Errors that say what failed', async () => {
+    const model = new Model({ model: 'mnist-net' });
+    await expect(epoch(model, 0)).rejects.toThrow(/trainEpoch failed: no training data has been set/);
+    await expect(model.load('/nonexistent/ckpt.pt')).rejects.toThrow(/could not load checkpoint \/nonexistent\/ckpt.pt/);
+    const wrongShape = tinyDigits(8);
+    expect(() => new Model({ model: 'vgg16' }).setData('train', wrongShape.train)).toThrow(/1 channel\(s\) but vgg16 expects 3/);
+  });
+});
+
+describe('checkpoints and digests', () => {
+  it('round-trips model and momentum to identical digests, atomically', async () => {
+    const dir = tempDir();
+    const model = modelWithData({ model: 'resnet20', seed: 9 }, rgb());
+    await epoch(model, 0, { batchSize: 8 });
+    const path = join(dir, 'a.pt');
+    await model.save(path, { note: 'hello', epoch: 1 });
+    expect(readdirSync(dir)).toEqual(['a.pt']); // no temporary file left behind
+
+    const other = modelWithData({ model: 'resnet20', seed: 10 }, rgb());
+    expect(other.digest()).not.toBe(model.digest());
+    expect(await other.load(path)).toEqual({ note: 'hello', epoch: 1 });
+    expect(other.digest()).toBe(model.digest());
+    expect(other.unitDigests()).toEqual(model.unitDigests());
+    expect(other.units.map((u) => other.momentumDigest(u.index))).toEqual(model.units.map((u) => model.momentumDigest(u.index)));
+
+    // Continuing both gives the same weights: nothing the optimizer needs was lost.
+    await epoch(model, 1, { batchSize: 8 });
+    await epoch(other, 1, { batchSize: 8 });
+    expect(other.digest()).toBe(model.digest());
+  });
+
+  it('a failed save leaves no partial file', async () => {
+    const model = new Model({ model: 'mnist-net' });
+    await expect(model.save('/nonexistent-dir/x.pt')).rejects.toThrow(/could not save checkpoint/);
+    expect(existsSync('/nonexistent-dir/x.pt.tmp')).toBe(false);
+  });
+
+  it('the same seed gives the same trained digest', async () => {
+    const run = async () => {
+      const model = modelWithData({ model: 'mnist-net', seed: 4 });
+      model.setFrozen([false, true, false, false, true, false, false]);
+      await epoch(model, 0, { seed: 11 });
+      await epoch(model, 1, { seed: 11 });
+      return model.digest();
+    };
+    expect(await run()).toBe(await run());
+  });
+});
+
+function rgb() {
+  const make = (n: number) => ({
+    name: 'rgb',
+    images: Uint8Array.from({ length: n * 3 * 32 * 32 }, (_, i) => (i * 7919) % 256),
+    labels: Int32Array.from({ length: n }, (_, i) => i % 10),
+    shape: [n, 3, 32, 32] as [number, number, number, number],
+    classes: 10,
+  });
+  return { kind: 'synthetic', train: make(16), test: make(8), classes: 10 };
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { Model } from '../src/model';
+import { epoch, modelWithData } from './helpers';
+
+describe('exact freezing', () => {
+  it('keeps frozen units bit-identical through an epoch with momentum and weight decay, even with momentum from before', async () => {
+    const model = modelWithData({ model: 'mnist-net', seed: 1 });
+    await epoch(model, 0); // every unit gets gradients and momentum buffers
+    const before = model.unitDigests();
+    expect(model.units.every((u) => model.momentumDigest(u.index) !== null)).toBe(true);
+
+    const mask = [true, false, true, false, false, true, false];
+    model.setFrozen(mask);
+    await epoch(model, 1);
+    const after = model.unitDigests();
+    mask.forEach((frozen, i) => {
+      if (frozen) expect(after[i], `unit ${i} is frozen`).toBe(before[i]);
+      else expect(after[i], `unit ${i} trains`).not.toBe(before[i]);
+    });
+  });
+
+  it('preserves a frozen unit\'s momentum buffer and uses it again when the unit thaws', async () => {
+    const model = modelWithData({ model: 'mnist-net', seed: 2 });
+    await epoch(model, 0);
+    const momentum0 = model.momentumDigest(0);
+    model.setFrozen([true, false, false, false, false, false, false]);
+    await epoch(model, 1);
+    expect(model.momentumDigest(0)).toBe(momentum0); // untouched while frozen
+    expect(model.momentumDigest(1)).not.toBe(null);
+
+    // Thaw: continuing from the kept buffer differs from continuing with a fresh one.
+    const path = `${require('node:os').tmpdir()}/layerout-thaw-${process.pid}.pt`;
+    await model.save(path);
+    const reset = modelWithData({ model: 'mnist-net', seed: 2 });
+    await reset.load(path);
+    reset.resetMomentum();
+    for (const m of [model, reset]) m.setFrozen(Array(7).fill(false));
+    await epoch(model, 2);
+    await epoch(reset, 2);
+    expect(model.momentumDigest(0)).not.toBe(momentum0);
+    expect(model.unitDigest(0)).not.toBe(reset.unitDigest(0));
+  });
+
+  it('BatchNorm modes: train lets a frozen unit\'s BatchNorm learn, freeze-affine and freeze keep it', async () => {
+    const results: Record<string, boolean> = {};
+    for (const bn of ['train', 'freeze-affine', 'freeze'] as const) {
+      const model = new Model({ model: 'resnet20', seed: 5 });
+      const rgb = rgbData();
+      model.setData('train', rgb, 'synthetic');
+      model.setData('test', rgb, 'synthetic');
+      const before = model.unitDigest(0);
+      model.setFrozen([true, ...Array(19).fill(false)], bn);
+      await epoch(model, 0, { batchSize: 8 });
+      results[bn] = model.unitDigest(0) === before;
+    }
+    expect(results).toEqual({ train: false, 'freeze-affine': true, freeze: true });
+  });
+
+  it('rejects masks that freeze everything, have the wrong length or wrong types', () => {
+    const model = new Model({ model: 'mnist-net' });
+    expect(() => model.setFrozen(Array(7).fill(true))).toThrow(/freezes every unit/);
+    expect(() => model.setFrozen(Array(6).fill(false))).toThrow(RangeError);
+    expect(() => model.setFrozen(Array(6).fill(false))).toThrow(/6 entries but the model has 7 freeze units/);
+    expect(() => model.setFrozen([1, 0, 0, 0, 0, 0, 0] as unknown as boolean[])).toThrow(/mask\[0\] must be a boolean/);
+    expect(() => model.setFrozen(Array(7).fill(false), 'eval' as 'train')).toThrow(/bn must be one of train, freeze-affine, freeze/);
+  });
+});
+
+function rgbData() {
+  const n = 16;
+  const images = new Uint8Array(n * 3 * 32 * 32);
+  for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) % 251;
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
+  return { name: 'rgb', images, labels, shape: [n, 3, 32, 32] as [number, number, number, number], classes: 10 };
+}

@@ -1,0 +1,30 @@
+// Shared fixtures: tiny data and models so every test stays fast on two cores.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeSynthetic } from '../src/data/synthetic';
+import type { DatasetPair } from '../src/data/types';
+import { Model } from '../src/model';
+import type { ModelOptions } from '../src/models';
+
+export const THREADS = 1;
+
+export function tinyDigits(count = 64, classes = 10): DatasetPair {
+  return makeSynthetic({ classes, count, shape: [1, 28, 28], seed: 7 });
+}
+
+export function modelWithData(options: ModelOptions, data: DatasetPair = tinyDigits()): Model {
+  const model = new Model(options);
+  model.setData('train', data.train, data.kind);
+  model.setData('test', data.test, data.kind);
+  return model;
+}
+
+export function tempDir(prefix = 'layerout-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** One epoch with the paper's optimizer settings (momentum and weight decay on). */
+export function epoch(model: Model, e: number, extra: Partial<Parameters<Model['trainEpoch']>[0]> = {}) {
+  return model.trainEpoch({ epoch: e, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, batchSize: 16, threads: THREADS, ...extra });
+}
