@@ -5,6 +5,10 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#ifdef LAYEROUT_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
 namespace layerout {
 
 torch::Device parseDevice(const std::string& name) {
@@ -26,5 +30,26 @@ void useThreads(int64_t threads) {
 }
 
 std::string torchVersion() { return TORCH_VERSION; }
+
+}  // namespace layerout
+
+namespace layerout {
+
+bool cudaPeakBytes(const torch::Device& device, bool reset, int64_t& peak) {
+#ifdef LAYEROUT_WITH_CUDA
+  if (!device.is_cuda()) return false;
+  const auto index = device.has_index() ? device.index() : 0;
+  namespace alloc = c10::cuda::CUDACachingAllocator;
+  const auto stats = alloc::getDeviceStats(index);
+  peak = stats.allocated_bytes[0].peak;  // 0: the aggregate over pool types
+  if (reset) alloc::resetPeakStats(index);
+  return true;
+#else
+  (void)device;
+  (void)reset;
+  (void)peak;
+  return false;
+#endif
+}
 
 }  // namespace layerout

@@ -15,5 +15,8 @@ at::Generator makeGenerator(uint64_t seed);
 // Sets libtorch's intra-op thread count for the calling OS thread (it is per thread).
 void useThreads(int64_t threads);
 std::string torchVersion();
+// Peak bytes held by the CUDA caching allocator on `device` (optionally resetting the peak);
+// false on CPU or when this build has no CUDA support.
+bool cudaPeakBytes(const torch::Device& device, bool reset, int64_t& peak);
 
 }  // namespace layerout

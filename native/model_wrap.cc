@@ -19,6 +19,8 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                          InstanceMethod<&ModelWrap::TrainEpoch>("trainEpoch"),
                          InstanceMethod<&ModelWrap::Evaluate>("evaluate"),
                          InstanceMethod<&ModelWrap::Abort>("abort"),
+                         InstanceMethod<&ModelWrap::TimeSteps>("timeSteps"),
+                         InstanceMethod<&ModelWrap::CudaMemory>("cudaMemory"),
                          InstanceMethod<&ModelWrap::Save>("save"),
                          InstanceMethod<&ModelWrap::Load>("load"),
                          InstanceMethod<&ModelWrap::UnitBytes>("unitBytes"),
@@ -131,6 +133,45 @@ Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
         obj.Set("samples", static_cast<double>(result->samples));
         return obj;
       });
+}
+
+// timeSteps({ steps, batchSize, threads, augment }) -> Promise<{ forwardMs[], backwardMs[], optimizerMs[] }>
+Napi::Value ModelWrap::TimeSteps(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto options = info[0].As<Napi::Object>();
+  const auto steps = static_cast<int64_t>(getNumber(options, "steps"));
+  const auto batchSize = static_cast<int64_t>(getNumber(options, "batchSize"));
+  const auto threads = static_cast<int64_t>(getNumber(options, "threads"));
+  auto augment = guarded(env, "timeSteps", [&] { return toAugmentOptions(options.Get("augment").As<Napi::Object>()); });
+  auto result = std::make_shared<StepTimes>();
+  auto session = session_;
+  return TaskWorker::Start(
+      env, session_, "timeSteps failed", [=] { *result = timeSteps(*session, steps, batchSize, threads, augment); },
+      [=](Napi::Env e) -> Napi::Value {
+        auto toArray = [&](const std::vector<double>& v) {
+          auto arr = Napi::Array::New(e, v.size());
+          for (size_t i = 0; i < v.size(); ++i) arr.Set(i, v[i]);
+          return arr;
+        };
+        auto obj = Napi::Object::New(e);
+        obj.Set("forwardMs", toArray(result->forwardMs));
+        obj.Set("backwardMs", toArray(result->backwardMs));
+        obj.Set("optimizerMs", toArray(result->optimizerMs));
+        return obj;
+      });
+}
+
+// cudaMemory(reset) -> { peakBytes } on CUDA; null on CPU or without CUDA support in this build
+Napi::Value ModelWrap::CudaMemory(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const bool reset = info[0].ToBoolean().Value();
+  return guarded(env, "cudaMemory", [&]() -> Napi::Value {
+    int64_t peak = 0;
+    if (!cudaPeakBytes(session_->device, reset, peak)) return env.Null();
+    auto obj = Napi::Object::New(env);
+    obj.Set("peakBytes", static_cast<double>(peak));
+    return obj;
+  });
 }
 
 Napi::Value ModelWrap::Abort(const Napi::CallbackInfo& info) {

@@ -19,6 +19,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Abort(const Napi::CallbackInfo& info);
+  Napi::Value TimeSteps(const Napi::CallbackInfo& info);
+  Napi::Value CudaMemory(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value UnitBytes(const Napi::CallbackInfo& info);

@@ -91,6 +91,34 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
   return result;
 }
 
+StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment) {
+  useThreads(threads);
+  auto& net = *session.net;
+  const auto& data = session.trainSet;
+  if (data.size() == 0) throw std::runtime_error("no training data has been set");
+  const auto device = session.device;
+  BatchMaker maker(net.inputShape(), augment, device);
+  const int64_t n = std::min(batchSize, data.size());
+  auto x = maker.test(data.images.slice(0, 0, n));
+  auto y = data.labels.slice(0, 0, n);
+  setTrainingMode(net, session.mask, session.bnMode);
+  session.sgd->clearGrads();
+  SgdHyper hyper;  // the paper's settings; only the cost of the update matters here
+  StepTimes times;
+  for (int64_t s = 0; s < steps; ++s) {
+    synchronize(device);
+    auto t = Clock::now();
+    auto loss = torch::nn::functional::cross_entropy(net.forward(x), y);
+    times.forwardMs.push_back(lap(t, device));
+    loss.backward();
+    times.backwardMs.push_back(lap(t, device));
+    session.sgd->step(hyper);
+    session.sgd->clearGrads();
+    times.optimizerMs.push_back(lap(t, device));
+  }
+  return times;
+}
+
 EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment) {
   useThreads(threads);
   torch::NoGradGuard noGrad;

@@ -42,6 +42,14 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
 // Evaluates on session.testSet in eval mode with no autograd.
 EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment);
 
+struct StepTimes {
+  std::vector<double> forwardMs, backwardMs, optimizerMs;
+};
+
+// Times `steps` training steps on one fixed batch (the first `batchSize` training samples,
+// test-time transform) under the current mask: the benchmark's unit of measurement.
+StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment);
+
 // The same seed derivation the epoch loop uses, so tests can reproduce a batch.
 uint64_t epochSeed(uint64_t seed, int64_t epoch);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `layerout` command line.
 import { UsageError, usage } from './cli/args';
+import { BENCH_OPTIONS, runBench } from './cli/bench';
 import { INFO_OPTIONS, runInfo } from './cli/info';
 import { INSPECT_OPTIONS, runInspect, runTrain, TRAIN_OPTIONS } from './cli/train';
 
@@ -16,7 +17,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (rest.includes('--help') || rest.includes('-h')) {
-      const defs = { info: INFO_OPTIONS, train: TRAIN_OPTIONS, inspect: INSPECT_OPTIONS } as const;
+      const defs = { info: INFO_OPTIONS, train: TRAIN_OPTIONS, inspect: INSPECT_OPTIONS, bench: BENCH_OPTIONS } as const;
       if (command in defs) {
         out(usage(command, defs[command as keyof typeof defs]));
         return 0;
@@ -30,10 +31,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runTrain(rest, out, err);
       case 'inspect':
         return await runInspect(rest, out);
-      case 'bench': {
-        const { runBench } = await import('./cli/bench');
+      case 'bench':
         return await runBench(rest, out, err);
-      }
       case undefined:
       case 'help':
       case '--help':

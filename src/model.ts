@@ -3,7 +3,14 @@ import { createHash } from 'node:crypto';
 import { checkAugment, defaultAugment, type AugmentOptions } from './data/augment';
 import type { ImageDataset } from './data/types';
 import { defaultThreads, toNativeModelOptions, type ModelOptions } from './models';
-import { loadNative, type BnMode, type NativeModel, type NativeModelInfo, type NativeUnitInfo } from './native';
+import {
+  loadNative,
+  type BnMode,
+  type NativeModel,
+  type NativeModelInfo,
+  type NativeStepTimes,
+  type NativeUnitInfo,
+} from './native';
 import { describe, requireBooleanArray, requireInteger, requireNumber, requireOneOf } from './validate';
 
 export type FreezeUnit = NativeUnitInfo;
@@ -143,6 +150,24 @@ export class Model {
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
       augment: this.augmentFor(options.augment),
     });
+  }
+
+  /**
+   * Times `steps` training steps (forward, backward, optimizer) on one fixed batch of the
+   * training data under the current mask; per-step milliseconds, device-synchronised.
+   */
+  async timeSteps(options: { steps: number; batchSize?: number; threads?: number }): Promise<NativeStepTimes> {
+    return this.native.timeSteps({
+      steps: requireInteger('steps', options.steps, 1, 1e6),
+      batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),
+      threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
+      augment: this.augmentFor(undefined),
+    });
+  }
+
+  /** Peak bytes of the CUDA allocator (then reset when asked); null on CPU. */
+  cudaPeakMemory(reset = false): number | null {
+    return this.native.cudaMemory(reset)?.peakBytes ?? null;
   }
 
   /** Atomically writes model, momentum buffers and `meta` (any JSON value) to one file. */

@@ -80,6 +80,12 @@ export interface NativeEvalResult {
   samples: number;
 }
 
+export interface NativeStepTimes {
+  forwardMs: number[];
+  backwardMs: number[];
+  optimizerMs: number[];
+}
+
 export interface NativeModel {
   info(): NativeModelInfo;
   setFrozen(mask: boolean[], bn: BnMode): void;
@@ -87,6 +93,8 @@ export interface NativeModel {
   trainEpoch(options: NativeEpochOptions, onProgress: (p: NativeProgress) => void): Promise<NativeEpochResult>;
   evaluate(options: { batchSize: number; threads: number; augment: NativeAugment }): Promise<NativeEvalResult>;
   abort(): void;
+  timeSteps(options: { steps: number; batchSize: number; threads: number; augment: NativeAugment }): Promise<NativeStepTimes>;
+  cudaMemory(reset: boolean): { peakBytes: number } | null;
   save(path: string, meta: string): Promise<void>;
   load(path: string): Promise<string>;
   unitBytes(unit: number): Buffer;
