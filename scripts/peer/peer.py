@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""The PyTorch peer of layerout's benchmark: the same models, masks, batch, thread count and
+timing method, plus a plain PyTorch epoch loop over in-memory tensors with the same augmentation.
+
+  peer.py bench --model M --batch B --steps N --warmup W --threads T --device D --masks masks.json
+  peer.py epoch --model M --samples N --batch B --threads T --device D --shape C,H,W --pad P --flip --erase P
+
+Prints one JSON object. Run with a Python whose torch matches the addon's libtorch (Debian's
+python3-torch at /usr/bin/python3 on the development machine).
+"""
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+# ---- models: same layers and unit order as native/models ---------------------------------
+
+class MnistNet(nn.Module):
+    def __init__(self, classes):
+        super().__init__()
+        ch, strides = [1, 32, 64, 128, 64, 32], [1, 2, 1, 2, 1]
+        self.convs = nn.ModuleList(nn.Conv2d(ch[i], ch[i + 1], 3, strides[i]) for i in range(5))
+        self.fc1, self.fc2 = nn.Linear(288, 1024), nn.Linear(1024, classes)
+        self.units = [(c, None) for c in self.convs] + [(self.fc1, None), (self.fc2, None)]
+        self.input_shape = (1, 32, 32)
+
+    def forward(self, x):
+        for c in self.convs:
+            x = F.relu(c(x))
+        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+
+
+class Vgg16(nn.Module):
+    def __init__(self, classes):
+        super().__init__()
+        widths = [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512]
+        self.pool_after = {1, 3, 6, 9, 12}
+        self.convs, self.bns, cin = nn.ModuleList(), nn.ModuleList(), 3
+        for w in widths:
+            self.convs.append(nn.Conv2d(cin, w, 3, padding=1))
+            self.bns.append(nn.BatchNorm2d(w))
+            cin = w
+        self.fc1, self.fc2, self.fc3 = nn.Linear(512, 4096), nn.Linear(4096, 4096), nn.Linear(4096, classes)
+        self.units = list(zip(self.convs, self.bns)) + [(self.fc1, None), (self.fc2, None), (self.fc3, None)]
+        self.input_shape = (3, 32, 32)
+
+    def forward(self, x):
+        for i, (c, b) in enumerate(zip(self.convs, self.bns)):
+            x = F.relu(b(c(x)))
+            if i in self.pool_after:
+                x = F.max_pool2d(x, 2)
+        x = F.relu(self.fc1(x.flatten(1)))
+        return self.fc3(F.relu(self.fc2(x)))
+
+
+class Block(nn.Module):
+    def __init__(self, cin, planes, stride, bottleneck, units):
+        super().__init__()
+        self.stride, self.bottleneck = stride, bottleneck
+        self.convs, self.bns = nn.ModuleList(), nn.ModuleList()
+        specs = [(cin, planes, 1, 1), (planes, planes, 3, stride), (planes, planes * 4, 1, 1)] if bottleneck \
+            else [(cin, planes, 3, stride), (planes, planes, 3, 1)]
+        for ci, co, k, s in specs:
+            self.convs.append(nn.Conv2d(ci, co, k, s, k // 2, bias=False))
+            self.bns.append(nn.BatchNorm2d(co))
+            units.append((self.convs[-1], self.bns[-1]))
+        cout = specs[-1][1]
+        self.short_conv = self.short_bn = None
+        self.pad = 0
+        if bottleneck and (stride != 1 or cin != cout):
+            self.short_conv, self.short_bn = nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+            units.append((self.short_conv, self.short_bn))
+        elif not bottleneck:
+            self.pad = cout - cin
+
+    def forward(self, x):
+        out = x
+        for i, (c, b) in enumerate(zip(self.convs, self.bns)):
+            out = b(c(out))
+            if i < len(self.convs) - 1:
+                out = F.relu(out)
+        if self.short_conv is not None:
+            s = self.short_bn(self.short_conv(x))
+        elif self.stride != 1 or self.pad:
+            s = x[:, :, ::self.stride, ::self.stride]
+            s = F.pad(s, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+        else:
+            s = x
+        return F.relu(out + s)
+
+
+class ResNet(nn.Module):
+    def __init__(self, blocks, bottleneck, classes):
+        super().__init__()
+        self.units = []
+        self.conv1, self.bn1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16)
+        self.units.append((self.conv1, self.bn1))
+        layers, cin = [], 16
+        for stage in range(3):
+            planes = 16 << stage
+            for b in range(blocks):
+                layers.append(Block(cin, planes, 2 if stage > 0 and b == 0 else 1, bottleneck, self.units))
+                cin = planes * (4 if bottleneck else 1)
+        self.blocks = nn.Sequential(*layers)
+        self.fc = nn.Linear(cin, classes)
+        self.units.append((self.fc, None))
+        self.input_shape = (3, 32, 32)
+
+    def forward(self, x):
+        x = self.blocks(F.relu(self.bn1(self.conv1(x))))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def build(name, classes):
+    if name == 'mnist-net':
+        return MnistNet(classes)
+    if name == 'vgg16':
+        return Vgg16(classes)
+    if name == 'resnet110-bottleneck':
+        return ResNet(18, True, classes)
+    if name.startswith('resnet'):
+        return ResNet((int(name[6:]) - 2) // 6, False, classes)
+    raise SystemExit(f'peer: unknown model {name}')
+
+
+# ---- freezing and timing, as in native/freeze.cc and native/train.cc -----------------------
+
+def set_frozen(model, mask):
+    for (layer, bn), frozen in zip(model.units, mask):
+        for p in layer.parameters():
+            p.requires_grad_(not frozen)
+            if frozen:
+                p.grad = None
+        # bn: 'train' (the default): a frozen unit's BatchNorm keeps training
+
+
+def sync(device):
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def step(model, opt, x, y, device):
+    sync(device)
+    t0 = time.perf_counter()
+    loss = F.cross_entropy(model(x), y)
+    sync(device)
+    t1 = time.perf_counter()
+    loss.backward()
+    sync(device)
+    t2 = time.perf_counter()
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    sync(device)
+    t3 = time.perf_counter()
+    return (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3
+
+
+def median(v):
+    s = sorted(v)
+    m = len(s) // 2
+    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
+
+
+def bench(args):
+    device = torch.device(args.device)
+    torch.manual_seed(0)
+    model = build(args.model, args.classes).to(device).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    masks = json.load(open(args.masks))
+    assert all(len(m['mask']) == len(model.units) for m in masks), 'mask length differs from the unit count'
+    c, h, w = model.input_shape
+    x = torch.randn(args.batch, c, h, w, device=device)
+    y = torch.arange(args.batch, device=device) % args.classes
+    peaks = {}
+    for m in masks:
+        set_frozen(model, m['mask'])
+        if device.type == 'cuda':
+            torch.cuda.reset_peak_memory_stats(device)
+        for _ in range(args.warmup):
+            step(model, opt, x, y, device)
+        peaks[m['name']] = torch.cuda.max_memory_allocated(device) if device.type == 'cuda' else None
+    times = {m['name']: ([], [], []) for m in masks}
+    for _ in range(args.steps):
+        for m in masks:
+            set_frozen(model, m['mask'])
+            for acc, t in zip(times[m['name']], step(model, opt, x, y, device)):
+                acc.append(t)
+    base = median(times['none'][1])
+    rows = []
+    for m in masks:
+        f, b, o = (median(v) for v in times[m['name']])
+        rows.append({'mask': m['name'], 'forwardMs': f, 'backwardMs': b, 'optimizerMs': o,
+                     'backwardRatio': b / base, 'peakMemoryBytes': peaks[m['name']]})
+    return {'peer': 'pytorch', 'torch': torch.__version__, 'device': str(device), 'model': args.model,
+            'batch': args.batch, 'threads': torch.get_num_threads(), 'rows': rows}
+
+
+def augment(images, pad, flip, erase_p, mean, std, gen, device):
+    """uint8 [B,C,h,w] -> normalised float batch of the model's size: the addon's recipe."""
+    b, c, h, w = images.shape
+    size = 32
+    x = F.pad(images, (pad, pad, pad, pad))
+    oy = torch.randint(0, x.shape[2] - size + 1, (b,), generator=gen).to(device)
+    ox = torch.randint(0, x.shape[3] - size + 1, (b,), generator=gen).to(device)
+    rows = (oy.view(b, 1, 1) + torch.arange(size, device=device).view(1, size, 1))
+    cols = (ox.view(b, 1, 1) + torch.arange(size, device=device).view(1, 1, size))
+    x = x.permute(0, 2, 3, 1)[torch.arange(b, device=device).view(b, 1, 1), rows, cols].permute(0, 3, 1, 2)
+    if flip:
+        f = (torch.rand(b, generator=gen) < 0.5).to(device).view(b, 1, 1, 1)
+        x = torch.where(f, x.flip(3), x)
+    x = (x.float() / 255 - mean) / std
+    if erase_p > 0:
+        apply = (torch.rand(b, generator=gen) < erase_p).to(device)
+        area = (0.02 + 0.38 * torch.rand(b, generator=gen)).to(device) * size * size
+        aspect = torch.exp(math.log(0.3) + (-2 * math.log(0.3)) * torch.rand(b, generator=gen)).to(device)
+        eh = torch.sqrt(area * aspect).round().clamp(1, size)
+        ew = torch.sqrt(area / aspect).round().clamp(1, size)
+        y0 = torch.floor(torch.rand(b, generator=gen).to(device) * (size - eh + 1))
+        x0 = torch.floor(torch.rand(b, generator=gen).to(device) * (size - ew + 1))
+        ys = torch.arange(size, device=device).view(1, size, 1)
+        xs = torch.arange(size, device=device).view(1, 1, size)
+        inside = (ys >= y0.view(b, 1, 1)) & (ys < (y0 + eh).view(b, 1, 1)) & (xs >= x0.view(b, 1, 1)) & (xs < (x0 + ew).view(b, 1, 1))
+        x = x.masked_fill((inside & apply.view(b, 1, 1)).unsqueeze(1), 0.0)
+    return x
+
+
+def epoch(args):
+    device = torch.device(args.device)
+    torch.manual_seed(0)
+    model = build(args.model, args.classes).to(device).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    c, h, w = (int(v) for v in args.shape.split(','))
+    gen = torch.Generator().manual_seed(1)
+    images = torch.randint(0, 256, (args.samples, c, h, w), generator=gen, dtype=torch.uint8).to(device)
+    labels = (torch.arange(args.samples) % args.classes).to(device)
+    mean = torch.full((1, c, 1, 1), 0.5, device=device)
+    std = torch.full((1, c, 1, 1), 0.25, device=device)
+    results = []
+    for e in range(args.epochs):
+        sync(device)
+        t0 = time.perf_counter()
+        order = torch.randperm(args.samples, generator=gen).to(device)
+        for i in range(0, args.samples, args.batch):
+            idx = order[i:i + args.batch]
+            x = augment(images.index_select(0, idx), args.pad, args.flip, args.erase, mean, std, gen, device)
+            loss = F.cross_entropy(model(x), labels.index_select(0, idx))
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+        sync(device)
+        results.append((time.perf_counter() - t0) * 1e3)
+    return {'peer': 'pytorch', 'torch': torch.__version__, 'device': str(device), 'model': args.model,
+            'samples': args.samples, 'batch': args.batch, 'epochMs': results}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('command', choices=['bench', 'epoch', 'count'])
+    ap.add_argument('--model', required=True)
+    ap.add_argument('--classes', type=int, default=10)
+    ap.add_argument('--batch', type=int, default=128)
+    ap.add_argument('--steps', type=int, default=10)
+    ap.add_argument('--warmup', type=int, default=2)
+    ap.add_argument('--threads', type=int, default=0)
+    ap.add_argument('--device', default='cpu')
+    ap.add_argument('--masks')
+    ap.add_argument('--samples', type=int, default=1024)
+    ap.add_argument('--epochs', type=int, default=2)
+    ap.add_argument('--shape', default='3,32,32')
+    ap.add_argument('--pad', type=int, default=4)
+    ap.add_argument('--flip', action='store_true')
+    ap.add_argument('--erase', type=float, default=0.0)
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.command == 'count':
+        model = build(args.model, args.classes)
+        out = {'model': args.model, 'units': len(model.units), 'totalParams': sum(p.numel() for p in model.parameters())}
+    else:
+        out = bench(args) if args.command == 'bench' else epoch(args)
+    print(json.dumps(out))
+
+
+if __name__ == '__main__':
+    main()
