@@ -19,6 +19,11 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   obj.Set("cudaAvailable", torch::cuda::is_available());
   obj.Set("cudaDevices", static_cast<double>(torch::cuda::device_count()));
   obj.Set("threads", static_cast<double>(at::get_num_threads()));
+#ifdef LAYEROUT_TORCH_CUDA
+  obj.Set("cudaBuild", true);
+#else
+  obj.Set("cudaBuild", false);
+#endif
   return obj;
 }
 

@@ -5,7 +5,7 @@
 
 namespace layerout {
 
-// runtimeInfo() -> { torchVersion, cudaAvailable, cudaDevices, threads }
+// runtimeInfo() -> { torchVersion, cudaAvailable, cudaDevices, threads, cudaBuild }
 Napi::Value RuntimeInfo(const Napi::CallbackInfo& info);
 // augmentBatch(images, shape, inputShape, augment, seed, train) -> Float32Array
 Napi::Value AugmentBatch(const Napi::CallbackInfo& info);

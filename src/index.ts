@@ -17,6 +17,7 @@ export { readIdxFolder, parseIdxImages, parseIdxLabels } from './data/idx';
 export { readCifar10, readCifar100 } from './data/cifar';
 export { readMnistDigits } from './data/mnist-digits';
 export { makeSynthetic } from './data/synthetic';
+export type { SyntheticSpec } from './data/synthetic';
 export { stratifiedSubset } from './data/subset';
 export { defaultAugment, MNIST_STATS, CIFAR_STATS } from './data/augment';
 export type { AugmentOptions } from './data/augment';

@@ -1,6 +1,9 @@
 // The typed surface of the native addon, and its loader. Everything here is raw: values are
 // validated by the public API (model.ts) before they reach these functions.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { prebuiltCandidates } from './prebuilt';
 
 export type BnMode = 'train' | 'freeze-affine' | 'freeze';
@@ -109,6 +112,8 @@ export interface RuntimeInfo {
   cudaAvailable: boolean;
   cudaDevices: number;
   threads: number;
+  /** Whether the addon was built against a CUDA libtorch. */
+  cudaBuild: boolean;
 }
 
 export interface NativeAddon {
@@ -156,10 +161,34 @@ function tryLoad(path: string, errors: string[]): NativeAddon | undefined {
   }
 }
 
+/** Which libtorch the dynamic linker can find (for the load-failure message). */
+function foundLibtorch(): string {
+  try {
+    const out = execFileSync('ldconfig', ['-p'], { encoding: 'utf8' });
+    const libs = [...new Set(out.split('\n').filter((l) => l.includes('libtorch_cpu.so')).map((l) => l.trim().split(' ')[0]))];
+    return libs.length ? libs.join(', ') : 'none on the linker path';
+  } catch {
+    return 'unknown (ldconfig unavailable)';
+  }
+}
+
+function expectedLibtorch(): string {
+  const tags = prebuiltCandidates().map((binary) => {
+    try {
+      const info = JSON.parse(readFileSync(join(dirname(binary), 'build-info.json'), 'utf8'));
+      return `libtorch ${info.torchVersion}${info.cuda ? ' (CUDA)' : ''}`;
+    } catch {
+      return binary;
+    }
+  });
+  return tags.length ? tags.join(', ') : 'no prebuilt binary in this package';
+}
+
 function fail(errors: string[]): never {
   throw new Error(
     'layerout: the native addon could not be loaded.\n' +
       errors.map((m) => `  - ${m}`).join('\n') +
+      `\nPrebuilt binaries expect: ${expectedLibtorch()}; libtorch found here: ${foundLibtorch()}.` +
       '\nBuild it against the libtorch on this machine with `npm run setup` (installs libtorch-dev on ' +
       'Debian/Ubuntu and compiles), or `LAYEROUT_BUILD_FROM_SOURCE=1 npm rebuild layerout` in a project ' +
       'that depends on it. Set Torch_DIR to use another libtorch.',

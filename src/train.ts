@@ -82,6 +82,9 @@ export interface TrainSummary {
   meanIdealBackwardSaving: number;
   totalMs: number;
   backwardMs: number;
+  /** Time spent preparing batches (indexing, augmentation) and its share of epoch time. */
+  dataMs: number;
+  dataShare: number;
   digest: string;
 }
 
@@ -116,6 +119,8 @@ export function summarise(model: Model, policyName: string, epochs: number, reco
     meanIdealBackwardSaving: mean(records.map((r) => r.idealBackwardSaving)),
     totalMs: records.reduce((s, r) => s + r.epochMs, 0),
     backwardMs: records.reduce((s, r) => s + r.backwardMs, 0),
+    dataMs: records.reduce((s, r) => s + r.dataMs, 0),
+    dataShare: records.length ? records.reduce((s, r) => s + r.dataMs, 0) / records.reduce((s, r) => s + r.epochMs, 0) : 0,
     digest: model.digest(),
   };
 }

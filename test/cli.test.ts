@@ -75,3 +75,27 @@ describe('layerout train', () => {
     expect(layerout('info', '--model', 'mnist-net', '--classes', '1').stderr).toMatch(/--classes must be at least 2/);
   });
 });
+
+describe('Ctrl-C during layerout train', () => {
+  it('stops within a batch, keeps the last checkpoint and says how to resume', async () => {
+    const { spawn } = await import('node:child_process');
+    const out = tempDir();
+    const child = spawn(process.execPath, [CLI, 'train', ...SMALL, '--data', 'synthetic:10:2000:1x28x28', '--epochs', '3', '--out', out, '--json']);
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (stdout.includes('"epoch":1')) child.kill('SIGINT');
+      });
+      child.on('exit', resolve);
+    });
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupt: stopping within one batch/);
+    expect(stderr).toMatch(new RegExp(`continue with: layerout train --resume ${out}`));
+    const inspect = layerout('inspect', join(out, 'checkpoint.pt'), '--json');
+    expect(JSON.parse(inspect.stdout).epoch).toBeGreaterThanOrEqual(1);
+    expect(layerout('train', '--resume', out, '--quiet').code).toBe(0);
+  });
+});

@@ -42,7 +42,7 @@ function peer(python: string, args: string[]): unknown {
   return JSON.parse(execFileSync(python, [join(packageRoot, 'scripts', 'peer', 'peer.py'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }));
 }
 
-async function addonEpochMs(model: ModelName, samples: number, batch: number, threads: number, device: string, epochs: number): Promise<number[]> {
+async function addonEpochMs(model: ModelName, samples: number, batch: number, threads: number, device: string, epochs: number): Promise<{ epochMs: number; dataMs: number }[]> {
   const m = new Model({ model, device: device as DeviceName });
   const [c, h, w] = m.info.model === 'mnist-net' ? [1, 28, 28] : m.info.inputShape;
   const images = new Uint8Array(samples * c * h * w);
@@ -50,8 +50,8 @@ async function addonEpochMs(model: ModelName, samples: number, batch: number, th
   const labels = Int32Array.from({ length: samples }, (_, i) => i % 10);
   m.setData('train', { name: 'synthetic', images, labels, shape: [samples, c, h, w], classes: 10 });
   const augment = { cropPad: 4, flip: c === 3, eraseP: c === 3 ? 0.5 : 0, mean: Array(c).fill(0.5), std: Array(c).fill(0.25) };
-  const out: number[] = [];
-  for (let e = 0; e < epochs; e++) out.push((await m.trainEpoch({ epoch: e, lr: 0.01, batchSize: batch, threads, augment })).epochMs);
+  const out: { epochMs: number; dataMs: number }[] = [];
+  for (let e = 0; e < epochs; e++) out.push(await m.trainEpoch({ epoch: e, lr: 0.01, batchSize: batch, threads, augment }));
   return out;
 }
 
@@ -76,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   const addonRuns: BenchResult[] = [];
   const peerRuns: PeerBench[] = [];
   const addonEpochs: number[] = [];
+  const dataShares: number[] = [];
   const peerEpochs: number[] = [];
   const shape = model === 'mnist-net' ? '1,28,28' : '3,32,32';
   const peerCommon = ['--model', model, '--batch', String(batch), '--threads', String(threads), '--device', device];
@@ -85,7 +86,10 @@ export async function main(argv: string[]): Promise<number> {
     log(`round ${r + 1}/${rounds}: pytorch steps`);
     peerRuns.push(peer(python, ['bench', ...peerCommon, '--steps', String(steps), '--masks', join(tmp, 'masks.json')]) as PeerBench);
     log(`round ${r + 1}/${rounds}: addon epoch`);
-    addonEpochs.push(...(await addonEpochMs(model, samples, batch, threads, device, 1)));
+    for (const e of await addonEpochMs(model, samples, batch, threads, device, 1)) {
+      addonEpochs.push(e.epochMs);
+      dataShares.push(e.dataMs / e.epochMs);
+    }
     log(`round ${r + 1}/${rounds}: pytorch epoch`);
     const aug = shape.startsWith('3') ? ['--flip', '--erase', '0.5'] : [];
     const pe = peer(python, ['epoch', ...peerCommon, '--samples', String(samples), '--epochs', '1', '--shape', shape, '--pad', '4', ...aug]) as { epochMs: number[] };
@@ -113,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
     torch: { addon: addonRuns[0].machine.torch, pytorch: peerRuns[0].torch },
     machine: addonRuns[0].machine,
     rows,
-    epoch: { samples, addonMs: median(addonEpochs), pytorchMs: median(peerEpochs), ratio: median(addonEpochs) / median(peerEpochs) },
+    epoch: { samples, addonMs: median(addonEpochs), pytorchMs: median(peerEpochs), ratio: median(addonEpochs) / median(peerEpochs), addonDataShare: median(dataShares) },
   };
   const md =
     `${model}, batch ${batch}, ${threads} thread(s), ${device} (${result.machine.cpu}); addon libtorch ${result.torch.addon}, PyTorch ${result.torch.pytorch}; ` +
@@ -124,7 +128,8 @@ export async function main(argv: string[]): Promise<number> {
         `${r.addon.backwardMs.toFixed(2)}/${r.pytorch.backwardMs.toFixed(2)} ms = ${r.ratio.backward.toFixed(2)} | ` +
         `${r.addon.optimizerMs.toFixed(2)}/${r.pytorch.optimizerMs.toFixed(2)} ms = ${r.ratio.optimizer.toFixed(2)} | ${r.addonRealization === null ? '—' : r.addonRealization.toFixed(2)} |`)
       .join('\n') +
-    `\n\nEpoch of ${samples} samples with augmentation: addon ${result.epoch.addonMs.toFixed(0)} ms, PyTorch ${result.epoch.pytorchMs.toFixed(0)} ms, ratio ${result.epoch.ratio.toFixed(2)}\n`;
+    `\n\nEpoch of ${samples} samples with augmentation: addon ${result.epoch.addonMs.toFixed(0)} ms, PyTorch ${result.epoch.pytorchMs.toFixed(0)} ms, ratio ${result.epoch.ratio.toFixed(2)}; ` +
+    `the addon spent ${(100 * result.epoch.addonDataShare).toFixed(1)}% of its epoch preparing batches\n`;
   if (options.out) {
     mkdirSync(String(options.out), { recursive: true });
     writeFileSync(join(String(options.out), 'vs-pytorch.json'), JSON.stringify(result, null, 2) + '\n');

@@ -143,7 +143,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   else {
     out(`summary: ${summary.epochsDone}/${summary.epochs} epochs, best test ${(100 * summary.bestTestAcc).toFixed(2)}%, final ${(100 * summary.finalTestAcc).toFixed(2)}%, ` +
       `frozen params ${summary.meanFrozenParamsPctLayerOut.toFixed(1)}% (LayerOut epochs) / ${summary.meanFrozenParamsPctAll.toFixed(1)}% (all), ` +
-      `time ${formatDuration(summary.totalMs)} (backward ${formatDuration(summary.backwardMs)}), digest ${summary.digest.slice(0, 16)}`);
+      `time ${formatDuration(summary.totalMs)} (backward ${formatDuration(summary.backwardMs)}, batch preparation ${(100 * summary.dataShare).toFixed(1)}%), digest ${summary.digest.slice(0, 16)}`);
   }
   if (summary.interrupted && summary.epochsDone < summary.epochs) {
     if (outDir) err(`interrupted after epoch ${summary.epochsDone}: the checkpoint is in ${outDir}; continue with: layerout train --resume ${outDir}`);

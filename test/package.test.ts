@@ -1,0 +1,86 @@
+// The npm package: `npm pack` puts a prebuilt binary in the tarball; installing it into a fresh
+// project loads that binary without any compiler, and LAYEROUT_BUILD_FROM_SOURCE=1 compiles.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers';
+
+const root = join(__dirname, '..');
+const TOOLS = ['cc', 'c++', 'gcc', 'g++', 'cmake', 'make', 'ninja', 'ld'];
+
+/** A PATH folder whose compilers and build tools only record that they were called. */
+function trapTools(dir: string, record: string): string {
+  mkdirSync(dir);
+  for (const tool of TOOLS) {
+    const path = join(dir, tool);
+    writeFileSync(path, `#!/bin/sh\necho "${tool} $*" >> ${record}\nexit 1\n`);
+    chmodSync(path, 0o755);
+  }
+  return dir;
+}
+
+const TRAIN_ONE_EPOCH = `
+const { Model, makeSynthetic } = require('layerout');
+const data = makeSynthetic({ classes: 3, count: 30, shape: [1, 4, 4] });
+const model = new Model({ model: 'mlp', inputShape: [1, 4, 4], hidden: [8], classes: 3 });
+model.setData('train', data.train);
+model.trainEpoch({ epoch: 0, lr: 0.1, batchSize: 10, threads: 1 }).then((s) => console.log(JSON.stringify(s)));
+`;
+
+function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env, encoding: 'utf8' });
+}
+
+describe('the npm package', () => {
+  let tarball = '';
+
+  beforeAll(() => {
+    const dir = tempDir('layerout-pack-');
+    const out = execFileSync('npm', ['pack', '--pack-destination', dir, '--loglevel=error'], { cwd: root, encoding: 'utf8' });
+    tarball = join(dir, out.trim().split('\n').pop()!);
+  }, 900_000);
+
+  it('packs the built binary under prebuilds/<platform>-<arch>-torch<M.m>/ and no build-machine paths', () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+    const binary = files.find((f) => /^package\/prebuilds\/linux-x64-torch\d+\.\d+\/layerout\.node$/.test(f));
+    expect(binary, files.join('\n')).toBeDefined();
+    expect(files).toContain('package/dist/index.js');
+    expect(files).toContain('package/native/addon.cc');
+    expect(files.some((f) => f.startsWith('package/src/'))).toBe(false);
+    const extracted = tempDir('layerout-unpack-');
+    execFileSync('tar', ['-xzf', tarball, '-C', extracted, binary!]);
+    const strings = execFileSync('strings', [join(extracted, binary!)], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(strings.includes(root)).toBe(false);
+    const dynamic = execFileSync('readelf', ['-d', join(extracted, binary!)], { encoding: 'utf8' });
+    expect(dynamic).not.toMatch(/RPATH|RUNPATH/);
+  });
+
+  it('installs into a fresh project with its prebuilt binary: no compiler runs, no build folder', () => {
+    const project = tempDir('layerout-consumer-');
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    const record = join(project, 'tools-called.log');
+    const env = { ...process.env, PATH: `${trapTools(join(project, '.trap'), record)}:${process.env.PATH}` };
+    const r = npm(['install', tarball], project, env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(record), 'a compiler or build tool was called').toBe(false);
+    const pkg = join(project, 'node_modules', 'layerout');
+    expect(existsSync(join(pkg, 'build'))).toBe(false);
+    expect(readdirSync(join(pkg, 'prebuilds'))).toHaveLength(1);
+    const stats = JSON.parse(execFileSync(process.execPath, ['-e', TRAIN_ONE_EPOCH], { cwd: project, encoding: 'utf8' }));
+    expect(stats).toMatchObject({ batches: 3, samples: 30, aborted: false });
+  });
+
+  it('builds from source with LAYEROUT_BUILD_FROM_SOURCE=1', () => {
+    const project = tempDir('layerout-consumer-src-');
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    const r = npm(['install', tarball], project, { ...process.env, LAYEROUT_BUILD_FROM_SOURCE: '1' });
+    expect(r.status, r.stderr).toBe(0);
+    const built = join(project, 'node_modules', 'layerout', 'build', 'Release', 'layerout.node');
+    expect(existsSync(built)).toBe(true);
+    const stats = JSON.parse(
+      execFileSync(process.execPath, ['-e', TRAIN_ONE_EPOCH], { cwd: project, encoding: 'utf8', env: { ...process.env, LAYEROUT_NATIVE: built } }),
+    );
+    expect(stats).toMatchObject({ batches: 3, aborted: false });
+  }, 1_200_000);
+});
