@@ -83,11 +83,15 @@ describe('Ctrl-C during layerout train', () => {
     const child = spawn(process.execPath, [CLI, 'train', ...SMALL, '--data', 'synthetic:10:2000:1x28x28', '--epochs', '3', '--out', out, '--json']);
     let stdout = '';
     let stderr = '';
+    let interrupted = false;
     child.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => {
       child.stdout.on('data', (d) => {
         stdout += d;
-        if (stdout.includes('"epoch":1')) child.kill('SIGINT');
+        if (!interrupted && stdout.includes('"epoch":1')) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
       });
       child.on('exit', resolve);
     });
