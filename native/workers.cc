@@ -1,5 +1,6 @@
 #include "workers.h"
 
+#include "compute_thread.h"
 #include "errors.h"
 
 namespace layerout {
@@ -32,7 +33,7 @@ Napi::Promise TaskWorker::Start(const Napi::Env& env, SessionPtr session, const 
 
 void TaskWorker::Execute() {
   try {
-    work_();
+    runOnComputeThread(work_);
   } catch (const std::exception& e) {
     SetError(what_ + ": " + describe(e));
   }
@@ -72,7 +73,8 @@ Napi::Promise EpochWorker::Start(const Napi::Env& env, SessionPtr session, Epoch
 
 void EpochWorker::Execute(const ExecutionProgress& progress) {
   try {
-    result_ = trainEpoch(*session_, options_, [&](const Progress& p) { progress.Send(&p, 1); });
+    // Send() is thread-safe: progress goes out from the compute thread directly.
+    runOnComputeThread([&] { result_ = trainEpoch(*session_, options_, [&](const Progress& p) { progress.Send(&p, 1); }); });
   } catch (const std::exception& e) {
     SetError("trainEpoch failed: " + describe(e));
   }

@@ -32,7 +32,7 @@ export interface BenchRow {
   optimizerMs: number;
   backwardRatio: number;
   idealBackwardRatio: number;
-  /** measured saving / ideal saving; null where the ideal saving is 0. */
+  /** measured saving / ideal saving; null where the ideal saving is under 10% (noise would dominate). */
   realization: number | null;
   peakMemoryBytes: number | null;
 }
@@ -45,6 +45,9 @@ export interface BenchResult {
   steps: number;
   rows: BenchRow[];
 }
+
+/** Below this ideal saving a realisation is a ratio of noise to almost nothing: not reported. */
+export const MIN_IDEAL_SAVING = 0.1;
 
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -116,7 +119,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       optimizerMs: median(t.o),
       backwardRatio,
       idealBackwardRatio: 1 - idealSaving,
-      realization: idealSaving > 0 ? (1 - backwardRatio) / idealSaving : null,
+      realization: idealSaving >= MIN_IDEAL_SAVING ? (1 - backwardRatio) / idealSaving : null,
       peakMemoryBytes: peak.get(name) ?? null,
     };
   });

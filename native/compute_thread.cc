@@ -1,0 +1,54 @@
+#include "compute_thread.h"
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+namespace layerout {
+
+namespace {
+
+class ComputeThread {
+ public:
+  ComputeThread() { std::thread([this] { loop(); }).detach(); }  // lives as long as the process
+
+  void run(const std::function<void()>& job) {
+    std::packaged_task<void()> task(job);
+    auto done = task.get_future();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(std::move(task));
+    }
+    ready_.notify_one();
+    done.get();  // rethrows the job's exception
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::packaged_task<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [this] { return !queue_.empty(); });
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::packaged_task<void()>> queue_;
+};
+
+}  // namespace
+
+void runOnComputeThread(const std::function<void()>& job) {
+  static auto* thread = new ComputeThread();  // never destroyed: the thread is detached
+  thread->run(job);
+}
+
+}  // namespace layerout
