@@ -58,6 +58,16 @@ std::vector<torch::Tensor> unitParams(Session& session, int64_t unit) {
   return session.net->units().at(static_cast<size_t>(unit)).allParams();
 }
 
+std::vector<torch::Tensor> unitState(Session& session, int64_t unit) {
+  auto state = unitParams(session, unit);
+  const auto& bn = session.net->units().at(static_cast<size_t>(unit)).bn;
+  if (!bn.is_empty()) {
+    state.push_back(bn->running_mean);
+    state.push_back(bn->running_var);
+  }
+  return state;
+}
+
 std::vector<torch::Tensor> modelState(Session& session) {
   auto all = session.net->parameters();
   for (auto& b : session.net->buffers()) all.push_back(b);

@@ -16,6 +16,8 @@ std::string loadCheckpoint(Session& session, const std::string& path);
 // The bytes of tensors, in order, as float32 CPU data (what digests hash).
 std::vector<uint8_t> tensorBytes(const std::vector<torch::Tensor>& tensors);
 std::vector<torch::Tensor> unitParams(Session& session, int64_t unit);
+// A unit's parameters, then its BatchNorm running mean and variance (if any).
+std::vector<torch::Tensor> unitState(Session& session, int64_t unit);
 std::vector<torch::Tensor> modelState(Session& session);  // parameters then buffers
 // Momentum buffers of a unit's parameters; empty when any is not yet allocated.
 std::vector<torch::Tensor> unitMomentum(Session& session, int64_t unit);

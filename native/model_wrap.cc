@@ -203,7 +203,10 @@ Napi::Value ModelWrap::UnitBytes(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   requireIdle(env, "unitBytes");
   const auto unit = info[0].As<Napi::Number>().Int64Value();
-  return guarded(env, "unitBytes", [&] { return toBuffer(env, tensorBytes(unitParams(*session_, unit))); });
+  const bool withStats = info[1].ToBoolean().Value();
+  return guarded(env, "unitBytes", [&] {
+    return toBuffer(env, tensorBytes(withStats ? unitState(*session_, unit) : unitParams(*session_, unit)));
+  });
 }
 
 Napi::Value ModelWrap::ModelBytes(const Napi::CallbackInfo& info) {

@@ -6,6 +6,8 @@ import { defaultThreads, toNativeModelOptions, type ModelOptions } from './model
 import {
   loadNative,
   type BnMode,
+  type NativeEpochResult,
+  type NativeEvalResult,
   type NativeModel,
   type NativeModelInfo,
   type NativeStepTimes,
@@ -41,25 +43,9 @@ export interface TrainEpochOptions {
   signal?: AbortSignal;
 }
 
-export interface EpochStats {
-  trainLoss: number;
-  trainAcc: number;
-  dataMs: number;
-  forwardMs: number;
-  backwardMs: number;
-  optimizerMs: number;
-  epochMs: number;
-  batches: number;
-  samples: number;
-  aborted: boolean;
-}
-
-export interface EvalStats {
-  loss: number;
-  acc: number;
-  ms: number;
-  samples: number;
-}
+/** One epoch's loss, accuracy and per-phase milliseconds (device-synchronised). */
+export type EpochStats = NativeEpochResult;
+export type EvalStats = NativeEvalResult;
 
 export class Model {
   readonly info: ModelInfo;
@@ -183,10 +169,13 @@ export class Model {
     return meta === '' ? null : JSON.parse(meta);
   }
 
-  /** SHA-256 of one unit's parameters (weights, bias, BatchNorm affine), in order. */
-  unitDigest(unit: number): string {
+  /**
+   * SHA-256 of one unit's parameters (weights, bias, BatchNorm affine), in order; with
+   * `withStats`, its BatchNorm running mean and variance are hashed too.
+   */
+  unitDigest(unit: number, withStats = false): string {
     requireInteger('unit', unit, 0, this.units.length - 1);
-    return sha256(this.native.unitBytes(unit));
+    return sha256(this.native.unitBytes(unit, withStats));
   }
 
   unitDigests(): string[] {

@@ -100,7 +100,8 @@ export interface NativeModel {
   cudaMemory(reset: boolean): { peakBytes: number } | null;
   save(path: string, meta: string): Promise<void>;
   load(path: string): Promise<string>;
-  unitBytes(unit: number): Buffer;
+  /** The unit's parameters; with `withStats`, then its BatchNorm running statistics. */
+  unitBytes(unit: number, withStats: boolean): Buffer;
   modelBytes(): Buffer;
   momentumBytes(unit: number): Buffer | null;
   resetMomentum(): void;

@@ -43,17 +43,22 @@ describe('exact freezing', () => {
 
   it('BatchNorm modes: train lets a frozen unit\'s BatchNorm learn, freeze-affine and freeze keep it', async () => {
     const results: Record<string, boolean> = {};
+    const statsKept: Record<string, boolean> = {};
     for (const bn of ['train', 'freeze-affine', 'freeze'] as const) {
       const model = new Model({ model: 'resnet20', seed: 5 });
       const rgb = rgbData();
       model.setData('train', rgb, 'synthetic');
       model.setData('test', rgb, 'synthetic');
       const before = model.unitDigest(0);
+      const statsBefore = model.unitDigest(0, true);
       model.setFrozen([true, ...Array(19).fill(false)], bn);
       await epoch(model, 0, { batchSize: 8 });
       results[bn] = model.unitDigest(0) === before;
+      statsKept[bn] = model.unitDigest(0, true) === statsBefore;
     }
     expect(results).toEqual({ train: false, 'freeze-affine': true, freeze: true });
+    // Running statistics: only 'freeze' runs the frozen unit's BatchNorm in eval mode.
+    expect(statsKept).toEqual({ train: false, 'freeze-affine': false, freeze: true });
   });
 
   it('rejects masks that freeze everything, have the wrong length or wrong types', () => {
