@@ -63,6 +63,14 @@ EpochOptions toEpochOptions(const Napi::Object& obj) {
   return o;
 }
 
+JobOptions toJobOptions(const Napi::Object& obj) {
+  JobOptions o;
+  o.batchSize = static_cast<int64_t>(getNumber(obj, "batchSize"));
+  o.threads = static_cast<int64_t>(getNumber(obj, "threads"));
+  o.augment = toAugmentOptions(obj.Get("augment").As<Napi::Object>());
+  return o;
+}
+
 Napi::Buffer<uint8_t> toBuffer(const Napi::Env& env, const std::vector<uint8_t>& bytes) {
   return Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
 }

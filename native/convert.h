@@ -20,6 +20,14 @@ ModelSpec toModelSpec(const Napi::Object& obj);
 AugmentOptions toAugmentOptions(const Napi::Object& obj);
 EpochOptions toEpochOptions(const Napi::Object& obj);
 
+// { batchSize, threads, augment }: the options every non-epoch job takes.
+struct JobOptions {
+  int64_t batchSize = 128;
+  int64_t threads = 0;
+  AugmentOptions augment;
+};
+JobOptions toJobOptions(const Napi::Object& obj);
+
 Napi::Buffer<uint8_t> toBuffer(const Napi::Env& env, const std::vector<uint8_t>& bytes);
 
 }  // namespace layerout

@@ -116,15 +116,12 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
 // evaluate({ batchSize, threads, augment }) -> Promise<{ loss, acc, ms, samples }>
 Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto options = info[0].As<Napi::Object>();
-  const auto batchSize = static_cast<int64_t>(getNumber(options, "batchSize"));
-  const auto threads = static_cast<int64_t>(getNumber(options, "threads"));
-  auto augment = guarded(env, "evaluate", [&] { return toAugmentOptions(options.Get("augment").As<Napi::Object>()); });
+  const auto job = guarded(env, "evaluate", [&] { return toJobOptions(info[0].As<Napi::Object>()); });
   auto result = std::make_shared<EvalResult>();
   auto session = session_;
   return TaskWorker::Start(
       env, session_, "evaluate failed",
-      [=] { *result = evaluate(*session, batchSize, threads, augment); },
+      [=] { *result = evaluate(*session, job.batchSize, job.threads, job.augment); },
       [=](Napi::Env e) -> Napi::Value {
         auto obj = Napi::Object::New(e);
         obj.Set("loss", result->loss);
@@ -140,13 +137,12 @@ Napi::Value ModelWrap::TimeSteps(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   auto options = info[0].As<Napi::Object>();
   const auto steps = static_cast<int64_t>(getNumber(options, "steps"));
-  const auto batchSize = static_cast<int64_t>(getNumber(options, "batchSize"));
-  const auto threads = static_cast<int64_t>(getNumber(options, "threads"));
-  auto augment = guarded(env, "timeSteps", [&] { return toAugmentOptions(options.Get("augment").As<Napi::Object>()); });
+  const auto job = guarded(env, "timeSteps", [&] { return toJobOptions(options); });
   auto result = std::make_shared<StepTimes>();
   auto session = session_;
   return TaskWorker::Start(
-      env, session_, "timeSteps failed", [=] { *result = timeSteps(*session, steps, batchSize, threads, augment); },
+      env, session_, "timeSteps failed",
+      [=] { *result = timeSteps(*session, steps, job.batchSize, job.threads, job.augment); },
       [=](Napi::Env e) -> Napi::Value {
         auto toArray = [&](const std::vector<double>& v) {
           auto arr = Napi::Array::New(e, v.size());

@@ -17,6 +17,31 @@ double lap(Clock::time_point& start, const torch::Device& device) {
   start = now;
   return ms;
 }
+struct StepResult {
+  torch::Tensor logits, loss;
+  double forwardMs = 0, backwardMs = 0, optimizerMs = 0;
+};
+
+// One training step on a prepared batch: forward, loss, backward, SGD update, gradients cleared.
+// Phase timings continue from the caller's clock `t` and are device-synchronised.
+StepResult trainStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, const SgdHyper& hyper,
+                     Clock::time_point& t) {
+  StepResult step;
+  step.logits = session.net->forward(x);
+  step.loss = torch::nn::functional::cross_entropy(step.logits, y);
+  step.forwardMs = lap(t, session.device);
+  step.loss.backward();
+  step.backwardMs = lap(t, session.device);
+  session.sgd->step(hyper);
+  session.sgd->clearGrads();
+  step.optimizerMs = lap(t, session.device);
+  return step;
+}
+
+const Dataset& requireData(const Dataset& data, const char* split) {
+  if (data.size() == 0) throw std::runtime_error(std::string("no ") + split + " data has been set");
+  return data;
+}
 }  // namespace
 
 uint64_t epochSeed(uint64_t seed, int64_t epoch) {
@@ -30,8 +55,7 @@ uint64_t epochSeed(uint64_t seed, int64_t epoch) {
 EpochResult trainEpoch(Session& session, const EpochOptions& options, const ProgressFn& onProgress) {
   useThreads(options.threads);
   auto& net = *session.net;
-  const auto& data = session.trainSet;
-  if (data.size() == 0) throw std::runtime_error("no training data has been set");
+  const auto& data = requireData(session.trainSet, "training");
   const auto device = session.device;
 
   BatchMaker maker(net.inputShape(), options.augment, device);
@@ -59,21 +83,14 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
     auto y = data.labels.index_select(0, idx);
     result.dataMs += lap(t, device);
 
-    auto logits = net.forward(x);
-    auto loss = torch::nn::functional::cross_entropy(logits, y);
-    result.forwardMs += lap(t, device);
-
-    loss.backward();
-    result.backwardMs += lap(t, device);
-
-    session.sgd->step(options.hyper);
-    session.sgd->clearGrads();
-    result.optimizerMs += lap(t, device);
-
+    auto step = trainStep(session, x, y, options.hyper, t);
+    result.forwardMs += step.forwardMs;
+    result.backwardMs += step.backwardMs;
+    result.optimizerMs += step.optimizerMs;
     {
       torch::NoGradGuard noGrad;
-      lossSum += loss.detach().to(torch::kFloat64) * static_cast<double>(idx.size(0));
-      correct += (logits.argmax(1) == y).sum();
+      lossSum += step.loss.detach().to(torch::kFloat64) * static_cast<double>(idx.size(0));
+      correct += (step.logits.argmax(1) == y).sum();
     }
     result.samples += idx.size(0);
     if (onProgress && ((b + 1) % options.progressEvery == 0 || b + 1 == result.batches)) {
@@ -94,8 +111,7 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
 StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment) {
   useThreads(threads);
   auto& net = *session.net;
-  const auto& data = session.trainSet;
-  if (data.size() == 0) throw std::runtime_error("no training data has been set");
+  const auto& data = requireData(session.trainSet, "training");
   const auto device = session.device;
   BatchMaker maker(net.inputShape(), augment, device);
   const int64_t n = std::min(batchSize, data.size());
@@ -108,13 +124,10 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
   for (int64_t s = 0; s < steps; ++s) {
     synchronize(device);
     auto t = Clock::now();
-    auto loss = torch::nn::functional::cross_entropy(net.forward(x), y);
-    times.forwardMs.push_back(lap(t, device));
-    loss.backward();
-    times.backwardMs.push_back(lap(t, device));
-    session.sgd->step(hyper);
-    session.sgd->clearGrads();
-    times.optimizerMs.push_back(lap(t, device));
+    auto step = trainStep(session, x, y, hyper, t);
+    times.forwardMs.push_back(step.forwardMs);
+    times.backwardMs.push_back(step.backwardMs);
+    times.optimizerMs.push_back(step.optimizerMs);
   }
   return times;
 }
@@ -123,8 +136,7 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
   useThreads(threads);
   torch::NoGradGuard noGrad;
   auto& net = *session.net;
-  const auto& data = session.testSet;
-  if (data.size() == 0) throw std::runtime_error("no test data has been set");
+  const auto& data = requireData(session.testSet, "test");
   BatchMaker maker(net.inputShape(), augment, session.device);
   net.eval();
   const auto start = Clock::now();

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Model } from '../src/model';
-import { epoch, modelWithData, tempDir, tinyDigits } from './helpers';
+import { cifarShaped, epoch, modelWithData, tempDir, tinyDigits } from './helpers';
 
 describe('the epoch loop', () => {
   it('reports loss, accuracy, timings and progress', async () => {
@@ -85,13 +85,13 @@ describe('the epoch loop', () => {
 describe('checkpoints and digests', () => {
   it('round-trips model and momentum to identical digests, atomically', async () => {
     const dir = tempDir();
-    const model = modelWithData({ model: 'resnet20', seed: 9 }, rgb());
+    const model = modelWithData({ model: 'resnet20', seed: 9 }, cifarShaped());
     await epoch(model, 0, { batchSize: 8 });
     const path = join(dir, 'a.pt');
     await model.save(path, { note: 'hello', epoch: 1 });
     expect(readdirSync(dir)).toEqual(['a.pt']); // no temporary file left behind
 
-    const other = modelWithData({ model: 'resnet20', seed: 10 }, rgb());
+    const other = modelWithData({ model: 'resnet20', seed: 10 }, cifarShaped());
     expect(other.digest()).not.toBe(model.digest());
     expect(await other.load(path)).toEqual({ note: 'hello', epoch: 1 });
     expect(other.digest()).toBe(model.digest());
@@ -122,13 +122,3 @@ describe('checkpoints and digests', () => {
   });
 });
 
-function rgb() {
-  const make = (n: number) => ({
-    name: 'rgb',
-    images: Uint8Array.from({ length: n * 3 * 32 * 32 }, (_, i) => (i * 7919) % 256),
-    labels: Int32Array.from({ length: n }, (_, i) => i % 10),
-    shape: [n, 3, 32, 32] as [number, number, number, number],
-    classes: 10,
-  });
-  return { kind: 'synthetic', train: make(16), test: make(8), classes: 10 };
-}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Model } from '../src/model';
-import { epoch, modelWithData } from './helpers';
+import { cifarShaped, epoch, modelWithData } from './helpers';
 
 describe('exact freezing', () => {
   it('keeps frozen units bit-identical through an epoch with momentum and weight decay, even with momentum from before', async () => {
@@ -45,10 +45,7 @@ describe('exact freezing', () => {
     const results: Record<string, boolean> = {};
     const statsKept: Record<string, boolean> = {};
     for (const bn of ['train', 'freeze-affine', 'freeze'] as const) {
-      const model = new Model({ model: 'resnet20', seed: 5 });
-      const rgb = rgbData();
-      model.setData('train', rgb, 'synthetic');
-      model.setData('test', rgb, 'synthetic');
+      const model = modelWithData({ model: 'resnet20', seed: 5 }, cifarShaped());
       const before = model.unitDigest(0);
       const statsBefore = model.unitDigest(0, true);
       model.setFrozen([true, ...Array(19).fill(false)], bn);
@@ -71,10 +68,3 @@ describe('exact freezing', () => {
   });
 });
 
-function rgbData() {
-  const n = 16;
-  const images = new Uint8Array(n * 3 * 32 * 32);
-  for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) % 251;
-  const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
-  return { name: 'rgb', images, labels, shape: [n, 3, 32, 32] as [number, number, number, number], classes: 10 };
-}

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeSynthetic } from '../src/data/synthetic';
+import { makeSynthetic, patternDataset } from '../src/data/synthetic';
 import type { DatasetPair } from '../src/data/types';
 import { Model } from '../src/model';
 import type { ModelOptions } from '../src/models';
@@ -11,6 +11,11 @@ export const THREADS = 1;
 
 export function tinyDigits(count = 64, classes = 10): DatasetPair {
   return makeSynthetic({ classes, count, shape: [1, 28, 28], seed: 7 });
+}
+
+/** 3x32x32 batches (16 train, 8 test) for the CIFAR-shaped models; content does not matter. */
+export function cifarShaped(): DatasetPair {
+  return { kind: 'synthetic', train: patternDataset(16, [3, 32, 32], 10), test: patternDataset(8, [3, 32, 32], 10), classes: 10 };
 }
 
 export function modelWithData(options: ModelOptions, data: DatasetPair = tinyDigits()): Model {

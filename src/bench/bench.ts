@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { idealBackwardSaving, frozenParamsPct } from '../cost';
+import { patternDataset } from '../data/synthetic';
 import { Model } from '../model';
 import { defaultThreads, type DeviceName, type ModelName } from '../models';
 import { loadNative, type BnMode } from '../native';
@@ -74,10 +75,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const bn = options.bn ?? 'train';
   const model = new Model({ model: options.model, classes: options.classes, device: options.device, seed: options.seed ?? 0 });
   const [c, h, w] = model.info.inputShape;
-  const images = new Uint8Array(batch * c * h * w);
-  for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) >>> 24;
-  const labels = Int32Array.from({ length: batch }, (_, i) => i % model.info.classes);
-  model.setData('train', { name: 'bench', images, labels, shape: [batch, c, h, w], classes: model.info.classes });
+  model.setData('train', patternDataset(batch, [c, h, w], model.info.classes, 'bench'));
   const masks = expandMasks(options.masks, model.units, model.info.model, options.seed ?? 0);
   const say = options.onProgress ?? (() => {});
 

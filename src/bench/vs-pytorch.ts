@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, UsageError, type OptionDefs } from '../cli/args';
+import { patternDataset } from '../data/synthetic';
 import { Model } from '../model';
 import { defaultThreads, MODEL_NAMES, type DeviceName, type ModelName } from '../models';
 import { packageRoot } from '../prebuilt';
@@ -45,10 +46,7 @@ function peer(python: string, args: string[]): unknown {
 async function addonEpochMs(model: ModelName, samples: number, batch: number, threads: number, device: string, epochs: number): Promise<{ epochMs: number; dataMs: number }[]> {
   const m = new Model({ model, device: device as DeviceName });
   const [c, h, w] = m.info.model === 'mnist-net' ? [1, 28, 28] : m.info.inputShape;
-  const images = new Uint8Array(samples * c * h * w);
-  for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) >>> 24;
-  const labels = Int32Array.from({ length: samples }, (_, i) => i % 10);
-  m.setData('train', { name: 'synthetic', images, labels, shape: [samples, c, h, w], classes: 10 });
+  m.setData('train', patternDataset(samples, [c, h, w], 10));
   const augment = { cropPad: 4, flip: c === 3, eraseP: c === 3 ? 0.5 : 0, mean: Array(c).fill(0.5), std: Array(c).fill(0.25) };
   const out: { epochMs: number; dataMs: number }[] = [];
   for (let e = 0; e < epochs; e++) out.push(await m.trainEpoch({ epoch: e, lr: 0.01, batchSize: batch, threads, augment }));

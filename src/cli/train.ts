@@ -88,6 +88,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
     }
   }
   const persisted = Object.fromEntries(Object.entries(options).filter(([k]) => !['resume', 'json', 'quiet', 'out'].includes(k)));
+  persisted.classes ??= data.classes; // so `inspect` can rebuild the model without reading the data
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -163,8 +164,7 @@ export async function runInspect(argv: string[], out: (line: string) => void): P
   const runFile = join(dirname(path), RUN_FILE);
   if (!existsSync(runFile)) throw new UsageError(`${runFile} is missing: inspect needs the run folder a checkpoint was written in`);
   const run = JSON.parse(readFileSync(runFile, 'utf8')) as ParsedOptions;
-  const data = loadDataSpec(String(run.data));
-  const model = new Model({ model: run.model as ModelName, classes: (run.classes as number | undefined) ?? data.classes, seed: (run.seed as number) ?? 0 });
+  const model = new Model({ model: run.model as ModelName, classes: run.classes as number, seed: (run.seed as number) ?? 0 });
   const meta = (await model.load(path)) as { epochsDone: number; policy: string; policyState: unknown };
   const units = model.units.map((u) => ({ index: u.index, name: u.name, digest: model.unitDigest(u.index) }));
   const report = { checkpoint: path, model: model.info.model, epoch: meta.epochsDone, policy: meta.policy, policyState: meta.policyState, digest: model.digest(), units };

@@ -59,3 +59,12 @@ export function makeSynthetic(spec: SyntheticSpec): DatasetPair {
     classes: spec.classes,
   };
 }
+
+/** A fixed pseudo-random batch (no class structure): input for timing, where content does not matter. */
+export function patternDataset(count: number, shape: [number, number, number], classes: number, name = 'pattern'): ImageDataset {
+  const [c, h, w] = shape;
+  const images = new Uint8Array(count * c * h * w);
+  for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) >>> 24;
+  const labels = Int32Array.from({ length: count }, (_, i) => i % classes);
+  return { name, images, labels, shape: [count, c, h, w], classes };
+}
