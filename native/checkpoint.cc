@@ -1,12 +1,12 @@
 #include "checkpoint.h"
 
-#include <cstdio>
+#include <sstream>
 #include <cstring>
 #include <stdexcept>
 
 namespace layerout {
 
-void saveCheckpoint(Session& session, const std::string& path, const std::string& meta) {
+std::string checkpointBytes(Session& session, const std::string& meta) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive modelArchive;
   session.net->save(modelArchive);
@@ -18,30 +18,38 @@ void saveCheckpoint(Session& session, const std::string& path, const std::string
   auto metaBytes = torch::empty({static_cast<int64_t>(meta.size())}, torch::kUInt8);
   std::memcpy(metaBytes.data_ptr<uint8_t>(), meta.data(), meta.size());
   archive.write("meta", metaBytes, /*is_buffer=*/true);
-
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("could not rename " + tmp + " to " + path);
-  }
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
 }
 
-std::string loadCheckpoint(Session& session, const std::string& path) {
+namespace {
+std::string readMeta(torch::serialize::InputArchive& archive) {
+  torch::Tensor metaBytes;
+  if (!archive.try_read("meta", metaBytes, true)) return "";
+  metaBytes = metaBytes.to(torch::kCPU).contiguous();
+  return std::string(reinterpret_cast<const char*>(metaBytes.data_ptr<uint8_t>()), metaBytes.numel());
+}
+}  // namespace
+
+std::string restoreCheckpoint(Session& session, const std::string& bytes) {
   torch::serialize::InputArchive archive;
-  archive.load_from(path, session.device);
+  archive.load_from(bytes.data(), bytes.size(), session.device);
   torch::serialize::InputArchive modelArchive;
-  if (!archive.try_read("model", modelArchive)) throw std::runtime_error(path + " is not a layerout checkpoint");
+  if (!archive.try_read("model", modelArchive)) throw std::runtime_error("not a layerout checkpoint (no model)");
   session.net->load(modelArchive);
   auto& momentum = session.sgd->momentum();
   for (size_t i = 0; i < momentum.size(); ++i) {
     torch::Tensor buf;
     momentum[i] = archive.try_read("momentum." + std::to_string(i), buf, true) ? buf : torch::Tensor();
   }
-  torch::Tensor metaBytes;
-  if (!archive.try_read("meta", metaBytes, true)) return "";
-  metaBytes = metaBytes.to(torch::kCPU).contiguous();
-  return std::string(reinterpret_cast<const char*>(metaBytes.data_ptr<uint8_t>()), metaBytes.numel());
+  return readMeta(archive);
+}
+
+std::string checkpointMeta(const std::string& bytes) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(bytes.data(), bytes.size(), torch::Device(torch::kCPU));
+  return readMeta(archive);
 }
 
 std::vector<uint8_t> tensorBytes(const std::vector<torch::Tensor>& tensors) {

@@ -1,4 +1,6 @@
-// Checkpoints (model, momentum buffers, caller metadata in one file) and raw bytes for digests.
+// Checkpoints (model, momentum buffers, caller metadata in one torch::serialize archive) as
+// bytes in memory: the TypeScript run folder writes them to disk, so a failed write is an
+// ordinary error there and never an exception thrown from inside libtorch's file writer.
 #pragma once
 
 #include "session.h"
@@ -8,12 +10,13 @@
 
 namespace layerout {
 
-// Writes to `path + ".tmp"`, then renames, so a crash never leaves a half-written file.
-void saveCheckpoint(Session& session, const std::string& path, const std::string& meta);
-// Restores parameters, buffers and momentum; returns the stored metadata.
-std::string loadCheckpoint(Session& session, const std::string& path);
+std::string checkpointBytes(Session& session, const std::string& meta);
+// Restores parameters, buffers and momentum from checkpoint bytes; returns the stored metadata.
+std::string restoreCheckpoint(Session& session, const std::string& bytes);
+// The metadata of checkpoint bytes, without a model.
+std::string checkpointMeta(const std::string& bytes);
 
-// The bytes of tensors, in order, as float32 CPU data (what digests hash).
+// The bytes of tensors, in order, as CPU data (what digests hash).
 std::vector<uint8_t> tensorBytes(const std::vector<torch::Tensor>& tensors);
 std::vector<torch::Tensor> unitParams(Session& session, int64_t unit);
 // A unit's parameters, then its BatchNorm running mean and variance (if any).

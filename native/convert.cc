@@ -1,73 +1,141 @@
 #include "convert.h"
 
+#include <cmath>
+#include <stdexcept>
+
 namespace layerout {
 
-double getNumber(const Napi::Object& obj, const char* key) { return obj.Get(key).As<Napi::Number>().DoubleValue(); }
+namespace {
+[[noreturn]] void bad(const std::string& message) { throw std::invalid_argument(message); }
 
-std::string getString(const Napi::Object& obj, const char* key) { return obj.Get(key).As<Napi::String>().Utf8Value(); }
+constexpr int64_t kMaxBatch = 1 << 20;
+constexpr int64_t kMaxThreads = 1024;
+
+std::vector<double> getDoubleArray(const Napi::Object& obj, const char* key) {
+  auto value = obj.Get(key);
+  if (!value.IsArray()) bad(std::string(key) + " must be an array of numbers");
+  auto arr = value.As<Napi::Array>();
+  std::vector<double> out;
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    auto v = arr.Get(i);
+    if (!v.IsNumber()) bad(std::string(key) + " must be an array of numbers");
+    out.push_back(v.As<Napi::Number>().DoubleValue());
+  }
+  return out;
+}
+}  // namespace
+
+Napi::Object requireObject(const Napi::Value& value, const char* what) {
+  if (!value.IsObject()) bad(std::string(what) + " must be an object");
+  return value.As<Napi::Object>();
+}
+
+std::string requireString(const Napi::Value& value, const char* what) {
+  if (!value.IsString()) bad(std::string(what) + " must be a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+std::string requireBytes(const Napi::Value& value, const char* what) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    bad(std::string(what) + " must be a Buffer or Uint8Array");
+  }
+  auto bytes = value.As<Napi::Uint8Array>();
+  return std::string(reinterpret_cast<const char*>(bytes.Data()), bytes.ElementLength());
+}
+
+double getNumber(const Napi::Object& obj, const char* key) {
+  auto v = obj.Get(key);
+  if (!v.IsNumber()) bad(std::string(key) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) bad(std::string(key) + " must be finite");
+  return d;
+}
+
+int64_t getInteger(const Napi::Object& obj, const char* key, int64_t min, int64_t max) {
+  const double d = getNumber(obj, key);
+  if (std::floor(d) != d || d < static_cast<double>(min) || d > static_cast<double>(max)) {
+    bad(std::string(key) + " must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return static_cast<int64_t>(d);
+}
+
+std::string getString(const Napi::Object& obj, const char* key) { return requireString(obj.Get(key), key); }
 
 std::vector<int64_t> toIntVector(const Napi::Value& value) {
   std::vector<int64_t> out;
-  if (!value.IsArray()) return out;
+  if (value.IsUndefined()) return out;
+  if (!value.IsArray()) bad("expected an array of integers");
   auto arr = value.As<Napi::Array>();
-  for (uint32_t i = 0; i < arr.Length(); ++i) out.push_back(arr.Get(i).As<Napi::Number>().Int64Value());
-  return out;
-}
-
-std::vector<int64_t> getIntArray(const Napi::Object& obj, const char* key) { return toIntVector(obj.Get(key)); }
-
-std::vector<double> getDoubleArray(const Napi::Object& obj, const char* key) {
-  std::vector<double> out;
-  auto arr = obj.Get(key).As<Napi::Array>();
-  for (uint32_t i = 0; i < arr.Length(); ++i) out.push_back(arr.Get(i).As<Napi::Number>().DoubleValue());
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    auto v = arr.Get(i);
+    const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0.5;
+    if (std::floor(d) != d || d < 1 || d > (1 << 24)) bad("expected an array of positive integers");
+    out.push_back(static_cast<int64_t>(d));
+  }
   return out;
 }
 
 std::vector<bool> toBoolVector(const Napi::Value& value) {
+  if (!value.IsArray()) bad("mask must be an array of booleans");
   auto arr = value.As<Napi::Array>();
   std::vector<bool> out(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); ++i) out[i] = arr.Get(i).ToBoolean().Value();
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    auto v = arr.Get(i);
+    if (!v.IsBoolean()) bad("mask must be an array of booleans");
+    out[i] = v.As<Napi::Boolean>().Value();
+  }
   return out;
 }
 
 ModelSpec toModelSpec(const Napi::Object& obj) {
   ModelSpec spec;
   spec.name = getString(obj, "model");
-  spec.classes = static_cast<int64_t>(getNumber(obj, "classes"));
-  spec.hidden = getIntArray(obj, "hidden");
-  spec.inputShape = getIntArray(obj, "inputShape");
-  return spec;
+  spec.classes = getInteger(obj, "classes", 2, 100000);
+  spec.hidden = toIntVector(obj.Get("hidden"));
+  spec.inputShape = toIntVector(obj.Get("inputShape"));
+  for (const auto& entry : modelCatalog()) {
+    if (entry.name != spec.name) continue;
+    if (!entry.configurable) return spec;
+    if (spec.inputShape.size() != 3) bad("inputShape must be [C, H, W]");
+    return spec;
+  }
+  bad("unknown model '" + spec.name + "'");
 }
 
 AugmentOptions toAugmentOptions(const Napi::Object& obj) {
   AugmentOptions a;
-  a.cropPad = static_cast<int64_t>(getNumber(obj, "cropPad"));
+  a.cropPad = getInteger(obj, "cropPad", 0, 64);
   a.flip = obj.Get("flip").ToBoolean().Value();
   a.eraseP = getNumber(obj, "eraseP");
+  if (a.eraseP < 0 || a.eraseP > 1) bad("eraseP must be in [0, 1]");
   a.mean = getDoubleArray(obj, "mean");
   a.std = getDoubleArray(obj, "std");
+  if (a.mean.empty() || a.mean.size() != a.std.size()) bad("mean and std need one entry per channel");
+  for (double s : a.std) {
+    if (!(s > 0) || !std::isfinite(s)) bad("std entries must be positive");
+  }
   return a;
 }
 
 EpochOptions toEpochOptions(const Napi::Object& obj) {
   EpochOptions o;
-  o.epoch = static_cast<int64_t>(getNumber(obj, "epoch"));
-  o.seed = static_cast<uint64_t>(getNumber(obj, "seed"));
-  o.batchSize = static_cast<int64_t>(getNumber(obj, "batchSize"));
-  o.threads = static_cast<int64_t>(getNumber(obj, "threads"));
-  o.progressEvery = static_cast<int64_t>(getNumber(obj, "progressEvery"));
+  o.epoch = getInteger(obj, "epoch", 0, 1LL << 40);
+  o.seed = static_cast<uint64_t>(getInteger(obj, "seed", 0, 0xFFFFFFFFLL));
+  o.batchSize = getInteger(obj, "batchSize", 1, kMaxBatch);
+  o.threads = getInteger(obj, "threads", 0, kMaxThreads);
+  o.progressEvery = getInteger(obj, "progressEvery", 1, 1LL << 40);
   o.hyper.lr = getNumber(obj, "lr");
   o.hyper.momentum = getNumber(obj, "momentum");
   o.hyper.weightDecay = getNumber(obj, "weightDecay");
-  o.augment = toAugmentOptions(obj.Get("augment").As<Napi::Object>());
+  o.augment = toAugmentOptions(requireObject(obj.Get("augment"), "augment"));
   return o;
 }
 
 JobOptions toJobOptions(const Napi::Object& obj) {
   JobOptions o;
-  o.batchSize = static_cast<int64_t>(getNumber(obj, "batchSize"));
-  o.threads = static_cast<int64_t>(getNumber(obj, "threads"));
-  o.augment = toAugmentOptions(obj.Get("augment").As<Napi::Object>());
+  o.batchSize = getInteger(obj, "batchSize", 1, kMaxBatch);
+  o.threads = getInteger(obj, "threads", 0, kMaxThreads);
+  o.augment = toAugmentOptions(requireObject(obj.Get("augment"), "augment"));
   return o;
 }
 

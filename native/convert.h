@@ -1,5 +1,7 @@
-// JS values -> plain C++ structs. TypeScript has validated every value already; these only
-// read them, so worker threads never touch JS.
+// JS values -> plain C++ structs, on the JS thread, so worker threads never touch JS.
+// TypeScript validates every value first; these checks repeat the ones whose failure would
+// crash the process (wrong types, zero batch sizes, out-of-range sizes) for callers of the raw
+// native object, and throw std::invalid_argument naming the value.
 #pragma once
 
 #include "data.h"
@@ -10,10 +12,15 @@
 
 namespace layerout {
 
+Napi::Object requireObject(const Napi::Value& value, const char* what);
+std::string requireString(const Napi::Value& value, const char* what);
+// The bytes of a Buffer or Uint8Array, copied.
+std::string requireBytes(const Napi::Value& value, const char* what);
+
 double getNumber(const Napi::Object& obj, const char* key);
+int64_t getInteger(const Napi::Object& obj, const char* key, int64_t min, int64_t max);
 std::string getString(const Napi::Object& obj, const char* key);
 std::vector<int64_t> toIntVector(const Napi::Value& value);
-std::vector<int64_t> getIntArray(const Napi::Object& obj, const char* key);
 std::vector<bool> toBoolVector(const Napi::Value& value);
 
 ModelSpec toModelSpec(const Napi::Object& obj);

@@ -53,6 +53,7 @@ torch::Tensor BatchMaker::randomCrop(const torch::Tensor& images, at::Generator&
 }
 
 torch::Tensor BatchMaker::normalise(const torch::Tensor& images) const {
+  if (images.scalar_type() == torch::kFloat32) return images;  // preprocessed by the caller: used as is
   return (images.to(torch::kFloat32) - mean_) * invStd_;
 }
 

@@ -8,7 +8,9 @@
 namespace layerout {
 
 struct Dataset {
-  torch::Tensor images;  // uint8 [N, C, H, W] on the device
+  // uint8 pixels (normalised per batch) or float32 preprocessed values (used as they are),
+  // [N, C, H, W] on the device
+  torch::Tensor images;
   torch::Tensor labels;  // int64 [N] on the device
   int64_t size() const { return images.defined() ? images.size(0) : 0; }
 };
@@ -24,7 +26,8 @@ struct AugmentOptions {
   std::vector<double> std;
 };
 
-// Turns uint8 samples into normalised float batches of the model's input size.
+// Turns samples into float batches of the model's input size: uint8 pixels are normalised,
+// float32 values pass through; crop, flip and erasing apply to both.
 class BatchMaker {
  public:
   BatchMaker(std::vector<int64_t> inputShape, AugmentOptions options, torch::Device device);

@@ -2,8 +2,10 @@
 
 #include "checkpoint.h"
 #include "convert.h"
+#include "data_input.h"
 #include "device.h"
 #include "errors.h"
+#include "export.h"
 #include "workers.h"
 
 #include <cstring>
@@ -23,6 +25,8 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                          InstanceMethod<&ModelWrap::CudaMemory>("cudaMemory"),
                          InstanceMethod<&ModelWrap::Save>("save"),
                          InstanceMethod<&ModelWrap::Load>("load"),
+                         InstanceMethod<&ModelWrap::Predict>("predict"),
+                         InstanceMethod<&ModelWrap::StateDict>("stateDict"),
                          InstanceMethod<&ModelWrap::UnitBytes>("unitBytes"),
                          InstanceMethod<&ModelWrap::ModelBytes>("modelBytes"),
                          InstanceMethod<&ModelWrap::MomentumBytes>("momentumBytes"),
@@ -33,11 +37,12 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
 
 // new NativeModel({ model, classes, hidden?, inputShape?, seed, device })
 ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
-  auto options = info[0].As<Napi::Object>();
   guarded(info.Env(), "could not build model", [&] {
+    auto options = requireObject(info[0], "model options");
     auto spec = toModelSpec(options);
     auto device = parseDevice(getString(options, "device"));
-    session_ = std::make_shared<Session>(spec, static_cast<uint64_t>(getNumber(options, "seed")), device);
+    const auto seed = static_cast<uint64_t>(getInteger(options, "seed", 0, 0xFFFFFFFFLL));
+    session_ = std::make_shared<Session>(spec, seed, device);
   });
 }
 
@@ -79,7 +84,7 @@ Napi::Value ModelWrap::SetFrozen(const Napi::CallbackInfo& info) {
   requireIdle(env, "setFrozen");
   guarded(env, "setFrozen", [&] {
     auto mask = toBoolVector(info[0]);
-    auto mode = parseBnMode(info[1].As<Napi::String>().Utf8Value());
+    auto mode = parseBnMode(requireString(info[1], "bn mode"));
     applyFreeze(*session_->net, mask, mode);
     session_->mask = mask;
     session_->bnMode = mode;
@@ -87,20 +92,18 @@ Napi::Value ModelWrap::SetFrozen(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// setData(split: 'train'|'test', images: Uint8Array, labels: Int32Array, shape: [N, C, H, W])
+// setData(split: 'train'|'test', images: Uint8Array | Float32Array, labels, shape: [N, C, H, W])
 Napi::Value ModelWrap::SetData(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   requireIdle(env, "setData");
   guarded(env, "setData", [&] {
-    const auto split = info[0].As<Napi::String>().Utf8Value();
-    auto images = info[1].As<Napi::Uint8Array>();
-    auto labels = info[2].As<Napi::Int32Array>();
-    auto shape = toIntVector(info[3]);
+    const auto split = requireString(info[0], "split");
+    if (split != "train" && split != "test") throw std::invalid_argument("split must be 'train' or 'test'");
     Dataset data;
-    data.images = torch::from_blob(images.Data(), shape, torch::kUInt8).clone().to(session_->device);
-    data.labels = torch::from_blob(labels.Data(), {static_cast<int64_t>(labels.ElementLength())}, torch::kInt32)
-                      .to(torch::kInt64)
-                      .to(session_->device);
+    auto images = toImageTensor(info[1], info[3], session_->net->inputShape());
+    auto labels = toLabelTensor(info[2], images.size(0), session_->spec.classes);
+    data.images = images.to(session_->device);
+    data.labels = labels.to(session_->device);
     (split == "train" ? session_->trainSet : session_->testSet) = data;
   });
   return env.Undefined();
@@ -109,14 +112,17 @@ Napi::Value ModelWrap::SetData(const Napi::CallbackInfo& info) {
 // trainEpoch(options, onProgress) -> Promise<EpochResult>
 Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto options = guarded(env, "trainEpoch", [&] { return toEpochOptions(info[0].As<Napi::Object>()); });
+  auto options = guarded(env, "trainEpoch", [&] {
+    if (!info[1].IsFunction()) throw std::invalid_argument("the progress callback must be a function");
+    return toEpochOptions(requireObject(info[0], "epoch options"));
+  });
   return EpochWorker::Start(env, session_, options, info[1].As<Napi::Function>());
 }
 
 // evaluate({ batchSize, threads, augment }) -> Promise<{ loss, acc, ms, samples }>
 Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const auto job = guarded(env, "evaluate", [&] { return toJobOptions(info[0].As<Napi::Object>()); });
+  const auto job = guarded(env, "evaluate", [&] { return toJobOptions(requireObject(info[0], "options")); });
   auto result = std::make_shared<EvalResult>();
   auto session = session_;
   return TaskWorker::Start(
@@ -135,9 +141,12 @@ Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
 // timeSteps({ steps, batchSize, threads, augment }) -> Promise<{ forwardMs[], backwardMs[], optimizerMs[] }>
 Napi::Value ModelWrap::TimeSteps(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto options = info[0].As<Napi::Object>();
-  const auto steps = static_cast<int64_t>(getNumber(options, "steps"));
-  const auto job = guarded(env, "timeSteps", [&] { return toJobOptions(options); });
+  int64_t steps = 0;
+  const auto job = guarded(env, "timeSteps", [&] {
+    auto options = requireObject(info[0], "options");
+    steps = getInteger(options, "steps", 1, 1000000);
+    return toJobOptions(options);
+  });
   auto result = std::make_shared<StepTimes>();
   auto session = session_;
   return TaskWorker::Start(
@@ -175,32 +184,64 @@ Napi::Value ModelWrap::Abort(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// save(path, meta) -> Promise<void>
+// save(meta: string) -> Promise<Buffer>: the checkpoint's bytes (the run folder writes them)
 Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {
-  const auto path = info[0].As<Napi::String>().Utf8Value();
-  const auto meta = info[1].As<Napi::String>().Utf8Value();
+  auto env = info.Env();
+  const auto meta = guarded(env, "save", [&] { return requireString(info[0], "checkpoint metadata"); });
+  auto bytes = std::make_shared<std::string>();
   auto session = session_;
   return TaskWorker::Start(
-      info.Env(), session_, "could not save checkpoint " + path, [=] { saveCheckpoint(*session, path, meta); },
-      [](Napi::Env e) -> Napi::Value { return e.Undefined(); });
+      env, session_, "could not serialise the checkpoint", [=] { *bytes = checkpointBytes(*session, meta); },
+      [=](Napi::Env e) -> Napi::Value { return Napi::Buffer<char>::Copy(e, bytes->data(), bytes->size()); });
 }
 
-// load(path) -> Promise<string meta>
+// load(bytes: Uint8Array) -> Promise<string meta>
 Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
-  const auto path = info[0].As<Napi::String>().Utf8Value();
+  auto env = info.Env();
+  auto bytes = std::make_shared<std::string>(guarded(env, "load", [&] { return requireBytes(info[0], "checkpoint"); }));
   auto meta = std::make_shared<std::string>();
   auto session = session_;
   return TaskWorker::Start(
-      info.Env(), session_, "could not load checkpoint " + path, [=] { *meta = loadCheckpoint(*session, path); },
+      env, session_, "could not restore the checkpoint", [=] { *meta = restoreCheckpoint(*session, *bytes); },
       [=](Napi::Env e) -> Napi::Value { return Napi::String::New(e, *meta); });
+}
+
+// predict(images, shape, { batchSize, threads, augment }) -> Promise<Float32Array> of N x classes logits
+Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  JobOptions job;
+  auto images = std::make_shared<torch::Tensor>();
+  guarded(env, "predict", [&] {
+    *images = toImageTensor(info[0], info[1], session_->net->inputShape());
+    job = toJobOptions(requireObject(info[2], "options"));
+  });
+  auto logits = std::make_shared<torch::Tensor>();
+  auto session = session_;
+  return TaskWorker::Start(
+      env, session_, "predict failed",
+      [=] { *logits = predict(*session, *images, job.batchSize, job.threads, job.augment); },
+      [=](Napi::Env e) -> Napi::Value {
+        auto out = Napi::Float32Array::New(e, static_cast<size_t>(logits->numel()));
+        std::memcpy(out.Data(), logits->data_ptr<float>(), logits->nbytes());
+        return out;
+      });
+}
+
+// stateDict() -> Promise<Buffer>: torch.load-able {name: tensor} of every parameter and buffer
+Napi::Value ModelWrap::StateDict(const Napi::CallbackInfo& info) {
+  auto bytes = std::make_shared<std::vector<char>>();
+  auto session = session_;
+  return TaskWorker::Start(
+      info.Env(), session_, "could not export the weights", [=] { *bytes = stateDictPickle(*session); },
+      [=](Napi::Env e) -> Napi::Value { return Napi::Buffer<char>::Copy(e, bytes->data(), bytes->size()); });
 }
 
 Napi::Value ModelWrap::UnitBytes(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   requireIdle(env, "unitBytes");
-  const auto unit = info[0].As<Napi::Number>().Int64Value();
   const bool withStats = info[1].ToBoolean().Value();
   return guarded(env, "unitBytes", [&] {
+    const auto unit = requireUnit(info[0]);
     return toBuffer(env, tensorBytes(withStats ? unitState(*session_, unit) : unitParams(*session_, unit)));
   });
 }
@@ -215,8 +256,8 @@ Napi::Value ModelWrap::ModelBytes(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::MomentumBytes(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   requireIdle(env, "momentumBytes");
-  const auto unit = info[0].As<Napi::Number>().Int64Value();
   return guarded(env, "momentumBytes", [&]() -> Napi::Value {
+    const auto unit = requireUnit(info[0]);
     auto buffers = unitMomentum(*session_, unit);
     if (buffers.empty()) return env.Null();
     return toBuffer(env, tensorBytes(buffers));
@@ -227,6 +268,16 @@ Napi::Value ModelWrap::ResetMomentum(const Napi::CallbackInfo& info) {
   requireIdle(info.Env(), "resetMomentum");
   session_->sgd->resetMomentum();
   return info.Env().Undefined();
+}
+
+int64_t ModelWrap::requireUnit(const Napi::Value& value) const {
+  const auto units = static_cast<int64_t>(session_->net->units().size());
+  if (!value.IsNumber()) throw std::invalid_argument("unit must be a number");
+  const double d = value.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d < static_cast<double>(units) && static_cast<double>(static_cast<int64_t>(d)) == d)) {
+    throw std::invalid_argument("unit must be an integer in [0, " + std::to_string(units) + ")");
+  }
+  return static_cast<int64_t>(d);
 }
 
 Napi::Value ModelWrap::IsBusy(const Napi::CallbackInfo& info) {

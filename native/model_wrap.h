@@ -23,6 +23,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value CudaMemory(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value Load(const Napi::CallbackInfo& info);
+  Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value StateDict(const Napi::CallbackInfo& info);
   Napi::Value UnitBytes(const Napi::CallbackInfo& info);
   Napi::Value ModelBytes(const Napi::CallbackInfo& info);
   Napi::Value MomentumBytes(const Napi::CallbackInfo& info);
@@ -31,6 +33,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 
   // Throws "model is busy" for synchronous calls made while a job runs.
   void requireIdle(const Napi::Env& env, const char* what);
+  // A unit index in range, or std::invalid_argument.
+  int64_t requireUnit(const Napi::Value& value) const;
 
   SessionPtr session_;
 };

@@ -12,6 +12,9 @@ namespace layerout {
 struct FreezeUnit {
   std::string name;
   std::string kind;                      // "conv" or "linear"
+  // The layer's and its BatchNorm's qualified names in the PyTorch definition of the same
+  // network (scripts/peer/peer.py): the keys `layerout export` writes.
+  std::string torchName, torchBnName;
   std::vector<torch::Tensor> weights;    // the layer's own weight (and bias)
   torch::nn::BatchNorm2d bn{nullptr};    // empty when no BatchNorm follows
   int64_t params = 0;                    // weights + BatchNorm affine

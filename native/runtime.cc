@@ -1,7 +1,9 @@
 #include "runtime.h"
 
+#include "checkpoint.h"
 #include "convert.h"
 #include "data.h"
+#include "data_input.h"
 #include "device.h"
 #include "errors.h"
 
@@ -31,19 +33,43 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
 Napi::Value AugmentBatch(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   return guarded(env, "augmentBatch", [&]() -> Napi::Value {
-    auto images = info[0].As<Napi::Uint8Array>();
-    auto shape = toIntVector(info[1]);
     auto inputShape = toIntVector(info[2]);
-    auto augment = toAugmentOptions(info[3].As<Napi::Object>());
+    if (inputShape.size() != 3) throw std::invalid_argument("inputShape must be [C, H, W]");
+    auto input = toImageTensor(info[0], info[1], inputShape);
+    auto augment = toAugmentOptions(requireObject(info[3], "augment"));
+    if (!info[4].IsNumber()) throw std::invalid_argument("seed must be a number");
     const auto seed = static_cast<uint64_t>(info[4].As<Napi::Number>().Int64Value());
     const bool train = info[5].ToBoolean().Value();
-    auto input = torch::from_blob(images.Data(), shape, torch::kUInt8);
     BatchMaker maker(inputShape, augment, torch::Device(torch::kCPU));
     auto gen = makeGenerator(seed);
     auto out = (train ? maker.train(input, gen) : maker.test(input)).contiguous();
     auto result = Napi::Float32Array::New(env, static_cast<size_t>(out.numel()));
     std::memcpy(result.Data(), out.data_ptr<float>(), out.nbytes());
     return result;
+  });
+}
+
+Napi::Value ModelCatalog(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const auto& catalog = modelCatalog();
+  auto list = Napi::Array::New(env, catalog.size());
+  for (size_t i = 0; i < catalog.size(); ++i) {
+    auto entry = Napi::Object::New(env);
+    entry.Set("name", catalog[i].name);
+    entry.Set("description", catalog[i].description);
+    auto shape = Napi::Array::New(env, 3);
+    for (uint32_t d = 0; d < 3; ++d) shape.Set(d, static_cast<double>(catalog[i].inputShape[d]));
+    entry.Set("inputShape", shape);
+    entry.Set("configurable", catalog[i].configurable);
+    list.Set(static_cast<uint32_t>(i), entry);
+  }
+  return list;
+}
+
+Napi::Value CheckpointMeta(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  return guarded(env, "could not read the checkpoint", [&]() -> Napi::Value {
+    return Napi::String::New(env, checkpointMeta(requireBytes(info[0], "checkpoint")));
   });
 }
 

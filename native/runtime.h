@@ -10,4 +10,9 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info);
 // augmentBatch(images, shape, inputShape, augment, seed, train) -> Float32Array
 Napi::Value AugmentBatch(const Napi::CallbackInfo& info);
 
+// modelCatalog() -> [{ name, description, inputShape, configurable }]: the built-in models
+Napi::Value ModelCatalog(const Napi::CallbackInfo& info);
+// checkpointMeta(bytes) -> string: the metadata stored in checkpoint bytes
+Napi::Value CheckpointMeta(const Napi::CallbackInfo& info);
+
 }  // namespace layerout

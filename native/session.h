@@ -12,6 +12,8 @@
 
 namespace layerout {
 
+class GradientsReadyHook;
+
 struct Session {
   Session(const ModelSpec& spec, uint64_t seed, const torch::Device& device);
 
@@ -22,6 +24,8 @@ struct Session {
   std::vector<bool> mask;  // current freeze mask (all false = nothing frozen)
   BnMode bnMode = BnMode::Train;
   Dataset trainSet, testSet;
+  // Runs between backward and the update of every training step (step.h); none by default.
+  std::shared_ptr<GradientsReadyHook> gradientsReadyHook;
 
   std::atomic<bool> busy{false};
   std::atomic<bool> abortRequested{false};

@@ -1,6 +1,7 @@
 #include "train.h"
 
 #include "device.h"
+#include "step.h"
 
 #include <chrono>
 
@@ -22,18 +23,19 @@ struct StepResult {
   double forwardMs = 0, backwardMs = 0, optimizerMs = 0;
 };
 
-// One training step on a prepared batch: forward, loss, backward, SGD update, gradients cleared.
-// Phase timings continue from the caller's clock `t` and are device-synchronised.
+// One training step on a prepared batch (step.h's phases). Phase timings continue from the
+// caller's clock `t` and are device-synchronised; the gradients-ready hook counts as backward.
 StepResult trainStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, const SgdHyper& hyper,
                      Clock::time_point& t) {
   StepResult step;
-  step.logits = session.net->forward(x);
-  step.loss = torch::nn::functional::cross_entropy(step.logits, y);
+  auto forward = forwardLoss(session, x, y);
+  step.logits = forward.logits;
+  step.loss = forward.loss;
   step.forwardMs = lap(t, session.device);
-  step.loss.backward();
+  backward(forward);
+  gradientsReady(session);
   step.backwardMs = lap(t, session.device);
-  session.sgd->step(hyper);
-  session.sgd->clearGrads();
+  update(session, hyper);
   step.optimizerMs = lap(t, session.device);
   return step;
 }
@@ -153,13 +155,35 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
                    .item<double>();
     correct += (logits.argmax(1) == y).sum().item<int64_t>();
   }
-  net.train(true);
+  setTrainingMode(net, session.mask, session.bnMode);
   EvalResult result;
   result.samples = n;
   result.loss = lossSum / n;
   result.acc = static_cast<double>(correct) / n;
   result.ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return result;
+}
+
+torch::Tensor predict(Session& session, const torch::Tensor& images, int64_t batchSize, int64_t threads,
+                      const AugmentOptions& augment) {
+  useThreads(threads);
+  torch::NoGradGuard noGrad;
+  auto& net = *session.net;
+  BatchMaker maker(net.inputShape(), augment, session.device);
+  net.eval();
+  std::vector<torch::Tensor> parts;
+  const int64_t n = images.size(0);
+  try {
+    for (int64_t from = 0; from < n; from += batchSize) {
+      auto batch = images.slice(0, from, std::min(n, from + batchSize)).to(session.device);
+      parts.push_back(net.forward(maker.test(batch)).to(torch::kCPU, torch::kFloat32));
+    }
+  } catch (...) {
+    setTrainingMode(net, session.mask, session.bnMode);
+    throw;
+  }
+  setTrainingMode(net, session.mask, session.bnMode);
+  return torch::cat(parts).contiguous();
 }
 
 }  // namespace layerout

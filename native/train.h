@@ -1,4 +1,5 @@
-// The epoch loop and evaluation. Pure C++: runs on a worker thread, never touches JS.
+// The epoch loop, evaluation, prediction and step timing. Pure C++: runs on the compute thread
+// (compute_thread.h), never touches JS.
 #pragma once
 
 #include "session.h"
@@ -39,7 +40,7 @@ using ProgressFn = std::function<void(const Progress&)>;
 // Trains one epoch over session.trainSet, shuffled by a generator seeded from (seed, epoch).
 EpochResult trainEpoch(Session& session, const EpochOptions& options, const ProgressFn& onProgress);
 
-// Evaluates on session.testSet in eval mode with no autograd.
+// Evaluates on session.testSet in eval mode with no autograd, then restores the training mode.
 EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment);
 
 struct StepTimes {
@@ -49,6 +50,11 @@ struct StepTimes {
 // Times `steps` training steps on one fixed batch (the first `batchSize` training samples,
 // test-time transform) under the current mask: the benchmark's unit of measurement.
 StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment);
+
+// Logits [N, classes] (float32, CPU) for CPU images [N, C, H, W]: uint8 pixels get the test-time
+// transform (centred, normalised), float32 values are only centred. Eval mode, in batches.
+torch::Tensor predict(Session& session, const torch::Tensor& images, int64_t batchSize, int64_t threads,
+                      const AugmentOptions& augment);
 
 // The same seed derivation the epoch loop uses, so tests can reproduce a batch.
 uint64_t epochSeed(uint64_t seed, int64_t epoch);

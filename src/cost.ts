@@ -1,5 +1,5 @@
 // The design notes' cost model: per unit, forward = input-gradient = weight-gradient = its MACs.
-import type { BnMode } from './native';
+import type { BnMode } from './types';
 
 export interface CostUnit {
   macs: number;
@@ -35,13 +35,13 @@ export function idealBackwardSaving(units: readonly CostUnit[], mask: readonly b
   return base === 0 ? 0 : 1 - backwardMacs(units, mask, bn) / base;
 }
 
-/** Percentage of all trainable parameters frozen by the mask (BatchNorm affine only when frozen too). */
-export function frozenParamsPct(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number {
+/** Share (0..1) of all trainable parameters frozen by the mask (BatchNorm affine only when frozen too). */
+export function frozenParamsShare(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number {
   let total = 0;
   let frozen = 0;
   units.forEach((u, i) => {
     total += u.params;
     if (mask[i]) frozen += bn === 'train' ? u.params - u.bnParams : u.params;
   });
-  return total === 0 ? 0 : (100 * frozen) / total;
+  return total === 0 ? 0 : frozen / total;
 }

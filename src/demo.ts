@@ -2,7 +2,8 @@
 // LayerOut-efreeze side by side, then a table of accuracy, parameters frozen and backward time.
 import { ProgressReporter, formatDuration } from './cli/progress';
 import { readMnistDigits } from './data/mnist-digits';
-import { train, type TrainSummary } from './train';
+import { train } from './train';
+import type { TrainSummary } from './types';
 
 const EPOCHS = Number(process.env.LAYEROUT_DEMO_EPOCHS ?? 4);
 // efreeze after one warm-up epoch: the paper's manual vector, its warm-up scaled down to a short demo.
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   for (const policy of POLICIES) {
     console.log(`policy ${policy}:`);
     const reporter = new ProgressReporter(EPOCHS);
-    const summary = await train({
+    const { summary } = await train({
       model: 'mnist-net',
       data,
       policy,
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     const saved = 1 - summary.backwardMs / base.backwardMs;
     console.log(
       `| ${policy} | ${(100 * summary.bestTestAcc).toFixed(2)}% | ${(100 * summary.finalTestAcc).toFixed(2)}% | ` +
-        `${summary.meanFrozenParamsPctAll.toFixed(1)}% | ${formatDuration(summary.backwardMs)} | ${policy === 'none' ? '—' : `${(100 * saved).toFixed(1)}%`} |`,
+        `${(100 * summary.meanFrozenParamsShareAll).toFixed(1)}% | ${formatDuration(summary.backwardMs)} | ${policy === 'none' ? '—' : `${(100 * saved).toFixed(1)}%`} |`,
     );
   }
   console.log('\nMore: npx layerout train --help, npx layerout info --model vgg16');

@@ -1,17 +1,33 @@
-// The public API of layerout.
-export { Model, BN_MODES } from './model';
-export type { FreezeUnit, ModelInfo, EpochProgress, EpochStats, EvalStats, TrainEpochOptions } from './model';
-export { MODEL_NAMES } from './models';
+// The public API of layerout. The addon's raw surface (native.ts) stays private.
+import { loadNative, type RuntimeInfo } from './native';
+
+export { Model, CHECKPOINT_FILE } from './model';
+export type { TrainEpochOptions, PredictOptions, LoadOptions } from './model';
+export { modelCatalog, modelNames } from './models';
 export type { ModelName, ModelOptions, DeviceName } from './models';
-export type { BnMode, RuntimeInfo } from './native';
-import { loadNative } from './native';
-export { loadNative };
+export { BN_MODES } from './types';
+export type {
+  BnMode,
+  CatalogEntry,
+  EpochProgress,
+  EpochRecord,
+  EpochStats,
+  EvalStats,
+  FreezeUnit,
+  ModelInfo,
+  StepTimes,
+  TrainSummary,
+} from './types';
 export { train, summarise } from './train';
-export type { TrainOptions, EpochRecord, TrainSummary } from './train';
+export type { TrainOptions, TrainResult } from './train';
+export { RunFolder, RUN_FILE } from './run/folder';
+export type { RunConfig, RunSettings } from './run/folder';
+export type { CheckpointMeta, ModelSpecRecord, PreprocessingRecord, TrainingState } from './run/meta';
+export { WriteError } from './run/atomic';
 export * from './policy';
 export { parseSchedule, lrAt } from './schedule';
 export type { Schedule } from './schedule';
-export { backwardMacs, idealBackwardSaving, frozenParamsPct } from './cost';
+export { backwardMacs, idealBackwardSaving, frozenParamsShare } from './cost';
 export { loadDataSpec, limitData } from './data/spec';
 export { readIdxFolder, parseIdxImages, parseIdxLabels } from './data/idx';
 export { readCifar10, readCifar100 } from './data/cifar';
@@ -19,11 +35,13 @@ export { readMnistDigits } from './data/mnist-digits';
 export { makeSynthetic } from './data/synthetic';
 export type { SyntheticSpec } from './data/synthetic';
 export { stratifiedSubset } from './data/subset';
+export { checkDataset } from './data/types';
 export { defaultAugment, MNIST_STATS, CIFAR_STATS } from './data/augment';
 export type { AugmentOptions } from './data/augment';
-export type { ImageDataset, DatasetPair } from './data/types';
+export type { ImageDataset, DatasetPair, DataSource } from './data/types';
+export type { RuntimeInfo };
 
 /** Runtime facts: libtorch version and whether it sees a GPU. */
-export function runtimeInfo() {
+export function runtimeInfo(): RuntimeInfo {
   return loadNative().runtimeInfo();
 }

@@ -1,30 +1,24 @@
 // The public Model: a validated, typed wrapper around one native model.
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { checkAugment, defaultAugment, type AugmentOptions } from './data/augment';
-import type { ImageDataset } from './data/types';
+import { checkDataset, checkImages, type ImageDataset } from './data/types';
 import { defaultThreads, toNativeModelOptions, type ModelOptions } from './models';
+import { loadNative, type NativeModel, type NativeModelOptions } from './native';
+import { writeFileAtomic } from './run/atomic';
+import { CHECKPOINT_FORMAT, parseCheckpointMeta, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
 import {
-  loadNative,
+  BN_MODES,
   type BnMode,
-  type NativeEpochResult,
-  type NativeEvalResult,
-  type NativeModel,
-  type NativeModelInfo,
-  type NativeStepTimes,
-  type NativeUnitInfo,
-} from './native';
+  type EpochProgress,
+  type EpochStats,
+  type EvalStats,
+  type FreezeUnit,
+  type ModelInfo,
+  type StepTimes,
+} from './types';
 import { describe, requireBooleanArray, requireInteger, requireNumber, requireOneOf } from './validate';
-
-export type FreezeUnit = NativeUnitInfo;
-export type ModelInfo = NativeModelInfo;
-export const BN_MODES: readonly BnMode[] = ['train', 'freeze-affine', 'freeze'];
-
-export interface EpochProgress {
-  batch: number;
-  batches: number;
-  loss: number;
-  acc: number;
-}
 
 export interface TrainEpochOptions {
   /** Epoch index (0-based); with the seed it fixes the data order and augmentation draws. */
@@ -43,22 +37,49 @@ export interface TrainEpochOptions {
   signal?: AbortSignal;
 }
 
-/** One epoch's loss, accuracy and per-phase milliseconds (device-synchronised). */
-export type EpochStats = NativeEpochResult;
-export type EvalStats = NativeEvalResult;
+export interface PredictOptions {
+  /** Samples per forward pass (default 500). */
+  batchSize?: number;
+  threads?: number;
+}
+
+export interface LoadOptions {
+  /** Where the loaded model runs (default 'cpu'). */
+  device?: ModelOptions['device'];
+}
+
+/** The file a run folder keeps its checkpoint in. */
+export const CHECKPOINT_FILE = 'checkpoint.pt';
+const RUN_FILE = 'run.json';
 
 export class Model {
   readonly info: ModelInfo;
   private readonly native: NativeModel;
+  private readonly spec: ModelSpecRecord;
   private mask: boolean[];
   private bn: BnMode = 'train';
   private dataKind = 'synthetic';
+  private augment: AugmentOptions | null = null;
 
   constructor(options: ModelOptions) {
-    const addon = loadNative();
-    this.native = new addon.NativeModel(toNativeModelOptions(options));
+    const nativeOptions = toNativeModelOptions(options);
+    this.native = new (loadNative().NativeModel)(nativeOptions);
     this.info = this.native.info();
+    this.spec = specRecord(nativeOptions);
     this.mask = this.info.layers.map(() => false);
+  }
+
+  /**
+   * Opens a run folder or a checkpoint file and returns the model with its weights, momentum
+   * and preprocessing (so `predict` on pixels normalises as training did).
+   */
+  static async load(path: string, options: LoadOptions = {}): Promise<Model> {
+    const file = resolveCheckpointPath(path);
+    const bytes = readFileSync(file);
+    const meta = parseCheckpointMeta(loadNative().checkpointMeta(bytes), file, runFileModel(dirname(file)));
+    const model = new Model({ ...meta.model, device: options.device });
+    await model.restoreBytes(bytes, file);
+    return model;
   }
 
   get units(): readonly FreezeUnit[] {
@@ -77,6 +98,11 @@ export class Model {
     return this.native.isBusy();
   }
 
+  /** The options that rebuild this network (model table entry, classes, seed, ...). */
+  get modelSpec(): ModelSpecRecord {
+    return structuredClone(this.spec);
+  }
+
   /** Freezes the units whose entry is true; see the design notes for what `bn` does. */
   setFrozen(mask: boolean[], bn: BnMode = this.bn): void {
     requireBooleanArray('mask', mask, this.units.length);
@@ -87,23 +113,29 @@ export class Model {
     this.bn = bn;
   }
 
-  /** Copies a dataset onto the model's device, where it stays for the whole run. */
+  /**
+   * Checks a dataset (see `ImageDataset`) and copies it onto the model's device, where it stays.
+   * `kind` (a DatasetPair's kind) picks the default normalisation and augmentation.
+   */
   setData(split: 'train' | 'test', data: ImageDataset, kind?: string): void {
     requireOneOf('split', split, ['train', 'test'] as const);
-    const [, c, h, w] = data.shape;
-    const [mc, mh, mw] = this.info.inputShape;
-    if (c !== mc) throw new RangeError(`${data.name} has ${c} channel(s) but ${this.info.model} expects ${mc}`);
-    if (h > mh || w > mw) {
-      throw new RangeError(`${data.name} images are ${h}x${w}, larger than ${this.info.model}'s ${mh}x${mw} input`);
-    }
-    if (data.classes > this.info.classes) {
-      throw new RangeError(`${data.name} has ${data.classes} classes but the model was built for ${this.info.classes}`);
-    }
+    if (kind !== undefined && typeof kind !== 'string') throw new TypeError(`kind must be a string, got ${describe(kind)}`);
+    const [channels, height, width] = this.info.inputShape;
+    checkDataset(data, `${split} dataset`, { channels, height, width, classes: this.info.classes });
     this.native.setData(split, data.images, data.labels, [...data.shape]);
     if (kind) this.dataKind = kind;
   }
 
+  /** Sets the augmentation and normalisation used when an operation is given none. */
+  setPreprocessing(dataKind: string, augment: AugmentOptions | null = null): void {
+    if (typeof dataKind !== 'string') throw new TypeError(`dataKind must be a string, got ${describe(dataKind)}`);
+    if (augment) checkAugment(augment, this.info.inputShape[0]);
+    this.dataKind = dataKind;
+    this.augment = augment;
+  }
+
   async trainEpoch(options: TrainEpochOptions): Promise<EpochStats> {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
     const native = {
       epoch: requireInteger('epoch', options.epoch, 0),
       seed: requireInteger('seed', options.seed ?? 0, 0, 2 ** 32 - 1),
@@ -139,10 +171,25 @@ export class Model {
   }
 
   /**
+   * Logits for N images: resolves to a Float32Array of N x classes (row-major). A Uint8Array
+   * gets the test-time preprocessing of `evaluate` (centred, normalised); a Float32Array is used
+   * as it is (only centred when smaller than the input). Runs off the event loop, in batches.
+   */
+  async predict(images: Uint8Array | Float32Array, shape: [number, number, number, number], options: PredictOptions = {}): Promise<Float32Array> {
+    const [channels, height, width] = this.info.inputShape;
+    checkImages(images, shape, 'predict', { channels, height, width });
+    return this.native.predict(images, [...shape], {
+      batchSize: requireInteger('batchSize', options.batchSize ?? 500, 1, 1 << 20),
+      threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
+      augment: this.augmentFor(undefined),
+    });
+  }
+
+  /**
    * Times `steps` training steps (forward, backward, optimizer) on one fixed batch of the
    * training data under the current mask; per-step milliseconds, device-synchronised.
    */
-  async timeSteps(options: { steps: number; batchSize?: number; threads?: number }): Promise<NativeStepTimes> {
+  async timeSteps(options: { steps: number; batchSize?: number; threads?: number }): Promise<StepTimes> {
     return this.native.timeSteps({
       steps: requireInteger('steps', options.steps, 1, 1e6),
       batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),
@@ -156,17 +203,36 @@ export class Model {
     return this.native.cudaMemory(reset)?.peakBytes ?? null;
   }
 
-  /** Atomically writes model, momentum buffers and `meta` (any JSON value) to one file. */
+  /**
+   * Atomically writes weights, momentum buffers, the model's description and `meta` (any JSON
+   * value) to one file that `Model.load` opens.
+   */
   async save(path: string, meta: unknown = null): Promise<void> {
     if (typeof path !== 'string' || path === '') throw new TypeError('checkpoint path must be a non-empty string');
-    await this.native.save(path, JSON.stringify(meta));
+    await writeFileAtomic(path, await this.checkpointBytes(undefined, meta));
   }
 
-  /** Restores a checkpoint written by save() and returns its `meta`. */
-  async load(path: string): Promise<unknown> {
-    if (typeof path !== 'string' || path === '') throw new TypeError('checkpoint path must be a non-empty string');
-    const meta = await this.native.load(path);
-    return meta === '' ? null : JSON.parse(meta);
+  /** The bytes of a checkpoint (what `save` writes); run folders write them themselves. */
+  async checkpointBytes(training?: TrainingState, user?: unknown): Promise<Buffer> {
+    const meta: CheckpointMeta = {
+      format: CHECKPOINT_FORMAT,
+      model: this.spec,
+      preprocessing: { dataKind: this.dataKind, augment: this.augment },
+      ...(training ? { training } : {}),
+      ...(user !== undefined && user !== null ? { user } : {}),
+    };
+    return this.native.save(JSON.stringify(meta));
+  }
+
+  /** Restores a checkpoint of this network (from `save` or a run) and returns its metadata. */
+  async restore(path: string): Promise<CheckpointMeta> {
+    const file = resolveCheckpointPath(path);
+    return this.restoreBytes(readFileSync(file), file);
+  }
+
+  /** torch.save-compatible bytes: {PyTorch module name: tensor} of every parameter and buffer. */
+  async stateDict(): Promise<Buffer> {
+    return this.native.stateDict();
   }
 
   /**
@@ -199,10 +265,53 @@ export class Model {
     this.native.resetMomentum();
   }
 
+  private async restoreBytes(bytes: Buffer, source: string): Promise<CheckpointMeta> {
+    const meta = parseCheckpointMeta(loadNative().checkpointMeta(bytes), source, runFileModel(dirname(source)) ?? this.spec);
+    const same = meta.model.model === this.spec.model && meta.model.classes === this.spec.classes;
+    if (!same) {
+      throw new RangeError(
+        `${source} holds ${meta.model.model} with ${meta.model.classes} classes, not ${this.spec.model} with ${this.spec.classes}`,
+      );
+    }
+    await this.native.load(bytes);
+    this.dataKind = meta.preprocessing.dataKind;
+    this.augment = meta.preprocessing.augment;
+    return meta;
+  }
+
   private augmentFor(augment: AugmentOptions | undefined): ReturnType<typeof checkAugment> {
     const channels = this.info.inputShape[0];
-    return checkAugment(augment ?? defaultAugment(this.dataKind, channels), channels);
+    return checkAugment(augment ?? this.augment ?? defaultAugment(this.dataKind, channels), channels);
   }
+}
+
+/** A run folder's checkpoint, or the checkpoint file itself. */
+export function resolveCheckpointPath(path: string): string {
+  if (typeof path !== 'string' || path === '') throw new TypeError('path must be a run folder or a checkpoint file');
+  if (!existsSync(path)) throw new Error(`no such run folder or checkpoint: ${path}`);
+  if (!statSync(path).isDirectory()) return path;
+  const file = join(path, CHECKPOINT_FILE);
+  if (!existsSync(file)) throw new Error(`${path} holds no ${CHECKPOINT_FILE}: not a layerout run folder (or its run never saved)`);
+  return file;
+}
+
+/** The model named by a first-format run.json (CLI options), for first-format checkpoints. */
+function runFileModel(dir: string): ModelSpecRecord | undefined {
+  try {
+    const run = JSON.parse(readFileSync(join(dir, RUN_FILE), 'utf8'));
+    if (typeof run?.model === 'string') return { model: run.model, classes: Number(run.classes ?? 10), seed: Number(run.seed ?? 0) };
+    if (run?.model && typeof run.model.model === 'string') return run.model as ModelSpecRecord;
+  } catch {
+    // no run.json, or not readable: the checkpoint must describe its model itself
+  }
+  return undefined;
+}
+
+function specRecord(options: NativeModelOptions): ModelSpecRecord {
+  const spec: ModelSpecRecord = { model: options.model, classes: options.classes, seed: options.seed };
+  if (options.hidden.length) spec.hidden = [...options.hidden];
+  if (options.inputShape.length === 3) spec.inputShape = options.inputShape as [number, number, number];
+  return spec;
 }
 
 function sha256(bytes: Buffer): string {

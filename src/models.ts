@@ -1,20 +1,12 @@
-// The model catalogue and the checks on model options.
+// Model options and their checks. The list of built-in models is the addon's (native/models/
+// registry.cc): read here, never repeated.
 import { availableParallelism } from 'node:os';
 import { loadNative, type NativeModelOptions } from './native';
-import { describe, requireInteger, requireOneOf } from './validate';
+import type { CatalogEntry } from './types';
+import { describe, requireInteger } from './validate';
 
-export const MODEL_NAMES = [
-  'mnist-net',
-  'vgg16',
-  'resnet20',
-  'resnet32',
-  'resnet44',
-  'resnet56',
-  'resnet110',
-  'resnet110-bottleneck',
-  'mlp',
-] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+/** A built-in model name; `modelNames()` lists them. */
+export type ModelName = string;
 
 export type DeviceName = 'cpu' | 'cuda' | 'auto' | `cuda:${number}`;
 
@@ -22,14 +14,30 @@ export interface ModelOptions {
   model: ModelName;
   /** Number of output classes (default 10). */
   classes?: number;
-  /** mlp only: hidden layer widths (default [64]). */
+  /** Configurable models (mlp) only: hidden layer widths (default [64]). */
   hidden?: number[];
-  /** mlp only: input shape C, H, W (default [1, 28, 28]). */
+  /** Configurable models (mlp) only: input shape C, H, W (default [1, 28, 28]). */
   inputShape?: [number, number, number];
   /** Seeds the weight initialisation (default 0). */
   seed?: number;
   /** 'cpu', 'cuda', 'cuda:N' or 'auto' (CUDA when libtorch sees a GPU). Default 'cpu'. */
   device?: DeviceName;
+}
+
+/** The built-in models, in the addon's order. */
+export function modelCatalog(): readonly CatalogEntry[] {
+  return loadNative().modelCatalog();
+}
+
+export function modelNames(): string[] {
+  return modelCatalog().map((m) => m.name);
+}
+
+export function catalogEntry(name: unknown): CatalogEntry {
+  if (typeof name !== 'string') throw new TypeError(`model must be a string, got ${describe(name)}`);
+  const entry = modelCatalog().find((m) => m.name === name);
+  if (!entry) throw new RangeError(`model must be one of ${modelNames().join(', ')}; got '${name}'`);
+  return entry;
 }
 
 export function resolveDevice(device: unknown): string {
@@ -53,24 +61,24 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`model options must be an object, got ${describe(options)}`);
   }
-  const model = requireOneOf('model', options.model, MODEL_NAMES);
+  const entry = catalogEntry(options.model);
   const classes = requireInteger('classes', options.classes ?? 10, 2, 100000);
   const seed = requireInteger('seed', options.seed ?? 0, 0, 2 ** 32 - 1);
   let hidden: number[] = [];
   let inputShape: number[] = [];
-  if (model === 'mlp') {
+  if (entry.configurable) {
     hidden = options.hidden ?? [64];
     if (!Array.isArray(hidden)) throw new TypeError(`hidden must be an array of widths, got ${describe(hidden)}`);
-    hidden.forEach((w, i) => requireInteger(`hidden[${i}]`, w, 1, 1 << 20));
-    inputShape = options.inputShape ?? [1, 28, 28];
+    hidden.forEach((w, i) => requireInteger(`hidden[${i}]`, w, 1, 1 << 16));
+    inputShape = options.inputShape ?? [...entry.inputShape];
     if (!Array.isArray(inputShape) || inputShape.length !== 3) {
       throw new TypeError('inputShape must be [channels, height, width]');
     }
     inputShape.forEach((d, i) => requireInteger(`inputShape[${i}]`, d, 1, 4096));
   } else if (options.hidden !== undefined || options.inputShape !== undefined) {
-    throw new RangeError(`hidden and inputShape apply to the mlp model only, not '${model}'`);
+    throw new RangeError(`hidden and inputShape apply to configurable models (mlp) only, not '${entry.name}'`);
   }
-  return { model, classes, hidden, inputShape, seed, device: resolveDevice(options.device) };
+  return { model: entry.name, classes, hidden, inputShape, seed, device: resolveDevice(options.device) };
 }
 
 export function defaultThreads(): number {

@@ -1,32 +1,14 @@
-// The typed surface of the native addon, and its loader. Everything here is raw: values are
-// validated by the public API (model.ts) before they reach these functions.
+// The typed surface of the native addon, and its loader. Private to the package: the public API
+// (model.ts and the modules above it) validates every value before it reaches these functions,
+// and exports only the domain types of types.ts.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { prebuiltCandidates } from './prebuilt';
+import type { BnMode, CatalogEntry, EpochProgress, EpochStats, EvalStats, ModelInfo, StepTimes } from './types';
 
-export type BnMode = 'train' | 'freeze-affine' | 'freeze';
-
-export interface NativeUnitInfo {
-  index: number;
-  name: string;
-  kind: 'conv' | 'linear';
-  params: number;
-  bnParams: number;
-  macs: number;
-  hasBatchNorm: boolean;
-}
-
-export interface NativeModelInfo {
-  model: string;
-  classes: number;
-  device: string;
-  totalParams: number;
-  inputShape: number[];
-  layers: NativeUnitInfo[];
-}
-
+// Raw shapes: the public types (types.ts) are what these return, re-declared nowhere else.
 export interface NativeModelOptions {
   model: string;
   classes: number;
@@ -56,50 +38,32 @@ export interface NativeEpochOptions {
   augment: NativeAugment;
 }
 
-export interface NativeProgress {
-  batch: number;
-  batches: number;
-  loss: number;
-  acc: number;
+export interface NativeJobOptions {
+  batchSize: number;
+  threads: number;
+  augment: NativeAugment;
 }
 
-export interface NativeEpochResult {
-  trainLoss: number;
-  trainAcc: number;
-  dataMs: number;
-  forwardMs: number;
-  backwardMs: number;
-  optimizerMs: number;
-  epochMs: number;
-  batches: number;
-  samples: number;
-  aborted: boolean;
-}
-
-export interface NativeEvalResult {
-  loss: number;
-  acc: number;
-  ms: number;
-  samples: number;
-}
-
-export interface NativeStepTimes {
-  forwardMs: number[];
-  backwardMs: number[];
-  optimizerMs: number[];
-}
+/** Images as the addon takes them: uint8 pixels or float32 preprocessed values, N x C x H x W. */
+export type NativeImages = Uint8Array | Float32Array;
+export type NativeLabels = Int32Array | Uint8Array | number[];
 
 export interface NativeModel {
-  info(): NativeModelInfo;
+  info(): ModelInfo;
   setFrozen(mask: boolean[], bn: BnMode): void;
-  setData(split: 'train' | 'test', images: Uint8Array, labels: Int32Array, shape: number[]): void;
-  trainEpoch(options: NativeEpochOptions, onProgress: (p: NativeProgress) => void): Promise<NativeEpochResult>;
-  evaluate(options: { batchSize: number; threads: number; augment: NativeAugment }): Promise<NativeEvalResult>;
+  setData(split: 'train' | 'test', images: NativeImages, labels: NativeLabels, shape: number[]): void;
+  trainEpoch(options: NativeEpochOptions, onProgress: (p: EpochProgress) => void): Promise<EpochStats>;
+  evaluate(options: NativeJobOptions): Promise<EvalStats>;
+  predict(images: NativeImages, shape: number[], options: NativeJobOptions): Promise<Float32Array>;
   abort(): void;
-  timeSteps(options: { steps: number; batchSize: number; threads: number; augment: NativeAugment }): Promise<NativeStepTimes>;
+  timeSteps(options: NativeJobOptions & { steps: number }): Promise<StepTimes>;
   cudaMemory(reset: boolean): { peakBytes: number } | null;
-  save(path: string, meta: string): Promise<void>;
-  load(path: string): Promise<string>;
+  /** The checkpoint's bytes (model, momentum, `meta`); the caller writes them. */
+  save(meta: string): Promise<Buffer>;
+  /** Restores checkpoint bytes; resolves to the stored metadata. */
+  load(bytes: Uint8Array): Promise<string>;
+  /** torch.save-compatible bytes of {PyTorch name: tensor}. */
+  stateDict(): Promise<Buffer>;
   /** The unit's parameters; with `withStats`, then its BatchNorm running statistics. */
   unitBytes(unit: number, withStats: boolean): Buffer;
   modelBytes(): Buffer;
@@ -120,8 +84,10 @@ export interface RuntimeInfo {
 export interface NativeAddon {
   NativeModel: new (options: NativeModelOptions) => NativeModel;
   runtimeInfo(): RuntimeInfo;
+  modelCatalog(): CatalogEntry[];
+  checkpointMeta(bytes: Uint8Array): string;
   augmentBatch(
-    images: Uint8Array,
+    images: NativeImages,
     shape: number[],
     inputShape: number[],
     augment: NativeAugment,

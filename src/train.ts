@@ -1,17 +1,15 @@
 // Training orchestration: per epoch, ask the policy for a mask, apply it, train one epoch in the
 // addon, evaluate, record, and checkpoint so an interrupted run resumes identically.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { frozenParamsPct, idealBackwardSaving } from './cost';
-import type { AugmentOptions } from './data/augment';
+import { frozenParamsShare, idealBackwardSaving } from './cost';
+import { checkAugment, type AugmentOptions } from './data/augment';
 import type { DatasetPair } from './data/types';
-import { BN_MODES, Model, type EpochProgress } from './model';
+import { Model } from './model';
 import type { DeviceName, ModelName } from './models';
-import type { BnMode } from './native';
 import { createPolicy, type FreezePolicy, type MaskFunction, type PolicySpec } from './policy';
-import { writeMetrics, writeSummary } from './report/metrics';
+import { RunFolder, type RunConfig } from './run/folder';
 import { lrAt, parseSchedule, type Schedule } from './schedule';
-import { requireInteger, requireOneOf } from './validate';
+import { BN_MODES, type BnMode, type EpochProgress, type EpochRecord, type TrainSummary } from './types';
+import { describe, requireInteger, requireNumber, requireOneOf } from './validate';
 
 export interface TrainOptions {
   model: ModelName;
@@ -32,12 +30,10 @@ export interface TrainOptions {
   device?: DeviceName;
   threads?: number;
   augment?: AugmentOptions;
-  /** Output folder: metrics, summary and a checkpoint after every epoch. */
+  /** Run folder: run.json, metrics, summary and a checkpoint after every epoch (see README "Run folders"). */
   out?: string;
   /** Continue from the checkpoint in `out` when there is one. */
   resume?: boolean;
-  /** Extra JSON stored in the checkpoint (the CLI keeps its options here for --resume). */
-  config?: unknown;
   signal?: AbortSignal;
   onEpoch?: (record: EpochRecord) => void;
   onBatch?: (progress: EpochProgress & { epoch: number }) => void;
@@ -46,58 +42,11 @@ export interface TrainOptions {
   progressEvery?: number;
 }
 
-export interface EpochRecord {
-  /** 1-based epoch number. */
-  epoch: number;
-  lr: number;
-  frozen: boolean[];
-  frozenUnits: number;
-  frozenParamsPct: number;
-  idealBackwardSaving: number;
-  layerOutEpoch: boolean;
-  momentumReset: boolean;
-  trainLoss: number;
-  trainAcc: number;
-  testAcc: number;
-  testLoss: number;
-  dataMs: number;
-  forwardMs: number;
-  backwardMs: number;
-  optimizerMs: number;
-  epochMs: number;
-  device: string;
+/** What `train` resolves to: the summary and the trained model (ready for predict/save/export). */
+export interface TrainResult {
+  summary: TrainSummary;
+  model: Model;
 }
-
-export interface TrainSummary {
-  model: string;
-  policy: string;
-  device: string;
-  epochs: number;
-  epochsDone: number;
-  interrupted: boolean;
-  bestTestAcc: number;
-  finalTestAcc: number;
-  meanFrozenParamsPctLayerOut: number;
-  meanFrozenParamsPctAll: number;
-  meanIdealBackwardSaving: number;
-  totalMs: number;
-  backwardMs: number;
-  /** Time spent preparing batches (indexing, augmentation) and its share of epoch time. */
-  dataMs: number;
-  dataShare: number;
-  digest: string;
-}
-
-interface CheckpointMeta {
-  format: 'layerout-checkpoint-1';
-  epochsDone: number;
-  policy: string;
-  policyState: unknown;
-  records: EpochRecord[];
-  config: unknown;
-}
-
-export const CHECKPOINT_FILE = 'checkpoint.pt';
 
 function mean(values: number[]): number {
   return values.length ? values.reduce((s, v) => s + v, 0) / values.length : 0;
@@ -105,6 +54,8 @@ function mean(values: number[]): number {
 
 export function summarise(model: Model, policyName: string, epochs: number, records: EpochRecord[], interrupted: boolean): TrainSummary {
   const acc = records.map((r) => r.testAcc);
+  const epochMs = records.reduce((s, r) => s + r.epochMs, 0);
+  const dataMs = records.reduce((s, r) => s + r.dataMs, 0);
   return {
     model: model.info.model,
     policy: policyName,
@@ -114,26 +65,45 @@ export function summarise(model: Model, policyName: string, epochs: number, reco
     interrupted,
     bestTestAcc: acc.length ? Math.max(...acc) : 0,
     finalTestAcc: acc.length ? acc[acc.length - 1] : 0,
-    meanFrozenParamsPctLayerOut: mean(records.filter((r) => r.layerOutEpoch).map((r) => r.frozenParamsPct)),
-    meanFrozenParamsPctAll: mean(records.map((r) => r.frozenParamsPct)),
-    meanIdealBackwardSaving: mean(records.map((r) => r.idealBackwardSaving)),
-    totalMs: records.reduce((s, r) => s + r.epochMs, 0),
+    meanFrozenParamsShareLayerOut: mean(records.filter((r) => r.layerOutEpoch).map((r) => r.frozenParamsShare)),
+    meanFrozenParamsShareAll: mean(records.map((r) => r.frozenParamsShare)),
+    meanIdealBackwardSavedShare: mean(records.map((r) => r.idealBackwardSavedShare)),
+    totalMs: epochMs,
     backwardMs: records.reduce((s, r) => s + r.backwardMs, 0),
-    dataMs: records.reduce((s, r) => s + r.dataMs, 0),
-    dataShare: records.length ? records.reduce((s, r) => s + r.dataMs, 0) / records.reduce((s, r) => s + r.epochMs, 0) : 0,
+    dataMs,
+    dataShare: epochMs > 0 ? dataMs / epochMs : 0,
     digest: model.digest(),
   };
 }
 
-export async function train(options: TrainOptions): Promise<TrainSummary> {
-  const epochs = requireInteger('epochs', options.epochs, 0, 1e6);
-  const seed = requireInteger('seed', options.seed ?? 0, 0, 2 ** 32 - 1);
-  const bn = requireOneOf('bn', options.bn ?? 'train', BN_MODES);
-  const schedule = typeof options.schedule === 'string' ? parseSchedule(options.schedule) : (options.schedule ?? { kind: 'constant' });
-  const baseLr = options.lr ?? 0.01;
+/** Every option checked before anything is built or written. */
+function checkOptions(options: TrainOptions) {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`train options must be an object, got ${describe(options)}`);
   const { data } = options;
-  if (!data || !data.train || !data.test) throw new TypeError('data must be a DatasetPair with train and test sets');
+  if (!data || typeof data !== 'object' || !data.train || !data.test) throw new TypeError('data must be a DatasetPair with train and test sets');
+  if (typeof data.kind !== 'string') throw new TypeError(`data.kind must be a string, got ${describe(data.kind)}`);
   if (options.resume && !options.out) throw new TypeError('resume needs the run folder in `out`');
+  if (options.out !== undefined && (typeof options.out !== 'string' || options.out.trim() === '')) {
+    throw new TypeError(`out must be a non-empty folder path, got ${describe(options.out)}`);
+  }
+  for (const name of ['onEpoch', 'onBatch', 'onStart'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function`);
+  }
+  return {
+    epochs: requireInteger('epochs', options.epochs, 0, 1e6),
+    seed: requireInteger('seed', options.seed ?? 0, 0, 2 ** 32 - 1),
+    bn: requireOneOf('bn', options.bn ?? 'train', BN_MODES),
+    schedule: typeof options.schedule === 'string' ? parseSchedule(options.schedule) : (options.schedule ?? { kind: 'constant' as const }),
+    lr: requireNumber('lr', options.lr ?? 0.01, 0, Infinity, true),
+    momentum: requireNumber('momentum', options.momentum ?? 0.9, 0, 1),
+    weightDecay: requireNumber('weightDecay', options.weightDecay ?? 5e-4, 0),
+    batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),
+  };
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const checked = checkOptions(options);
+  const { epochs, seed, bn, schedule, data } = { ...checked, data: options.data };
 
   const model = new Model({
     model: options.model,
@@ -145,35 +115,31 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   });
   model.setData('train', data.train, data.kind);
   model.setData('test', data.test, data.kind);
-  const policy = createPolicy(options.policy ?? 'none', { units: model.units, model: model.info.model, epochs, seed });
+  if (options.augment) checkAugment(options.augment, model.info.inputShape[0]);
+  model.setPreprocessing(data.kind, options.augment ?? null);
+  const policySource = options.policy ?? 'none';
+  const policy = createPolicy(policySource, { units: model.units, model: model.info.model, epochs, seed });
 
   let records: EpochRecord[] = [];
-  const checkpoint = options.out ? join(options.out, CHECKPOINT_FILE) : undefined;
-  if (options.out) mkdirSync(options.out, { recursive: true });
-  if (options.resume && checkpoint && existsSync(checkpoint)) {
-    const meta = (await model.load(checkpoint)) as CheckpointMeta;
-    if (meta?.format !== 'layerout-checkpoint-1') throw new Error(`${checkpoint} was not written by layerout train`);
-    if (meta.policy !== policy.name) {
-      throw new Error(`${checkpoint} was written by policy ${meta.policy}, not ${policy.name}; resume with the same options`);
+  const folder = options.out !== undefined ? new RunFolder(options.out) : undefined;
+  const resuming = Boolean(options.resume && folder?.hasCheckpoint());
+  if (folder) await folder.prepare(runConfig(options, checked, model, policy, policySource), Boolean(options.resume));
+  if (folder && resuming) {
+    const meta = await model.restore(folder.checkpointPath);
+    if (!meta.training) throw new Error(`${folder.checkpointPath} was not written by a training run`);
+    if (meta.training.policy !== policy.name) {
+      throw new Error(`${folder.checkpointPath} was written by policy ${meta.training.policy}, not ${policy.name}; resume with the same options`);
     }
-    policy.setState(meta.policyState);
-    records = meta.records;
+    policy.setState(meta.training.policyState);
+    records = meta.training.records;
   }
   const save = async () => {
-    if (!options.out || !checkpoint) return;
-    const meta: CheckpointMeta = {
-      format: 'layerout-checkpoint-1',
-      epochsDone: records.length,
-      policy: policy.name,
-      policyState: policy.getState(),
-      records,
-      config: options.config ?? null,
-    };
-    await model.save(checkpoint, meta);
-    writeMetrics(options.out, records);
-    writeSummary(options.out, summarise(model, policy.name, epochs, records, records.length < epochs));
+    if (!folder) return;
+    const training = { epochsDone: records.length, policy: policy.name, policyState: policy.getState(), records };
+    await folder.writeCheckpoint(await model.checkpointBytes(training));
+    await folder.writeProgress(records, summarise(model, policy.name, epochs, records, records.length < epochs));
   };
-  if (records.length === 0) await save(); // the initial state: `--epochs 0` leaves just this
+  if (records.length === 0) await save(); // the initial state: `epochs: 0` leaves just this
   options.onStart?.({ model, policy, startEpoch: records.length });
 
   let interrupted = false;
@@ -186,14 +152,14 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     model.setFrozen(mask, bn);
     const momentumReset = policy.resetsMomentum(e);
     if (momentumReset) model.resetMomentum();
-    const lr = lrAt(schedule, baseLr, e, epochs);
+    const lr = lrAt(schedule, checked.lr, e, epochs);
     const stats = await model.trainEpoch({
       epoch: e,
       lr,
       seed,
-      momentum: options.momentum,
-      weightDecay: options.weightDecay,
-      batchSize: options.batchSize,
+      momentum: checked.momentum,
+      weightDecay: checked.weightDecay,
+      batchSize: checked.batchSize,
       threads: options.threads,
       augment: options.augment,
       progressEvery: options.progressEvery,
@@ -211,8 +177,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       lr,
       frozen: mask,
       frozenUnits: mask.filter(Boolean).length,
-      frozenParamsPct: frozenParamsPct(model.units, mask, bn),
-      idealBackwardSaving: idealBackwardSaving(model.units, mask, bn),
+      frozenParamsShare: frozenParamsShare(model.units, mask, bn),
+      idealBackwardSavedShare: idealBackwardSaving(model.units, mask, bn),
       layerOutEpoch: policy.isLayerOutEpoch(e),
       momentumReset,
       trainLoss: stats.trainLoss,
@@ -230,5 +196,40 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     await save();
     options.onEpoch?.(record);
   }
-  return summarise(model, policy.name, epochs, records, interrupted || records.length < epochs);
+  return { summary: summarise(model, policy.name, epochs, records, interrupted || records.length < epochs), model };
+}
+
+function runConfig(
+  options: TrainOptions,
+  checked: ReturnType<typeof checkOptions>,
+  model: Model,
+  policy: FreezePolicy,
+  policySource: TrainOptions['policy'],
+): RunConfig {
+  const { data } = options;
+  const reproducible = typeof policySource === 'string' || (typeof policySource === 'object' && policySource !== null && !('mask' in policySource));
+  return {
+    format: 'layerout-run-2',
+    model: model.modelSpec,
+    data: {
+      kind: data.kind,
+      classes: data.classes,
+      source: data.source ?? null,
+      train: { name: data.train.name, count: data.train.shape[0] },
+      test: { name: data.test.name, count: data.test.shape[0] },
+    },
+    training: {
+      policy: reproducible ? (policySource as string | PolicySpec) : null,
+      policyName: policy.name,
+      epochs: checked.epochs,
+      batchSize: checked.batchSize,
+      lr: checked.lr,
+      momentum: checked.momentum,
+      weightDecay: checked.weightDecay,
+      schedule: checked.schedule,
+      bn: checked.bn,
+      seed: checked.seed,
+      augment: options.augment ?? null,
+    },
+  };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSynthetic, patternDataset } from '../src/data/synthetic';
 import type { DatasetPair } from '../src/data/types';
-import { Model } from '../src/model';
+import { Model } from "../src/model";
 import type { ModelOptions } from '../src/models';
 
 export const THREADS = 1;

@@ -15,6 +15,7 @@ class Mlp : public Net {
     widths.push_back(classes);
     for (size_t i = 0; i < widths.size(); ++i) {
       layers_.push_back(addLinear("fc" + std::to_string(i + 1), in, widths[i]));
+      units_.back().torchName = "layers." + std::to_string(i);
       in = widths[i];
     }
     initialiseUnits(*this, Init::Xavier);

@@ -15,9 +15,12 @@ class MnistNet : public Net {
     for (int i = 0; i < 5; ++i) {
       convs_.push_back(addConv("conv" + std::to_string(i + 1), channels[i], channels[i + 1], 3, strides[i], 0,
                                /*bias=*/true, h, w, /*withBn=*/false));
+      units_.back().torchName = "convs." + std::to_string(i);
     }
     fc1_ = addLinear("fc1", 32 * h * w, 1024);
     fc2_ = addLinear("fc2", 1024, classes);
+    units_[5].torchName = "fc1";
+    units_[6].torchName = "fc2";
     initialiseUnits(*this, Init::Xavier);
   }
 

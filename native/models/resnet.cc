@@ -24,6 +24,8 @@ class CifarResNet : public Net {
     int64_t h = 32, w = 32;
     stem_ = addConv("conv1", 3, 16, 3, 1, 1, false, h, w, true);
     stemBn_ = units_.back().bn;
+    units_.back().torchName = "conv1";
+    units_.back().torchBnName = "bn1";
     const int64_t expansion = bottleneck ? 4 : 1;
     int64_t in = 16;
     for (int64_t stage = 0; stage < 3; ++stage) {
@@ -33,10 +35,14 @@ class CifarResNet : public Net {
         const std::string prefix = "layer" + std::to_string(stage + 1) + "." + std::to_string(b) + ".";
         Block block;
         block.stride = stride;
+        const std::string torchPrefix = "blocks." + std::to_string(blocks_.size()) + ".";
         const int64_t inH = h, inW = w;
         auto conv = [&](const std::string& n, int64_t ci, int64_t co, int64_t k, int64_t s) {
           block.convs.push_back(addConv(prefix + n, ci, co, k, s, k / 2, false, h, w, true));
           block.bns.push_back(units_.back().bn);
+          const auto j = std::to_string(block.convs.size() - 1);
+          units_.back().torchName = torchPrefix + "convs." + j;
+          units_.back().torchBnName = torchPrefix + "bns." + j;
         };
         if (bottleneck) {
           conv("conv1", in, planes, 1, 1);
@@ -46,6 +52,8 @@ class CifarResNet : public Net {
             int64_t sh = inH, sw = inW;
             block.shortcutConv = addConv(prefix + "shortcut", in, planes * expansion, 1, stride, 0, false, sh, sw, true);
             block.shortcutBn = units_.back().bn;
+            units_.back().torchName = torchPrefix + "short_conv";
+            units_.back().torchBnName = torchPrefix + "short_bn";
           }
         } else {
           conv("conv1", in, planes, 3, stride);
@@ -57,6 +65,7 @@ class CifarResNet : public Net {
       }
     }
     fc_ = addLinear("fc", in, classes);
+    units_.back().torchName = "fc";
     initialiseUnits(*this, Init::HeFanOut);
   }
 

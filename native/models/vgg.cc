@@ -15,12 +15,15 @@ class Vgg16 : public Net {
     for (int i = 0; i < 13; ++i) {
       auto conv = addConv("conv" + std::to_string(i + 1), in, widths[i], 3, 1, 1, /*bias=*/true, h, w, true);
       layers_.push_back({conv, units_.back().bn, poolAfter[i]});
+      units_.back().torchName = "convs." + std::to_string(i);
+      units_.back().torchBnName = "bns." + std::to_string(i);
       if (poolAfter[i]) h /= 2, w /= 2;
       in = widths[i];
     }
     fc1_ = addLinear("fc1", 512 * h * w, 4096);
     fc2_ = addLinear("fc2", 4096, 4096);
     fc3_ = addLinear("fc3", 4096, classes);
+    for (int i = 0; i < 3; ++i) units_[13 + i].torchName = "fc" + std::to_string(i + 1);
     initialiseUnits(*this, Init::HeFanOut);
   }
 

@@ -4,6 +4,9 @@ timing method, plus a plain PyTorch epoch loop over in-memory tensors with the s
 
   peer.py bench --model M --batch B --steps N --warmup W --threads T --device D --masks masks.json
   peer.py epoch --model M --samples N --batch B --threads T --device D --shape C,H,W --pad P --flip --erase P
+  peer.py logits --model M --classes C [--hidden 64,32 --shape C,H,W] --weights FILE --input FILE --batch-shape N,C,H,W
+    (loads `layerout export`'s FILE into the model with load_state_dict, then prints the logits of
+     the float32 batch in --input, in eval mode)
 
 Prints one JSON object. Run with a Python whose torch matches the addon's libtorch (Debian's
 python3-torch at /usr/bin/python3 on the development machine).
@@ -116,7 +119,26 @@ class ResNet(nn.Module):
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
-def build(name, classes):
+class Mlp(nn.Module):
+    def __init__(self, shape, hidden, classes):
+        super().__init__()
+        widths = [shape[0] * shape[1] * shape[2]] + list(hidden) + [classes]
+        self.layers = nn.ModuleList(nn.Linear(widths[i], widths[i + 1]) for i in range(len(widths) - 1))
+        self.units = [(l, None) for l in self.layers]
+        self.input_shape = tuple(shape)
+
+    def forward(self, x):
+        x = x.flatten(1)
+        for i, l in enumerate(self.layers):
+            x = l(x)
+            if i + 1 < len(self.layers):
+                x = F.relu(x)
+        return x
+
+
+def build(name, classes, hidden=(64,), shape=(1, 28, 28)):
+    if name == 'mlp':
+        return Mlp(shape, hidden, classes)
     if name == 'mnist-net':
         return MnistNet(classes)
     if name == 'vgg16':
@@ -258,9 +280,23 @@ def epoch(args):
             'samples': args.samples, 'batch': args.batch, 'epochMs': results}
 
 
+def logits(args):
+    hidden = [int(v) for v in args.hidden.split(',')] if args.hidden else [64]
+    shape = [int(v) for v in args.shape.split(',')]
+    model = build(args.model, args.classes, hidden, shape)
+    model.load_state_dict(torch.load(args.weights))  # strict: every name and shape must match
+    model.eval()
+    n, c, h, w = (int(v) for v in args.batch_shape.split(','))
+    raw = open(args.input, 'rb').read()
+    x = torch.frombuffer(bytearray(raw), dtype=torch.float32).view(n, c, h, w)
+    with torch.no_grad():
+        out = model(x)
+    return {'model': args.model, 'logits': out.flatten().tolist()}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('command', choices=['bench', 'epoch', 'count'])
+    ap.add_argument('command', choices=['bench', 'epoch', 'count', 'logits'])
     ap.add_argument('--model', required=True)
     ap.add_argument('--classes', type=int, default=10)
     ap.add_argument('--batch', type=int, default=128)
@@ -275,12 +311,18 @@ def main():
     ap.add_argument('--pad', type=int, default=4)
     ap.add_argument('--flip', action='store_true')
     ap.add_argument('--erase', type=float, default=0.0)
+    ap.add_argument('--hidden')
+    ap.add_argument('--weights')
+    ap.add_argument('--input')
+    ap.add_argument('--batch-shape')
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.command == 'count':
         model = build(args.model, args.classes)
         out = {'model': args.model, 'units': len(model.units), 'totalParams': sum(p.numel() for p in model.parameters())}
+    elif args.command == 'logits':
+        out = logits(args)
     else:
         out = bench(args) if args.command == 'bench' else epoch(args)
     print(json.dumps(out))

@@ -11,7 +11,13 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export const DATA_SPEC_HELP =
   'fashion-mnist[:DIR], mnist:DIR, mnist-digits, cifar10:DIR, cifar100:DIR[:coarse], synthetic:CLASSES:COUNT:CxHxW';
 
+/** Loads a `--data` spec; the pair remembers the spec (`source`) so run folders can reload it. */
 export function loadDataSpec(spec: string): DatasetPair {
+  if (typeof spec !== 'string') throw new TypeError(`data spec must be a string, got ${typeof spec}`);
+  return { ...readDataSpec(spec), source: { spec } };
+}
+
+function readDataSpec(spec: string): DatasetPair {
   const [kind, ...rest] = spec.split(':');
   const arg = rest.join(':');
   switch (kind) {
@@ -52,5 +58,6 @@ export function limitData(data: DatasetPair, limitTrain: number | undefined, lim
     ...data,
     train: limitTrain ? stratifiedSubset(data.train, limitTrain, seed) : data.train,
     test: limitTest ? stratifiedSubset(data.test, limitTest, seed + 1) : data.test,
+    source: data.source && { ...data.source, limitTrain, limitTest, seed },
   };
 }

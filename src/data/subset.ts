@@ -3,9 +3,9 @@ import seedrandom from 'seedrandom';
 import { selectSamples, type ImageDataset } from './types';
 
 /** Indices grouped by label, each group shuffled with `rng`. */
-function shuffledByClass(labels: Int32Array, classes: number, rng: () => number): number[][] {
+function shuffledByClass(labels: ArrayLike<number>, classes: number, rng: () => number): number[][] {
   const groups: number[][] = Array.from({ length: classes }, () => []);
-  labels.forEach((y, i) => groups[y].push(i));
+  for (let i = 0; i < labels.length; i++) groups[labels[i]].push(i);
   for (const g of groups) {
     for (let i = g.length - 1; i > 0; i--) {
       const j = Math.floor(rng() * (i + 1));

@@ -1,20 +1,56 @@
-// The in-memory form every reader produces: uint8 images and int32 labels.
+// Datasets in memory, and the one validated door every dataset passes before a native call.
+import { describe } from '../validate';
 
+/**
+ * An image classification dataset, N x C x H x W, row-major.
+ *
+ * - `images` as a `Uint8Array` holds pixels 0..255: the model normalises them per batch with the
+ *   mean/std of the dataset's kind (see `defaultAugment`) and applies the kind's augmentation.
+ * - `images` as a `Float32Array` holds values that are already preprocessed: they are used as
+ *   they are (no /255, no normalisation); crop, flip and erasing still apply when the
+ *   augmentation asks for them (the default for an unknown kind asks for none).
+ * - Images smaller than the model's input are centred (zero-padded) at test time and padded
+ *   then randomly cropped in training when `cropPad` > 0.
+ */
 export interface ImageDataset {
   /** e.g. 'fashion-mnist/train' */
   name: string;
-  /** uint8 pixels, N x C x H x W, row-major. */
-  images: Uint8Array;
-  labels: Int32Array;
+  images: Uint8Array | Float32Array;
+  /** One label per image, each an integer in [0, classes). */
+  labels: Int32Array | Uint8Array | number[];
   shape: [number, number, number, number];
   classes: number;
 }
 
+/** Where a dataset pair came from, so a run folder can load it again (`--resume`). */
+export interface DataSource {
+  /** A `--data` spec, e.g. 'fashion-mnist' or 'synthetic:10:256:1x28x28'. */
+  spec: string;
+  limitTrain?: number;
+  limitTest?: number;
+  /** The seed of the stratified subsets. */
+  seed?: number;
+}
+
 export interface DatasetPair {
-  /** The dataset family, e.g. 'fashion-mnist', 'cifar10' (chooses normalisation and augmentation). */
+  /**
+   * The dataset family, e.g. 'fashion-mnist', 'cifar10'. It picks the default normalisation and
+   * augmentation: MNIST-like kinds pad 4 + random crop with MNIST's mean/std; 'cifar*' adds flip
+   * and random erasing with CIFAR's mean/std; any other kind: no augmentation, mean 0.5, std 0.5.
+   */
   kind: string;
   train: ImageDataset;
   test: ImageDataset;
+  classes: number;
+  /** Set by `loadDataSpec`/`limitData`; absent for datasets built in memory. */
+  source?: DataSource;
+}
+
+/** What the model expects of a dataset (from its info). */
+export interface DatasetExpectation {
+  channels: number;
+  height: number;
+  width: number;
   classes: number;
 }
 
@@ -22,28 +58,78 @@ export function sampleSize(shape: readonly number[]): number {
   return shape[1] * shape[2] * shape[3];
 }
 
-/** Checks that a dataset is internally consistent; readers call it before returning. */
-export function checkDataset(data: ImageDataset): ImageDataset {
-  const [n, c, h, w] = data.shape;
-  if (data.images.length !== n * c * h * w) {
-    throw new RangeError(`${data.name}: ${data.images.length} pixel bytes do not match shape ${data.shape.join('x')}`);
+/**
+ * Checks a dataset completely (types, shape, lengths, every label) and, given what a model
+ * expects, that it fits. Errors are TypeError/RangeError naming `where`, the field and numbers.
+ */
+export function checkDataset<T extends ImageDataset>(data: T, where = 'dataset', expect?: DatasetExpectation): T {
+  if (typeof data !== 'object' || data === null) throw new TypeError(`${where} must be an ImageDataset object, got ${describe(data)}`);
+  const label = typeof data.name === 'string' && data.name ? `${where} '${data.name}'` : where;
+  const { labels, classes } = data;
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 2) {
+    throw new RangeError(`${label}: classes must be an integer of at least 2, got ${describe(classes)}`);
   }
-  if (data.labels.length !== n) {
-    throw new RangeError(`${data.name}: ${n} images but ${data.labels.length} labels`);
+  const [n] = checkImages(data.images, data.shape, label, expect);
+  if (!(labels instanceof Int32Array) && !(labels instanceof Uint8Array) && !Array.isArray(labels)) {
+    throw new TypeError(`${label}: labels must be an Int32Array, a Uint8Array or an array of integers, got ${kindOf(labels)}`);
   }
+  if (labels.length !== n) throw new RangeError(`${label}: ${n} images but ${labels.length} labels`);
   for (let i = 0; i < n; i++) {
-    const y = data.labels[i];
-    if (y < 0 || y >= data.classes) {
-      throw new RangeError(`${data.name}: label ${y} of sample ${i} is outside 0..${data.classes - 1}`);
+    const y = labels[i];
+    if (typeof y !== 'number' || !Number.isInteger(y) || y < 0 || y >= classes) {
+      throw new RangeError(`${label}: labels[${i}] is ${describe(y)}; labels must be integers in [0, ${classes})`);
     }
+  }
+  if (expect && classes > expect.classes) {
+    throw new RangeError(`${label}: ${classes} classes but the model was built for ${expect.classes}`);
   }
   return data;
 }
 
-/** Samples i..j of a dataset, or the samples at the given indices. */
+/** Checks images against their shape (and a model's input); returns the shape. */
+export function checkImages(
+  images: unknown,
+  shape: unknown,
+  label: string,
+  expect?: Omit<DatasetExpectation, 'classes'>,
+): [number, number, number, number] {
+  if (!(images instanceof Uint8Array) && !(images instanceof Float32Array)) {
+    throw new TypeError(`${label}: images must be a Uint8Array (pixels) or a Float32Array (preprocessed values), got ${kindOf(images)}`);
+  }
+  if (!Array.isArray(shape) || shape.length !== 4) throw new TypeError(`${label}: shape must be [N, C, H, W], got ${describe(shape)}`);
+  shape.forEach((d, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) {
+      throw new RangeError(`${label}: shape[${i}] must be a positive integer, got ${describe(d)}`);
+    }
+  });
+  const [n, c, h, w] = shape as number[];
+  const expected = n * c * h * w;
+  if (images.length !== expected) {
+    throw new RangeError(`${label}: images hold ${images.length} values but shape ${shape.join('x')} needs ${expected}`);
+  }
+  if (images instanceof Float32Array) {
+    for (let i = 0; i < images.length; i++) {
+      if (!Number.isFinite(images[i])) throw new RangeError(`${label}: images[${i}] is ${images[i]}; values must be finite`);
+    }
+  }
+  if (expect) {
+    if (c !== expect.channels) throw new RangeError(`${label}: images have ${c} channel(s) but the model expects ${expect.channels}`);
+    if (h > expect.height || w > expect.width) {
+      throw new RangeError(`${label}: images are ${h}x${w}, larger than the model's ${expect.height}x${expect.width} input`);
+    }
+  }
+  return [n, c, h, w];
+}
+
+function kindOf(value: unknown): string {
+  if (ArrayBuffer.isView(value)) return (value as object).constructor.name;
+  return describe(value);
+}
+
+/** Samples at the given indices, as a new dataset of the same element types. */
 export function selectSamples(data: ImageDataset, indices: ArrayLike<number>, name = data.name): ImageDataset {
   const size = sampleSize(data.shape);
-  const images = new Uint8Array(indices.length * size);
+  const images = data.images instanceof Float32Array ? new Float32Array(indices.length * size) : new Uint8Array(indices.length * size);
   const labels = new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];

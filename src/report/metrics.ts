@@ -1,14 +1,12 @@
-// Per-epoch records on disk: metrics.jsonl, metrics.csv and summary.json, each written whole.
-import { renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { EpochRecord, TrainSummary } from '../train';
+// Per-epoch records as text: metrics.jsonl and metrics.csv.
+import type { EpochRecord } from '../types';
 
 const CSV_COLUMNS = [
   'epoch',
   'lr',
   'frozenUnits',
-  'frozenParamsPct',
-  'idealBackwardSaving',
+  'frozenParamsShare',
+  'idealBackwardSavedShare',
   'trainLoss',
   'trainAcc',
   'testAcc',
@@ -18,26 +16,25 @@ const CSV_COLUMNS = [
   'optimizerMs',
   'epochMs',
   'momentumReset',
-  'frozen',
+  'frozenMask',
 ] as const;
 
+/**
+ * The mask as text that spreadsheets and numpy keep a string: 'F' frozen, '.' trainable, per
+ * unit in forward order (a bare '0101' would be read as the number 101).
+ */
+export function maskText(frozen: readonly boolean[]): string {
+  return frozen.map((f) => (f ? 'F' : '.')).join('');
+}
+
 function csvRow(record: EpochRecord): string {
-  return CSV_COLUMNS.map((c) => (c === 'frozen' ? record.frozen.map(Number).join('') : String(record[c]))).join(',');
+  return CSV_COLUMNS.map((c) => (c === 'frozenMask' ? maskText(record.frozen) : String(record[c]))).join(',');
 }
 
-/** Writes `text` to `path` through a temporary file and a rename. */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+export function metricsJsonl(records: readonly EpochRecord[]): string {
+  return records.map((r) => JSON.stringify(r) + '\n').join('');
 }
 
-/** Rewrites the metrics files from all records so far (small; keeps them consistent with the checkpoint). */
-export function writeMetrics(dir: string, records: readonly EpochRecord[]): void {
-  writeFileAtomic(join(dir, 'metrics.jsonl'), records.map((r) => JSON.stringify(r) + '\n').join(''));
-  writeFileAtomic(join(dir, 'metrics.csv'), [CSV_COLUMNS.join(','), ...records.map(csvRow)].join('\n') + '\n');
-}
-
-export function writeSummary(dir: string, summary: TrainSummary): void {
-  writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+export function metricsCsv(records: readonly EpochRecord[]): string {
+  return [CSV_COLUMNS.join(','), ...records.map(csvRow)].join('\n') + '\n';
 }

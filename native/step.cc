@@ -1,0 +1,23 @@
+#include "step.h"
+
+namespace layerout {
+
+ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch::Tensor& y) {
+  ForwardResult out;
+  out.logits = session.net->forward(x);
+  out.loss = torch::nn::functional::cross_entropy(out.logits, y);
+  return out;
+}
+
+void backward(const ForwardResult& forward) { forward.loss.backward(); }
+
+void gradientsReady(Session& session) {
+  if (session.gradientsReadyHook) session.gradientsReadyHook->onGradientsReady(session);
+}
+
+void update(Session& session, const SgdHyper& hyper) {
+  session.sgd->step(hyper);
+  session.sgd->clearGrads();
+}
+
+}  // namespace layerout

@@ -1,0 +1,29 @@
+// One training step in four phases: forward (with the loss), backward, the gradients-ready point
+// and the update. The gradients-ready point is where a data-parallel run all-reduces gradients;
+// the epoch loop and the step timer call these and never need to change for it.
+#pragma once
+
+#include "session.h"
+
+namespace layerout {
+
+// Called after backward, before the update, with every gradient of the step computed. Frozen
+// parameters have undefined gradients. Runs on the compute thread; may block (a collective).
+class GradientsReadyHook {
+ public:
+  virtual ~GradientsReadyHook() = default;
+  virtual void onGradientsReady(Session& session) = 0;
+};
+
+struct ForwardResult {
+  torch::Tensor logits, loss;
+};
+
+ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch::Tensor& y);
+void backward(const ForwardResult& forward);
+// Runs the session's hook, if one is installed.
+void gradientsReady(Session& session);
+// The SGD update, then every gradient cleared (set to undefined).
+void update(Session& session, const SgdHyper& hyper);
+
+}  // namespace layerout

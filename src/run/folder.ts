@@ -1,0 +1,150 @@
+// The one owner of a run folder: which files it holds, the options saved once (run.json), and
+// every write to it (atomic and durable, see atomic.ts). The CLI and train({ out }) both go
+// through here, so `inspect`, `predict`, `export` and `--resume` take any run.
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AugmentOptions } from '../data/augment';
+import type { DataSource } from '../data/types';
+import { CHECKPOINT_FILE } from '../model';
+import type { PolicySpec } from '../policy';
+import { metricsCsv, metricsJsonl } from '../report/metrics';
+import { parseSchedule, type Schedule } from '../schedule';
+import type { BnMode, EpochRecord, TrainSummary } from '../types';
+import { writeFileAtomic } from './atomic';
+import { dataKindOf, type ModelSpecRecord } from './meta';
+
+export const RUN_FILE = 'run.json';
+export const RUN_FORMAT = 'layerout-run-2';
+export { CHECKPOINT_FILE };
+
+/** The training options of a run, as saved in run.json. */
+export interface RunSettings {
+  /** A policy string or spec; null when the run used a function or policy object (not reproducible from the folder). */
+  policy: string | PolicySpec | null;
+  policyName: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  schedule: Schedule;
+  bn: BnMode;
+  seed: number;
+  /** Explicit augmentation (options, or the CLI's `--augment` list); null: the data kind's defaults. */
+  augment: AugmentOptions | string | null;
+}
+
+export interface RunConfig {
+  format: typeof RUN_FORMAT;
+  model: ModelSpecRecord;
+  data: {
+    kind: string;
+    classes: number;
+    /** How to load the data again; null for datasets built in memory. */
+    source: DataSource | null;
+    train: { name: string; count: number };
+    test: { name: string; count: number };
+  };
+  training: RunSettings;
+}
+
+export class RunFolder {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    if (typeof dir !== 'string' || dir.trim() === '') throw new TypeError('the run folder must be a non-empty path');
+    this.dir = dir;
+  }
+
+  get checkpointPath(): string {
+    return join(this.dir, CHECKPOINT_FILE);
+  }
+
+  get runPath(): string {
+    return join(this.dir, RUN_FILE);
+  }
+
+  hasCheckpoint(): boolean {
+    return existsSync(this.checkpointPath);
+  }
+
+  /**
+   * Makes the folder ready before the first epoch: creates it, refuses to start a new run over
+   * an existing one, and writes run.json (which also proves the folder is writable).
+   */
+  async prepare(config: RunConfig, resume: boolean): Promise<void> {
+    if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) throw new Error(`run folder ${this.dir} is a file, not a folder`);
+    if (!resume && this.hasCheckpoint()) {
+      throw new Error(`${this.dir} already holds a run; continue it with resume (--resume ${this.dir}) or choose another folder`);
+    }
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new Error(`could not create run folder ${this.dir}: ${err.code ?? ''} ${err.message}`.trim());
+    }
+    await this.writeConfig(config);
+  }
+
+  async writeConfig(config: RunConfig): Promise<void> {
+    await writeFileAtomic(this.runPath, JSON.stringify(config, null, 2) + '\n');
+  }
+
+  /** run.json, in the current format (first-format folders hold the CLI's flat options). */
+  readConfig(): RunConfig {
+    if (!existsSync(this.runPath)) throw new Error(`${this.dir} has no ${RUN_FILE}: not a layerout run folder`);
+    let raw: Record<string, unknown>;
+    try {
+      raw = JSON.parse(readFileSync(this.runPath, 'utf8'));
+    } catch (e) {
+      throw new Error(`${this.runPath} is not valid JSON: ${(e as Error).message}`);
+    }
+    if (raw?.format === RUN_FORMAT) return raw as unknown as RunConfig;
+    if (typeof raw?.model === 'string') return upgradeCliOptions(raw);
+    throw new Error(`${this.runPath} is not a layerout run file`);
+  }
+
+  async writeCheckpoint(bytes: Uint8Array): Promise<void> {
+    await writeFileAtomic(this.checkpointPath, bytes);
+  }
+
+  /** Rewrites the metrics files and summary from all records so far (small; stays consistent with the checkpoint). */
+  async writeProgress(records: readonly EpochRecord[], summary: TrainSummary): Promise<void> {
+    await writeFileAtomic(join(this.dir, 'metrics.jsonl'), metricsJsonl(records));
+    await writeFileAtomic(join(this.dir, 'metrics.csv'), metricsCsv(records));
+    await writeFileAtomic(join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  }
+}
+
+/** The first run.json format: the CLI's options as given (`batch`, `weight-decay`, ...). */
+function upgradeCliOptions(o: Record<string, unknown>): RunConfig {
+  const num = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  const spec = typeof o.data === 'string' ? o.data : null;
+  const seed = num('seed', 0);
+  return {
+    format: RUN_FORMAT,
+    model: { model: String(o.model), classes: num('classes', 10), seed },
+    data: {
+      kind: dataKindOf(spec),
+      classes: num('classes', 10),
+      source: spec
+        ? { spec, limitTrain: o['limit-train'] as number | undefined, limitTest: o['limit-test'] as number | undefined, seed }
+        : null,
+      train: { name: 'train', count: 0 },
+      test: { name: 'test', count: 0 },
+    },
+    training: {
+      policy: (o.policy as string | undefined) ?? 'none',
+      policyName: String(o.policy ?? 'none'),
+      epochs: num('epochs', 0),
+      batchSize: num('batch', 128),
+      lr: num('lr', 0.01),
+      momentum: num('momentum', 0.9),
+      weightDecay: num('weight-decay', 5e-4),
+      schedule: parseSchedule(String(o.schedule ?? 'constant')),
+      bn: (o.bn as BnMode | undefined) ?? 'train',
+      seed,
+      augment: (o.augment as string | undefined) ?? null,
+    },
+  };
+}

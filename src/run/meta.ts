@@ -1,0 +1,99 @@
+// The typed metadata stored inside every checkpoint, and the reader that also accepts the
+// first format (shares in percent, model options only in the CLI's saved options).
+import type { AugmentOptions } from '../data/augment';
+import type { EpochRecord } from '../types';
+
+export const CHECKPOINT_FORMAT = 'layerout-checkpoint-2';
+
+/** What rebuilds the network: the model table entry and its options. */
+export interface ModelSpecRecord {
+  model: string;
+  classes: number;
+  hidden?: number[];
+  inputShape?: [number, number, number];
+  seed: number;
+}
+
+/** How uint8 images are turned into inputs: the data kind's defaults, or explicit options. */
+export interface PreprocessingRecord {
+  dataKind: string;
+  augment: AugmentOptions | null;
+}
+
+/** Where a training run stands: what `--resume` continues from. */
+export interface TrainingState {
+  epochsDone: number;
+  policy: string;
+  policyState: unknown;
+  records: EpochRecord[];
+}
+
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  model: ModelSpecRecord;
+  preprocessing: PreprocessingRecord;
+  /** Absent for checkpoints written by `Model.save` outside a training run. */
+  training?: TrainingState;
+  /** Whatever the caller of `Model.save` passed. */
+  user?: unknown;
+}
+
+/** The first format's records: shares were percentages or unnamed fractions. */
+type LegacyRecord = Omit<EpochRecord, 'frozenParamsShare' | 'idealBackwardSavedShare'> & {
+  frozenParamsPct?: number;
+  idealBackwardSaving?: number;
+  frozenParamsShare?: number;
+  idealBackwardSavedShare?: number;
+};
+
+export function upgradeRecord(r: LegacyRecord): EpochRecord {
+  const { frozenParamsPct, idealBackwardSaving, ...rest } = r;
+  return {
+    ...rest,
+    frozenParamsShare: r.frozenParamsShare ?? (frozenParamsPct ?? 0) / 100,
+    idealBackwardSavedShare: r.idealBackwardSavedShare ?? idealBackwardSaving ?? 0,
+  } as EpochRecord;
+}
+
+/**
+ * Parses checkpoint metadata of either format. A first-format checkpoint names its model only
+ * in the CLI options it carried (`config`) or in the run folder's run.json (`fallback`).
+ */
+export function parseCheckpointMeta(text: string, source: string, fallback?: ModelSpecRecord): CheckpointMeta {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text || 'null');
+  } catch {
+    throw new Error(`${source}: the checkpoint's metadata is not valid JSON`);
+  }
+  if (raw && raw.format === CHECKPOINT_FORMAT) {
+    const meta = raw as unknown as CheckpointMeta;
+    if (meta.training) meta.training.records = meta.training.records.map(upgradeRecord);
+    return meta;
+  }
+  if (raw && raw.format === 'layerout-checkpoint-1') {
+    const config = (raw.config ?? {}) as Record<string, unknown>;
+    const model =
+      typeof config.model === 'string'
+        ? { model: config.model, classes: Number(config.classes ?? 10), seed: Number(config.seed ?? 0) }
+        : fallback;
+    if (!model) throw new Error(`${source}: an old checkpoint without its run.json; the model it holds is unknown`);
+    return {
+      format: CHECKPOINT_FORMAT,
+      model,
+      preprocessing: { dataKind: dataKindOf(config.data), augment: null },
+      training: {
+        epochsDone: Number(raw.epochsDone),
+        policy: String(raw.policy),
+        policyState: raw.policyState,
+        records: ((raw.records ?? []) as LegacyRecord[]).map(upgradeRecord),
+      },
+    };
+  }
+  throw new Error(`${source} was not written by layerout (no checkpoint metadata)`);
+}
+
+/** The data kind of a `--data` spec ('fashion-mnist:DIR' -> 'fashion-mnist'). */
+export function dataKindOf(spec: unknown): string {
+  return typeof spec === 'string' ? spec.split(':')[0] : 'synthetic';
+}

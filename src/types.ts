@@ -1,0 +1,126 @@
+// The domain types of the public API. Plain data: no module here imports another of ours, so
+// every layer (model, training, reports, CLI) can depend on them without cycles.
+
+/** What a frozen unit's BatchNorm does: keep training, freeze γ/β, or freeze γ/β and statistics. */
+export type BnMode = 'train' | 'freeze-affine' | 'freeze';
+export const BN_MODES: readonly BnMode[] = ['train', 'freeze-affine', 'freeze'];
+
+/** One freeze unit: a Conv2d or Linear layer with the BatchNorm that follows it. */
+export interface FreezeUnit {
+  index: number;
+  /** Our name, e.g. `layer1.0.conv1`. */
+  name: string;
+  kind: 'conv' | 'linear';
+  /** Parameters of the layer and its BatchNorm's affine. */
+  params: number;
+  /** BatchNorm affine parameters (γ and β), 0 without BatchNorm. */
+  bnParams: number;
+  /** Forward multiply-adds per sample. */
+  macs: number;
+  hasBatchNorm: boolean;
+}
+
+export interface ModelInfo {
+  model: string;
+  classes: number;
+  device: string;
+  totalParams: number;
+  /** C, H, W of the model's input. */
+  inputShape: number[];
+  layers: FreezeUnit[];
+}
+
+/** A built-in network of the model table (`layerout info` lists them). */
+export interface CatalogEntry {
+  name: string;
+  description: string;
+  /** Default input C, H, W (fixed unless `configurable`). */
+  inputShape: [number, number, number];
+  /** Takes `hidden` and `inputShape` (the mlp). */
+  configurable: boolean;
+}
+
+export interface EpochProgress {
+  batch: number;
+  batches: number;
+  loss: number;
+  acc: number;
+}
+
+/** One epoch's loss, accuracy and per-phase milliseconds (device-synchronised). */
+export interface EpochStats {
+  trainLoss: number;
+  trainAcc: number;
+  /** Batch preparation: indexing and augmentation. */
+  dataMs: number;
+  forwardMs: number;
+  /** Backward, including the gradients-ready hook (none in single-process runs). */
+  backwardMs: number;
+  optimizerMs: number;
+  epochMs: number;
+  batches: number;
+  samples: number;
+  /** True when an AbortSignal stopped the epoch early. */
+  aborted: boolean;
+}
+
+export interface EvalStats {
+  loss: number;
+  acc: number;
+  ms: number;
+  samples: number;
+}
+
+/** Per-step milliseconds of `Model.timeSteps`. */
+export interface StepTimes {
+  forwardMs: number[];
+  backwardMs: number[];
+  optimizerMs: number[];
+}
+
+/** One epoch of a training run, as stored in metrics.jsonl and the checkpoint. Shares are fractions in [0, 1]. */
+export interface EpochRecord {
+  /** 1-based epoch number. */
+  epoch: number;
+  lr: number;
+  frozen: boolean[];
+  frozenUnits: number;
+  /** Share of trainable parameters frozen this epoch (BatchNorm affine only when frozen too). */
+  frozenParamsShare: number;
+  /** Share of the unfrozen backward multiply-adds that the mask skips (the design notes' cost model). */
+  idealBackwardSavedShare: number;
+  layerOutEpoch: boolean;
+  momentumReset: boolean;
+  trainLoss: number;
+  trainAcc: number;
+  testAcc: number;
+  testLoss: number;
+  dataMs: number;
+  forwardMs: number;
+  backwardMs: number;
+  optimizerMs: number;
+  epochMs: number;
+  device: string;
+}
+
+export interface TrainSummary {
+  model: string;
+  policy: string;
+  device: string;
+  epochs: number;
+  epochsDone: number;
+  interrupted: boolean;
+  bestTestAcc: number;
+  finalTestAcc: number;
+  /** Mean share of parameters frozen over LayerOut epochs (not baseline or warm-up epochs). */
+  meanFrozenParamsShareLayerOut: number;
+  /** Mean share of parameters frozen over all epochs. */
+  meanFrozenParamsShareAll: number;
+  meanIdealBackwardSavedShare: number;
+  totalMs: number;
+  backwardMs: number;
+  /** Time spent preparing batches (indexing, augmentation) and its share of epoch time. */
+  dataMs: number;
+  dataShare: number;
+  digest: string;
+}

@@ -1,0 +1,154 @@
+// Predictions and weights out: `predict` logits, `Model.load`, and the exported state dict
+// opened by PyTorch (Debian's python3-torch, the same libtorch) giving the same logits.
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Model } from '../src/model';
+import { train } from '../src/train';
+import { cifarShaped, epoch, modelWithData, tempDir, THREADS, tinyDigits } from './helpers';
+
+const PYTHON = '/usr/bin/python3';
+const PEER = join(__dirname, '..', 'scripts', 'peer', 'peer.py');
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+if (!hasTorch) console.warn(`export round-trip tests skipped: ${PYTHON} has no torch (apt-get install python3-torch; npm run setup does)`);
+
+/** A fixed float batch: a smooth pattern, so every model sees non-trivial input. */
+function floatBatch(n: number, c: number, h: number, w: number): Float32Array {
+  const x = new Float32Array(n * c * h * w);
+  for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37) * 1.5 + ((i * 7919) % 13) / 13 - 0.5;
+  return x;
+}
+
+function pytorchLogits(model: Model, weights: string, batch: Float32Array, shape: number[]): number[] {
+  const input = join(tempDir(), 'batch.f32');
+  writeFileSync(input, Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength));
+  const spec = model.modelSpec;
+  const args = [PEER, 'logits', '--model', spec.model, '--classes', String(spec.classes), '--weights', weights, '--input', input, '--batch-shape', shape.join(','), '--threads', '1'];
+  if (spec.hidden) args.push('--hidden', spec.hidden.join(','));
+  if (spec.inputShape) args.push('--shape', spec.inputShape.join(','));
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout).logits;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('predict', () => {
+  it('returns N x classes logits; pixels get the evaluation preprocessing, floats are used as they are', async () => {
+    const data = tinyDigits(40);
+    const model = modelWithData({ model: 'mnist-net', seed: 3 }, data);
+    await epoch(model, 0);
+    const test = data.test;
+    const logits = await model.predict(test.images, test.shape, { threads: THREADS });
+    expect(logits).toBeInstanceOf(Float32Array);
+    expect(logits.length).toBe(test.shape[0] * 10);
+    let correct = 0;
+    for (let i = 0; i < test.shape[0]; i++) {
+      const row = Array.from(logits.subarray(i * 10, (i + 1) * 10));
+      if (row.indexOf(Math.max(...row)) === test.labels[i]) correct++;
+    }
+    const evaluation = await model.evaluate({ threads: THREADS });
+    expect(correct / test.shape[0]).toBeCloseTo(evaluation.acc, 10);
+    // The same pixels normalised by hand, centred in 32x32 with the normalised value of a black
+    // pixel (floats are only zero-padded, so the padding is done here).
+    const n = test.shape[0];
+    const norm = (v: number) => (v / 255 - 0.5) / 0.5; // synthetic data: the default mean and std
+    const floats = new Float32Array(n * 32 * 32).fill(norm(0));
+    for (let i = 0; i < n; i++) {
+      for (let r = 0; r < 28; r++) {
+        for (let c = 0; c < 28; c++) floats[i * 1024 + (r + 2) * 32 + c + 2] = norm(test.images[i * 784 + r * 28 + c]);
+      }
+    }
+    const fromFloats = await model.predict(floats, [n, 1, 32, 32], { threads: THREADS });
+    expect(maxAbsDiff(fromFloats, logits)).toBeLessThan(1e-4);
+  });
+
+  it('predicts in batches with the same result and rejects malformed input', async () => {
+    const model = new Model({ model: 'mlp', inputShape: [1, 4, 4], hidden: [8], classes: 3 });
+    const x = floatBatch(7, 1, 4, 4);
+    const all = await model.predict(x, [7, 1, 4, 4], { batchSize: 100, threads: THREADS });
+    const batched = await model.predict(x, [7, 1, 4, 4], { batchSize: 2, threads: THREADS });
+    expect(maxAbsDiff(all, batched)).toBeLessThan(1e-6);
+    await expect(model.predict(x, [8, 1, 4, 4])).rejects.toThrow(/images hold 112 values but shape 8x1x4x4 needs 128/);
+    await expect(model.predict(new Float64Array(112) as never, [7, 1, 4, 4])).rejects.toThrow(TypeError);
+    await expect(model.predict(x, [7, 2, 4, 2])).rejects.toThrow(/2 channel\(s\) but the model expects 1/);
+  });
+});
+
+describe('Model.load', () => {
+  it('opens a run folder or its checkpoint and gives the trained model back, with its preprocessing', async () => {
+    const out = join(tempDir(), 'run');
+    const data = tinyDigits(48);
+    const { summary, model } = await train({ model: 'mnist-net', data, epochs: 1, batchSize: 16, threads: THREADS, seed: 2, out });
+    expect(summary.epochsDone).toBe(1);
+    const fromFolder = await Model.load(out);
+    const fromFile = await Model.load(join(out, 'checkpoint.pt'));
+    expect(fromFolder.digest()).toBe(model.digest());
+    expect(fromFile.digest()).toBe(model.digest());
+    const a = await model.predict(data.test.images, data.test.shape, { threads: THREADS });
+    const b = await fromFolder.predict(data.test.images, data.test.shape, { threads: THREADS });
+    expect(maxAbsDiff(a, b)).toBe(0);
+  });
+
+  it('names what is wrong with a path that is not a run', async () => {
+    const dir = tempDir();
+    await expect(Model.load(join(dir, 'nope'))).rejects.toThrow(/no such run folder or checkpoint/);
+    await expect(Model.load(dir)).rejects.toThrow(/holds no checkpoint.pt/);
+    writeFileSync(join(dir, 'x.pt'), 'not a checkpoint');
+    await expect(Model.load(join(dir, 'x.pt'))).rejects.toThrow(/could not read the checkpoint/);
+  });
+
+  it('refuses to restore a checkpoint of another model into a model', async () => {
+    const dir = tempDir();
+    const mlp = new Model({ model: 'mlp', inputShape: [1, 4, 4], hidden: [8], classes: 3 });
+    await mlp.save(join(dir, 'mlp.pt'));
+    const other = new Model({ model: 'mnist-net' });
+    await expect(other.restore(join(dir, 'mlp.pt'))).rejects.toThrow(/holds mlp with 3 classes, not mnist-net with 10/);
+    expect(existsSync(join(dir, 'mlp.pt'))).toBe(true);
+  });
+});
+
+describe.skipIf(!hasTorch)('exported weights in PyTorch', () => {
+  const cases: { name: string; build: () => Promise<Model>; shape: [number, number, number, number] }[] = [
+    {
+      name: 'mnist-net',
+      shape: [5, 1, 32, 32],
+      build: async () => {
+        const model = modelWithData({ model: 'mnist-net', seed: 4 });
+        await epoch(model, 0);
+        return model;
+      },
+    },
+    {
+      name: 'resnet20 (BatchNorm running statistics, option-A shortcuts)',
+      shape: [3, 3, 32, 32],
+      build: async () => {
+        const model = modelWithData({ model: 'resnet20', seed: 4 }, cifarShaped());
+        await epoch(model, 0, { batchSize: 8 });
+        return model;
+      },
+    },
+    {
+      name: 'mlp',
+      shape: [4, 1, 6, 6],
+      build: async () => new Model({ model: 'mlp', inputShape: [1, 6, 6], hidden: [16, 8], classes: 5, seed: 9 }),
+    },
+  ];
+  for (const c of cases) {
+    it(`gives the logits of predict for ${c.name} (max abs difference < 1e-4)`, async () => {
+      const model = await c.build();
+      const weights = join(tempDir(), 'weights.pt');
+      writeFileSync(weights, await model.stateDict());
+      const batch = floatBatch(...c.shape);
+      const ours = await model.predict(batch, c.shape, { threads: THREADS });
+      const theirs = pytorchLogits(model, weights, batch, c.shape);
+      expect(maxAbsDiff(ours, theirs)).toBeLessThan(1e-4);
+    });
+  }
+});
