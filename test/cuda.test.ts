@@ -36,7 +36,7 @@ describe.skipIf(!hasCuda)('CUDA', () => {
   });
 
   it('trains an epoch on CUDA with device-synchronised timings', async () => {
-    const summary = await train({ model: 'mnist-net', data, epochs: 2, device: 'cuda', lr: 0.05, batchSize: 32, policy: 'layerout' });
+    const { summary } = await train({ model: 'mnist-net', data, epochs: 2, device: 'cuda', lr: 0.05, batchSize: 32, policy: 'layerout' });
     expect(summary.device).toMatch(/^cuda/);
     expect(summary.epochsDone).toBe(2);
     expect(summary.backwardMs).toBeGreaterThan(0);
@@ -46,14 +46,13 @@ describe.skipIf(!hasCuda)('CUDA', () => {
   it('aborts a CUDA epoch within a batch and stays usable', async () => {
     const model = cudaModel();
     const controller = new AbortController();
-    const stats = await epoch(model, 0, {
+    const stats = epoch(model, 0, {
       batchSize: 4,
-      progressEvery: 1,
       signal: controller.signal,
-      onProgress: (p) => p.batch === 2 && controller.abort(),
-    });
-    expect(stats.aborted).toBe(true);
-    expect(stats.batches).toBeLessThan(20);
+    }).finally(() => undefined);
+    controller.abort(); // right after the call: at most the batch already running completes
+    expect((await stats).aborted).toBe(true);
+    expect((await stats).batches).toBeLessThanOrEqual(1);
     await expect(epoch(model, 1)).resolves.toMatchObject({ aborted: false });
   });
 
@@ -63,12 +62,13 @@ describe.skipIf(!hasCuda)('CUDA', () => {
     await epoch(gpu, 0);
     await gpu.save(join(dir, 'gpu.pt'), { from: 'cuda' });
     const cpu = new Model({ model: 'mnist-net', seed: 4, device: 'cpu' });
-    expect(await cpu.load(join(dir, 'gpu.pt'))).toEqual({ from: 'cuda' });
+    expect((await cpu.restore(join(dir, 'gpu.pt'))).user).toEqual({ from: 'cuda' });
     expect(cpu.digest()).toBe(gpu.digest());
     expect(cpu.momentumDigest(0)).toBe(gpu.momentumDigest(0));
     await cpu.save(join(dir, 'cpu.pt'));
     const back = cudaModel(5);
-    await back.load(join(dir, 'cpu.pt'));
+    await back.restore(join(dir, 'cpu.pt'));
+    expect((await Model.load(join(dir, 'gpu.pt'), { device: 'cuda' })).digest()).toBe(gpu.digest());
     expect(back.digest()).toBe(gpu.digest());
   });
 

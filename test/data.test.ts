@@ -48,7 +48,7 @@ describe('Fashion-MNIST (the real IDX files from Debian\'s dataset-fashion-mnist
 
   it('trains mnist-net to clearly better than chance in two short epochs', async () => {
     const small = limitData(data, 3000, 500, 0);
-    const summary = await train({ model: 'mnist-net', data: small, policy: 'none', epochs: 2, batchSize: 64, lr: 0.05, threads: THREADS });
+    const { summary } = await train({ model: 'mnist-net', data: small, policy: 'none', epochs: 2, batchSize: 64, lr: 0.05, threads: THREADS });
     expect(summary.finalTestAcc).toBeGreaterThan(0.5); // chance is 0.1
   });
 });

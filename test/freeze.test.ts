@@ -32,7 +32,7 @@ describe('exact freezing', () => {
     const path = `${require('node:os').tmpdir()}/layerout-thaw-${process.pid}.pt`;
     await model.save(path);
     const reset = modelWithData({ model: 'mnist-net', seed: 2 });
-    await reset.load(path);
+    await reset.restore(path);
     reset.resetMomentum();
     for (const m of [model, reset]) m.setFrozen(Array(7).fill(false));
     await epoch(model, 2);

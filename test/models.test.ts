@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Model } from '../src/model';
-import type { ModelName } from '../src/models';
+import { modelCatalog, modelNames, type ModelName } from '../src/models';
 
 // Totals from the design notes (computed there independently from the layer definitions).
 const TOTALS: [ModelName, number, number, number][] = [
@@ -55,6 +55,15 @@ describe('models', () => {
     expect(a.digest()).not.toBe(c.digest());
   });
 
+  it('reads the model table from the addon: names and input shapes in one place', () => {
+    expect(modelNames()).toEqual(['mnist-net', 'vgg16', 'resnet20', 'resnet32', 'resnet44', 'resnet56', 'resnet110', 'resnet110-bottleneck', 'mlp']);
+    for (const entry of modelCatalog()) {
+      if (entry.configurable) continue;
+      expect(new Model({ model: entry.name }).info.inputShape, entry.name).toEqual(entry.inputShape);
+    }
+    expect(modelCatalog().filter((m) => m.configurable).map((m) => m.name)).toEqual(['mlp']);
+  });
+
   it('rejects unknown models and bad options with precise errors', () => {
     expect(() => new Model({ model: 'resnet18' as ModelName })).toThrow(RangeError);
     expect(() => new Model({ model: 'resnet18' as ModelName })).toThrow(/model must be one of mnist-net, vgg16/);
@@ -62,7 +71,7 @@ describe('models', () => {
     expect(() => new Model({ model: 'mnist-net', classes: 2.5 })).toThrow(/classes must be an integer/);
     expect(() => new Model({ model: 'mnist-net', classes: '10' as unknown as number })).toThrow(TypeError);
     expect(() => new Model({ model: 'mnist-net', device: 'tpu' as 'cpu' })).toThrow(/device must be cpu, cuda/);
-    expect(() => new Model({ model: 'vgg16', hidden: [4] })).toThrow(/mlp model only/);
+    expect(() => new Model({ model: 'vgg16', hidden: [4] })).toThrow("apply to configurable models (mlp) only, not 'vgg16'");
   });
 
   it('`layerout info --model mnist-net --json` prints the unit table', () => {

@@ -12,7 +12,7 @@ function options(extra: Partial<TrainOptions> = {}): TrainOptions {
 
 async function run(extra: Partial<TrainOptions> = {}) {
   const records: EpochRecord[] = [];
-  const summary = await train(
+  const { summary } = await train(
     options({
       ...extra,
       onEpoch: (r) => {
@@ -29,16 +29,20 @@ describe('train()', () => {
     const out = tempDir();
     const { summary, records } = await run({ out, policy: 'layerout:warmup=1' });
     expect(records.map((r) => r.epoch)).toEqual([1, 2, 3, 4]);
-    expect(records[0]).toMatchObject({ frozenUnits: 0, frozenParamsPct: 0, idealBackwardSaving: 0, layerOutEpoch: false });
+    expect(records[0]).toMatchObject({ frozenUnits: 0, frozenParamsShare: 0, idealBackwardSavedShare: 0, layerOutEpoch: false });
     for (const r of records) {
       expect(r.frozen).toHaveLength(7);
       expect(r.frozenUnits).toBe(r.frozen.filter(Boolean).length);
-      expect(r.testAcc).toBeGreaterThanOrEqual(0);
+      expect(r.frozenParamsShare).toBeGreaterThanOrEqual(0);
+      expect(r.frozenParamsShare).toBeLessThan(1);
+      // 19 test samples: accuracy is a whole number of them.
+      expect(Math.abs(r.testAcc * 19 - Math.round(r.testAcc * 19))).toBeLessThan(1e-9);
       expect(r.lr).toBe(0.05);
     }
-    const layerOut = records.slice(1).map((r) => r.frozenParamsPct);
-    expect(summary.meanFrozenParamsPctLayerOut).toBeCloseTo(layerOut.reduce((s, v) => s + v, 0) / 3, 10);
-    expect(summary.meanFrozenParamsPctAll).toBeCloseTo(layerOut.reduce((s, v) => s + v, 0) / 4, 10);
+    const layerOut = records.slice(1).map((r) => r.frozenParamsShare);
+    expect(layerOut.some((v) => v > 0)).toBe(true);
+    expect(summary.meanFrozenParamsShareLayerOut).toBeCloseTo(layerOut.reduce((s, v) => s + v, 0) / 3, 10);
+    expect(summary.meanFrozenParamsShareAll).toBeCloseTo(layerOut.reduce((s, v) => s + v, 0) / 4, 10);
     expect(summary.bestTestAcc).toBe(Math.max(...records.map((r) => r.testAcc)));
     expect(summary.finalTestAcc).toBe(records[3].testAcc);
     expect(summary.digest).toMatch(/^[0-9a-f]{64}$/);
@@ -46,8 +50,11 @@ describe('train()', () => {
     const jsonl = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(jsonl).toEqual(records);
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
-    expect(csv[0].split(',')).toContain('frozenParamsPct');
+    expect(csv[0].split(',')).toContain('frozenParamsShare');
     expect(csv).toHaveLength(5);
+    // The mask column stays text for spreadsheets and numpy: F frozen, . trainable.
+    const maskColumn = csv[0].split(',').indexOf('frozenMask');
+    expect(csv.slice(1).map((l) => l.split(',')[maskColumn])).toEqual(records.map((r) => r.frozen.map((f) => (f ? 'F' : '.')).join('')));
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(summary);
     expect(existsSync(join(out, 'checkpoint.pt'))).toBe(true);
   });
@@ -72,11 +79,13 @@ describe('train()', () => {
   });
 
   it('an epoch aborted mid-way is dropped and redone on resume', async () => {
-    const whole = await run({ epochs: 2 });
+    // Batches of 4: the abort arrives at batch 1 of 24, far from the epoch's end.
+    const whole = await run({ epochs: 2, batchSize: 4 });
     const out = tempDir();
     const controller = new AbortController();
-    const first = await train(options({
+    const { summary: first } = await train(options({
       epochs: 2,
+      batchSize: 4,
       out,
       signal: controller.signal,
       progressEvery: 1,
@@ -85,7 +94,7 @@ describe('train()', () => {
       },
     }));
     expect(first).toMatchObject({ interrupted: true, epochsDone: 1 });
-    const resumed = await run({ epochs: 2, out, resume: true });
+    const resumed = await run({ epochs: 2, batchSize: 4, out, resume: true });
     expect(resumed.summary.digest).toBe(whole.summary.digest);
   });
 

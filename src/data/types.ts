@@ -77,7 +77,7 @@ export function checkDataset<T extends ImageDataset>(data: T, where = 'dataset',
   for (let i = 0; i < n; i++) {
     const y = labels[i];
     if (typeof y !== 'number' || !Number.isInteger(y) || y < 0 || y >= classes) {
-      throw new RangeError(`${label}: labels[${i}] is ${describe(y)}; labels must be integers in [0, ${classes})`);
+      throw new RangeError(`${label}: labels[${i}] is ${typeof y === 'number' ? y : describe(y)}; labels must be integers in [0, ${classes})`);
     }
   }
   if (expect && classes > expect.classes) {
