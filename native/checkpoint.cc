@@ -1,23 +1,115 @@
 #include "checkpoint.h"
 
+#include "errors.h"
+#include "sha256.h"
+
+#include <map>
 #include <sstream>
 #include <cstring>
 #include <stdexcept>
 
 namespace layerout {
 
+namespace {
+std::string tensorDigest(const torch::Tensor& t) {
+  auto cpu = t.detach().to(torch::kCPU).contiguous();
+  return sha256Hex(cpu.data_ptr(), cpu.nbytes());
+}
+
+// Every tensor a checkpoint holds, by the name its digest is recorded under.
+std::vector<std::pair<std::string, torch::Tensor>> namedState(Session& session) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : session.net->named_parameters(true)) out.emplace_back("model/" + p.key(), p.value());
+  for (const auto& b : session.net->named_buffers(true)) out.emplace_back("model/" + b.key(), b.value());
+  const auto& momentum = session.sgd->momentum();
+  for (size_t i = 0; i < momentum.size(); ++i) {
+    if (momentum[i].defined()) out.emplace_back("momentum." + std::to_string(i), momentum[i]);
+  }
+  return out;
+}
+
+torch::Tensor bytesTensor(const std::string& text) {
+  auto t = torch::empty({static_cast<int64_t>(text.size())}, torch::kUInt8);
+  std::memcpy(t.data_ptr<uint8_t>(), text.data(), text.size());
+  return t;
+}
+
+std::string tensorText(const torch::Tensor& t) {
+  auto cpu = t.to(torch::kCPU).contiguous();
+  return std::string(reinterpret_cast<const char*>(cpu.data_ptr<uint8_t>()), cpu.numel());
+}
+
+// The digest table as JSON: names are module paths and "momentum.N", so no escaping is needed.
+std::string digestTable(const std::vector<std::pair<std::string, std::string>>& digests) {
+  std::string json = "{";
+  for (size_t i = 0; i < digests.size(); ++i) {
+    json += (i ? ",\"" : "\"") + digests[i].first + "\":\"" + digests[i].second + "\"";
+  }
+  return json + "}";
+}
+
+// Reads what digestTable wrote; false when the text is not such a table (it is damaged).
+bool parseDigestTable(const std::string& json, std::map<std::string, std::string>& out) {
+  size_t i = 0;
+  auto expect = [&](char c) { return i < json.size() && json[i++] == c; };
+  auto word = [&](std::string& w) {
+    if (!expect('"')) return false;
+    const auto end = json.find('"', i);
+    if (end == std::string::npos) return false;
+    w = json.substr(i, end - i);
+    i = end + 1;
+    return true;
+  };
+  if (!expect('{')) return false;
+  if (i < json.size() && json[i] == '}') return ++i == json.size();
+  for (;;) {
+    std::string key, value;
+    if (!word(key) || !expect(':') || !word(value) || value.size() != 64) return false;
+    out[key] = value;
+    if (i < json.size() && json[i] == ',') {
+      ++i;
+      continue;
+    }
+    return expect('}') && i == json.size();
+  }
+}
+
+void loadArchive(torch::serialize::InputArchive& archive, const std::string& bytes, const torch::Device& device) {
+  try {
+    archive.load_from(bytes.data(), bytes.size(), device);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("the file is truncated or not a layerout checkpoint (" + describe(e) + ")");
+  }
+}
+
+// Checks the meta bytes against the table; fills `damaged` and returns whether a table exists.
+bool checkMeta(torch::serialize::InputArchive& archive, const std::string& meta, std::map<std::string, std::string>& table,
+               std::vector<std::string>& damaged) {
+  torch::Tensor tableBytes;
+  if (!archive.try_read("digests", tableBytes, true)) return false;  // written before digests existed
+  if (!parseDigestTable(tensorText(tableBytes), table)) {
+    damaged.push_back("digest table");
+    return true;
+  }
+  auto it = table.find("meta");
+  if (it == table.end() || it->second != sha256Hex(meta.data(), meta.size())) damaged.push_back("metadata");
+  return true;
+}
+}  // namespace
+
 std::string checkpointBytes(Session& session, const std::string& meta) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive modelArchive;
   session.net->save(modelArchive);
   archive.write("model", modelArchive);
-  const auto& momentum = session.sgd->momentum();
-  for (size_t i = 0; i < momentum.size(); ++i) {
-    if (momentum[i].defined()) archive.write("momentum." + std::to_string(i), momentum[i], /*is_buffer=*/true);
+  std::vector<std::pair<std::string, std::string>> digests;
+  for (const auto& [name, tensor] : namedState(session)) {
+    digests.emplace_back(name, tensorDigest(tensor));
+    if (name.rfind("momentum.", 0) == 0) archive.write(name, tensor, /*is_buffer=*/true);
   }
-  auto metaBytes = torch::empty({static_cast<int64_t>(meta.size())}, torch::kUInt8);
-  std::memcpy(metaBytes.data_ptr<uint8_t>(), meta.data(), meta.size());
-  archive.write("meta", metaBytes, /*is_buffer=*/true);
+  digests.emplace_back("meta", sha256Hex(meta.data(), meta.size()));
+  archive.write("meta", bytesTensor(meta), /*is_buffer=*/true);
+  archive.write("digests", bytesTensor(digestTable(digests)), /*is_buffer=*/true);
   std::ostringstream out;
   archive.save_to(out);
   return out.str();
@@ -27,29 +119,67 @@ namespace {
 std::string readMeta(torch::serialize::InputArchive& archive) {
   torch::Tensor metaBytes;
   if (!archive.try_read("meta", metaBytes, true)) return "";
-  metaBytes = metaBytes.to(torch::kCPU).contiguous();
-  return std::string(reinterpret_cast<const char*>(metaBytes.data_ptr<uint8_t>()), metaBytes.numel());
+  return tensorText(metaBytes);
 }
 }  // namespace
 
-std::string restoreCheckpoint(Session& session, const std::string& bytes) {
+RestoreResult restoreCheckpoint(Session& session, const std::string& bytes, bool strict) {
   torch::serialize::InputArchive archive;
-  archive.load_from(bytes.data(), bytes.size(), session.device);
+  loadArchive(archive, bytes, session.device);
   torch::serialize::InputArchive modelArchive;
   if (!archive.try_read("model", modelArchive)) throw std::runtime_error("not a layerout checkpoint (no model)");
+  // What the session holds now, to put back if the checkpoint turns out damaged.
+  std::vector<torch::Tensor> before;
+  {
+    torch::NoGradGuard noGrad;
+    for (auto& p : session.net->parameters()) before.push_back(p.detach().clone());
+    for (auto& b : session.net->buffers()) before.push_back(b.detach().clone());
+  }
+  auto momentumBefore = session.sgd->momentum();
+
+  RestoreResult result;
   session.net->load(modelArchive);
   auto& momentum = session.sgd->momentum();
   for (size_t i = 0; i < momentum.size(); ++i) {
     torch::Tensor buf;
     momentum[i] = archive.try_read("momentum." + std::to_string(i), buf, true) ? buf : torch::Tensor();
   }
-  return readMeta(archive);
+  result.meta = readMeta(archive);
+  std::map<std::string, std::string> table;
+  result.verified = checkMeta(archive, result.meta, table, result.damaged);
+  if (result.verified && !table.empty()) {
+    size_t seen = 1;  // the metadata
+    for (const auto& [name, tensor] : namedState(session)) {
+      auto it = table.find(name);
+      if (it == table.end() || it->second != tensorDigest(tensor)) result.damaged.push_back(name);
+      if (it != table.end()) ++seen;
+    }
+    if (seen != table.size()) result.damaged.push_back("tensors missing from the file");
+  }
+  if (strict && !result.damaged.empty()) {
+    torch::NoGradGuard noGrad;
+    size_t k = 0;
+    for (auto& p : session.net->parameters()) p.copy_(before[k++]);
+    for (auto& b : session.net->buffers()) b.copy_(before[k++]);
+    momentum = momentumBefore;
+    std::string list;
+    for (size_t i = 0; i < result.damaged.size() && i < 8; ++i) list += (i ? ", " : "") + result.damaged[i];
+    if (result.damaged.size() > 8) list += ", ... (" + std::to_string(result.damaged.size()) + " in all)";
+    throw std::runtime_error("the checkpoint is damaged: " + list + " no longer match their SHA-256");
+  }
+  return result;
 }
 
-std::string checkpointMeta(const std::string& bytes) {
+MetaResult checkpointMeta(const std::string& bytes) {
   torch::serialize::InputArchive archive;
-  archive.load_from(bytes.data(), bytes.size(), torch::Device(torch::kCPU));
-  return readMeta(archive);
+  loadArchive(archive, bytes, torch::Device(torch::kCPU));
+  MetaResult result;
+  result.meta = readMeta(archive);
+  std::map<std::string, std::string> table;
+  std::vector<std::string> damaged;
+  result.verified = checkMeta(archive, result.meta, table, damaged);
+  result.damaged = !damaged.empty();
+  return result;
 }
 
 std::vector<uint8_t> tensorBytes(const std::vector<torch::Tensor>& tensors) {

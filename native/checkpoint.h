@@ -10,11 +10,26 @@
 
 namespace layerout {
 
+// The archive also holds a SHA-256 of every tensor (weights, buffers, momentum) and of the
+// metadata, so damage inside the file is found on restore instead of being trained on.
 std::string checkpointBytes(Session& session, const std::string& meta);
-// Restores parameters, buffers and momentum from checkpoint bytes; returns the stored metadata.
-std::string restoreCheckpoint(Session& session, const std::string& bytes);
-// The metadata of checkpoint bytes, without a model.
-std::string checkpointMeta(const std::string& bytes);
+
+struct RestoreResult {
+  std::string meta;
+  std::vector<std::string> damaged;  // names whose bytes no longer match their digest
+  bool verified = false;             // false: a checkpoint from before digests existed
+};
+// Restores parameters, buffers and momentum from checkpoint bytes and verifies them. With
+// `strict`, damage puts the session's previous state back and throws, naming what is damaged.
+RestoreResult restoreCheckpoint(Session& session, const std::string& bytes, bool strict);
+
+struct MetaResult {
+  std::string meta;
+  bool damaged = false;
+  bool verified = false;
+};
+// The metadata of checkpoint bytes, checked against its digest, without a model.
+MetaResult checkpointMeta(const std::string& bytes);
 
 // The bytes of tensors, in order, as CPU data (what digests hash).
 std::vector<uint8_t> tensorBytes(const std::vector<torch::Tensor>& tensors);

@@ -128,6 +128,11 @@ EpochOptions toEpochOptions(const Napi::Object& obj) {
   o.hyper.momentum = getNumber(obj, "momentum");
   o.hyper.weightDecay = getNumber(obj, "weightDecay");
   o.augment = toAugmentOptions(requireObject(obj.Get("augment"), "augment"));
+  const auto nonFinite = getString(obj, "onNonFinite");
+  if (nonFinite == "stop") o.onNonFinite = NonFinite::Stop;
+  else if (nonFinite == "skip-batch") o.onNonFinite = NonFinite::SkipBatch;
+  else if (nonFinite == "continue") o.onNonFinite = NonFinite::Continue;
+  else bad("onNonFinite must be stop, skip-batch or continue");
   return o;
 }
 

@@ -195,15 +195,24 @@ Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {
       [=](Napi::Env e) -> Napi::Value { return Napi::Buffer<char>::Copy(e, bytes->data(), bytes->size()); });
 }
 
-// load(bytes: Uint8Array) -> Promise<string meta>
+// load(bytes: Uint8Array, strict: boolean) -> Promise<{ meta, damaged: string[], verified }>
 Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   auto bytes = std::make_shared<std::string>(guarded(env, "load", [&] { return requireBytes(info[0], "checkpoint"); }));
-  auto meta = std::make_shared<std::string>();
+  const bool strict = info[1].ToBoolean().Value();
+  auto result = std::make_shared<RestoreResult>();
   auto session = session_;
   return TaskWorker::Start(
-      env, session_, "could not restore the checkpoint", [=] { *meta = restoreCheckpoint(*session, *bytes); },
-      [=](Napi::Env e) -> Napi::Value { return Napi::String::New(e, *meta); });
+      env, session_, "could not restore the checkpoint", [=] { *result = restoreCheckpoint(*session, *bytes, strict); },
+      [=](Napi::Env e) -> Napi::Value {
+        auto obj = Napi::Object::New(e);
+        obj.Set("meta", result->meta);
+        auto damaged = Napi::Array::New(e, result->damaged.size());
+        for (size_t i = 0; i < result->damaged.size(); ++i) damaged.Set(static_cast<uint32_t>(i), result->damaged[i]);
+        obj.Set("damaged", damaged);
+        obj.Set("verified", result->verified);
+        return obj;
+      });
 }
 
 // predict(images, shape, { batchSize, threads, augment }) -> Promise<Float32Array> of N x classes logits

@@ -69,7 +69,12 @@ Napi::Value ModelCatalog(const Napi::CallbackInfo& info) {
 Napi::Value CheckpointMeta(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   return guarded(env, "could not read the checkpoint", [&]() -> Napi::Value {
-    return Napi::String::New(env, checkpointMeta(requireBytes(info[0], "checkpoint")));
+    const auto result = checkpointMeta(requireBytes(info[0], "checkpoint"));
+    auto obj = Napi::Object::New(env);
+    obj.Set("meta", result.meta);
+    obj.Set("damaged", result.damaged);
+    obj.Set("verified", result.verified);
+    return obj;
   });
 }
 

@@ -12,7 +12,7 @@ Napi::Value AugmentBatch(const Napi::CallbackInfo& info);
 
 // modelCatalog() -> [{ name, description, inputShape, configurable }]: the built-in models
 Napi::Value ModelCatalog(const Napi::CallbackInfo& info);
-// checkpointMeta(bytes) -> string: the metadata stored in checkpoint bytes
+// checkpointMeta(bytes) -> { meta, damaged, verified }: the metadata in checkpoint bytes, checked
 Napi::Value CheckpointMeta(const Napi::CallbackInfo& info);
 
 }  // namespace layerout

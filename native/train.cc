@@ -4,6 +4,7 @@
 #include "step.h"
 
 #include <chrono>
+#include <cmath>
 
 namespace layerout {
 
@@ -21,17 +22,27 @@ double lap(Clock::time_point& start, const torch::Device& device) {
 struct StepResult {
   torch::Tensor logits, loss;
   double forwardMs = 0, backwardMs = 0, optimizerMs = 0;
+  double lossValue = 0;  // read only when the loss is checked
+  bool skipped = false;  // the loss was not finite: no backward, no update
 };
 
 // One training step on a prepared batch (step.h's phases). Phase timings continue from the
 // caller's clock `t` and are device-synchronised; the gradients-ready hook counts as backward.
+// With `checkLoss`, a non-finite loss ends the step after forward (`skipped`), before any update.
 StepResult trainStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, const SgdHyper& hyper,
-                     Clock::time_point& t) {
+                     Clock::time_point& t, bool checkLoss = false) {
   StepResult step;
   auto forward = forwardLoss(session, x, y);
   step.logits = forward.logits;
   step.loss = forward.loss;
   step.forwardMs = lap(t, session.device);
+  if (checkLoss) {
+    step.lossValue = forward.loss.item<double>();
+    if (!std::isfinite(step.lossValue)) {
+      step.skipped = true;
+      return step;
+    }
+  }
   backward(forward);
   gradientsReady(session);
   step.backwardMs = lap(t, session.device);
@@ -85,8 +96,19 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
     auto y = data.labels.index_select(0, idx);
     result.dataMs += lap(t, device);
 
-    auto step = trainStep(session, x, y, options.hyper, t);
+    auto step = trainStep(session, x, y, options.hyper, t, options.onNonFinite != NonFinite::Continue);
     result.forwardMs += step.forwardMs;
+    if (step.skipped && options.onNonFinite == NonFinite::Stop) {
+      result.stoppedNonFinite = true;
+      result.nonFiniteBatch = b;
+      result.nonFiniteLoss = step.lossValue;
+      result.batches = b;
+      break;
+    }
+    if (step.skipped) {
+      ++result.skippedBatches;
+      continue;
+    }
     result.backwardMs += step.backwardMs;
     result.optimizerMs += step.optimizerMs;
     {

@@ -8,6 +8,9 @@
 
 namespace layerout {
 
+// What a batch whose loss is NaN or infinite does (checked after forward, before any update).
+enum class NonFinite { Stop, SkipBatch, Continue };
+
 struct EpochOptions {
   int64_t epoch = 0;
   uint64_t seed = 0;
@@ -16,6 +19,7 @@ struct EpochOptions {
   int64_t progressEvery = 10;
   SgdHyper hyper;
   AugmentOptions augment;
+  NonFinite onNonFinite = NonFinite::Stop;
 };
 
 struct EpochResult {
@@ -23,6 +27,11 @@ struct EpochResult {
   double dataMs = 0, forwardMs = 0, backwardMs = 0, optimizerMs = 0, epochMs = 0;
   int64_t batches = 0, samples = 0;
   bool aborted = false;
+  // Stop: the epoch ended at this batch (0-based) with this loss, before updating anything.
+  bool stoppedNonFinite = false;
+  int64_t nonFiniteBatch = -1;
+  double nonFiniteLoss = 0;
+  int64_t skippedBatches = 0;  // SkipBatch: batches left out of the update and the averages
 };
 
 struct Progress {

@@ -116,6 +116,15 @@ void EpochWorker::OnOK() {
   obj.Set("batches", static_cast<double>(result_.batches));
   obj.Set("samples", static_cast<double>(result_.samples));
   obj.Set("aborted", result_.aborted);
+  obj.Set("skippedBatches", static_cast<double>(result_.skippedBatches));
+  if (result_.stoppedNonFinite) {
+    auto stop = Napi::Object::New(Env());
+    stop.Set("batch", static_cast<double>(result_.nonFiniteBatch));
+    stop.Set("loss", result_.nonFiniteLoss);
+    obj.Set("nonFinite", stop);
+  } else {
+    obj.Set("nonFinite", Env().Null());
+  }
   deferred_.Resolve(obj);
 }
 

@@ -16,6 +16,8 @@ import {
   type EvalStats,
   type FreezeUnit,
   type ModelInfo,
+  NON_FINITE_ACTIONS,
+  type NonFiniteAction,
   type StepTimes,
 } from './types';
 import { describe, requireBooleanArray, requireInteger, requireNumber, requireOneOf } from './validate';
@@ -35,6 +37,8 @@ export interface TrainEpochOptions {
   progressEvery?: number;
   /** Stops the epoch within one batch; the Promise then resolves with `aborted: true`. */
   signal?: AbortSignal;
+  /** A batch with a NaN or infinite loss: 'stop' (default), 'skip-batch' or 'continue'. */
+  onNonFinite?: NonFiniteAction;
 }
 
 export interface PredictOptions {
@@ -46,6 +50,19 @@ export interface PredictOptions {
 export interface LoadOptions {
   /** Where the loaded model runs (default 'cpu'). */
   device?: ModelOptions['device'];
+  /**
+   * Load a checkpoint whose SHA-256 digests do not match (what `inspect` does to report the
+   * damage); `checkpointDamage` then lists it. By default damage is an error.
+   */
+  allowDamaged?: boolean;
+}
+
+/** What the digests of a loaded checkpoint said. */
+export interface CheckpointCheck {
+  /** Names whose bytes no longer match their SHA-256 ('metadata', 'model/fc1.weight', 'momentum.3', ...). */
+  damaged: string[];
+  /** False for checkpoints written before digests existed (nothing could be checked). */
+  verified: boolean;
 }
 
 /** The file a run folder keeps its checkpoint in. */
@@ -60,6 +77,7 @@ export class Model {
   private bn: BnMode = 'train';
   private dataKind = 'synthetic';
   private augment: AugmentOptions | null = null;
+  private check: CheckpointCheck | null = null;
 
   constructor(options: ModelOptions) {
     const nativeOptions = toNativeModelOptions(options);
@@ -75,11 +93,16 @@ export class Model {
    */
   static async load(path: string, options: LoadOptions = {}): Promise<Model> {
     const file = resolveCheckpointPath(path);
-    const bytes = readFileSync(file);
-    const meta = parseCheckpointMeta(loadNative().checkpointMeta(bytes), file, runFileModel(dirname(file)));
+    const bytes = readCheckpointFile(file);
+    const meta = readCheckpointMeta(bytes, file, options.allowDamaged ?? false);
     const model = new Model({ ...meta.model, device: options.device });
-    await model.restoreBytes(bytes, file);
+    await model.restoreBytes(bytes, file, !options.allowDamaged);
     return model;
+  }
+
+  /** The digest check of the checkpoint this model was last restored from (null if none). */
+  get checkpointDamage(): CheckpointCheck | null {
+    return this.check && { damaged: [...this.check.damaged], verified: this.check.verified };
   }
 
   get units(): readonly FreezeUnit[] {
@@ -146,6 +169,7 @@ export class Model {
       momentum: requireNumber('momentum', options.momentum ?? 0.9, 0, 1),
       weightDecay: requireNumber('weightDecay', options.weightDecay ?? 5e-4, 0),
       augment: this.augmentFor(options.augment),
+      onNonFinite: requireOneOf('onNonFinite', options.onNonFinite ?? 'stop', NON_FINITE_ACTIONS),
     };
     const { signal, onProgress } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') {
@@ -224,10 +248,14 @@ export class Model {
     return this.native.save(JSON.stringify(meta));
   }
 
-  /** Restores a checkpoint of this network (from `save` or a run) and returns its metadata. */
+  /**
+   * Restores a checkpoint of this network (from `save` or a run) and returns its metadata. Its
+   * digests are checked first: on damage the model keeps its state and the Promise rejects,
+   * naming what is damaged.
+   */
   async restore(path: string): Promise<CheckpointMeta> {
     const file = resolveCheckpointPath(path);
-    return this.restoreBytes(readFileSync(file), file);
+    return this.restoreBytes(readCheckpointFile(file), file, true);
   }
 
   /** torch.save-compatible bytes: {PyTorch module name: tensor} of every parameter and buffer. */
@@ -265,15 +293,21 @@ export class Model {
     this.native.resetMomentum();
   }
 
-  private async restoreBytes(bytes: Buffer, source: string): Promise<CheckpointMeta> {
-    const meta = parseCheckpointMeta(loadNative().checkpointMeta(bytes), source, runFileModel(dirname(source)) ?? this.spec);
+  private async restoreBytes(bytes: Buffer, source: string, strict: boolean): Promise<CheckpointMeta> {
+    const meta = readCheckpointMeta(bytes, source, !strict, this.spec);
     const same = meta.model.model === this.spec.model && meta.model.classes === this.spec.classes;
     if (!same) {
       throw new RangeError(
         `${source} holds ${meta.model.model} with ${meta.model.classes} classes, not ${this.spec.model} with ${this.spec.classes}`,
       );
     }
-    await this.native.load(bytes);
+    let result;
+    try {
+      result = await this.native.load(bytes, strict);
+    } catch (e) {
+      throw new Error(`${source}: ${(e as Error).message}`);
+    }
+    this.check = { damaged: result.damaged, verified: result.verified };
     this.dataKind = meta.preprocessing.dataKind;
     this.augment = meta.preprocessing.augment;
     return meta;
@@ -283,6 +317,26 @@ export class Model {
     const channels = this.info.inputShape[0];
     return checkAugment(augment ?? this.augment ?? defaultAugment(this.dataKind, channels), channels);
   }
+}
+
+function readCheckpointFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new Error(`could not read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The checkpoint's metadata, its digest checked (unless damage is allowed), parsed. */
+function readCheckpointMeta(bytes: Buffer, file: string, allowDamaged: boolean, fallback?: ModelSpecRecord): CheckpointMeta {
+  let raw;
+  try {
+    raw = loadNative().checkpointMeta(bytes);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message.replace(/^could not read the checkpoint: /, '')}`);
+  }
+  if (raw.damaged && !allowDamaged) throw new Error(`${file}: the checkpoint is damaged: metadata no longer matches its SHA-256`);
+  return parseCheckpointMeta(raw.meta, file, runFileModel(dirname(file)) ?? fallback);
 }
 
 /** A run folder's checkpoint, or the checkpoint file itself. */
@@ -330,5 +384,7 @@ function zeroStats(): EpochStats {
     batches: 0,
     samples: 0,
     aborted: false,
+    skippedBatches: 0,
+    nonFinite: null,
   };
 }

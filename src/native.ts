@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { prebuiltCandidates } from './prebuilt';
-import type { BnMode, CatalogEntry, EpochProgress, EpochStats, EvalStats, ModelInfo, StepTimes } from './types';
+import type { BnMode, CatalogEntry, EpochProgress, EpochStats, EvalStats, ModelInfo, NonFiniteAction, StepTimes } from './types';
 
 // Raw shapes: the public types (types.ts) are what these return, re-declared nowhere else.
 export interface NativeModelOptions {
@@ -36,6 +36,7 @@ export interface NativeEpochOptions {
   momentum: number;
   weightDecay: number;
   augment: NativeAugment;
+  onNonFinite: NonFiniteAction;
 }
 
 export interface NativeJobOptions {
@@ -60,8 +61,8 @@ export interface NativeModel {
   cudaMemory(reset: boolean): { peakBytes: number } | null;
   /** The checkpoint's bytes (model, momentum, `meta`); the caller writes them. */
   save(meta: string): Promise<Buffer>;
-  /** Restores checkpoint bytes; resolves to the stored metadata. */
-  load(bytes: Uint8Array): Promise<string>;
+  /** Restores checkpoint bytes and checks their digests; `strict` rolls back and rejects on damage. */
+  load(bytes: Uint8Array, strict: boolean): Promise<{ meta: string; damaged: string[]; verified: boolean }>;
   /** torch.save-compatible bytes of {PyTorch name: tensor}. */
   stateDict(): Promise<Buffer>;
   /** The unit's parameters; with `withStats`, then its BatchNorm running statistics. */
@@ -85,7 +86,7 @@ export interface NativeAddon {
   NativeModel: new (options: NativeModelOptions) => NativeModel;
   runtimeInfo(): RuntimeInfo;
   modelCatalog(): CatalogEntry[];
-  checkpointMeta(bytes: Uint8Array): string;
+  checkpointMeta(bytes: Uint8Array): { meta: string; damaged: boolean; verified: boolean };
   augmentBatch(
     images: NativeImages,
     shape: number[],

@@ -8,7 +8,16 @@ import type { DeviceName, ModelName } from './models';
 import { createPolicy, type FreezePolicy, type MaskFunction, type PolicySpec } from './policy';
 import { RunFolder, type RunConfig } from './run/folder';
 import { lrAt, parseSchedule, type Schedule } from './schedule';
-import { BN_MODES, type BnMode, type EpochProgress, type EpochRecord, type TrainSummary } from './types';
+import {
+  BN_MODES,
+  NON_FINITE_ACTIONS,
+  type BnMode,
+  type EndReason,
+  type EpochProgress,
+  type EpochRecord,
+  type NonFiniteAction,
+  type TrainSummary,
+} from './types';
 import { describe, requireInteger, requireNumber, requireOneOf } from './validate';
 
 export interface TrainOptions {
@@ -30,6 +39,12 @@ export interface TrainOptions {
   device?: DeviceName;
   threads?: number;
   augment?: AugmentOptions;
+  /**
+   * A batch whose loss is NaN or infinite: 'stop' (default; the run ends there, before that
+   * batch changes anything, and the last checkpoint stays the last finite state), 'skip-batch',
+   * or 'continue'.
+   */
+  onNonFinite?: NonFiniteAction;
   /** Run folder: run.json, metrics, summary and a checkpoint after every epoch (see README "Run folders"). */
   out?: string;
   /** Continue from the checkpoint in `out` when there is one. */
@@ -52,7 +67,13 @@ function mean(values: number[]): number {
   return values.length ? values.reduce((s, v) => s + v, 0) / values.length : 0;
 }
 
-export function summarise(model: Model, policyName: string, epochs: number, records: EpochRecord[], interrupted: boolean): TrainSummary {
+/** How a run ended: its reason, and where a non-finite loss stopped it. */
+export interface RunEnd {
+  reason: EndReason;
+  nonFinite?: TrainSummary['nonFinite'];
+}
+
+export function summarise(model: Model, policyName: string, epochs: number, records: EpochRecord[], end: RunEnd): TrainSummary {
   const acc = records.map((r) => r.testAcc);
   const epochMs = records.reduce((s, r) => s + r.epochMs, 0);
   const dataMs = records.reduce((s, r) => s + r.dataMs, 0);
@@ -62,7 +83,9 @@ export function summarise(model: Model, policyName: string, epochs: number, reco
     device: model.info.device,
     epochs,
     epochsDone: records.length,
-    interrupted,
+    interrupted: end.reason !== 'completed',
+    endReason: end.reason,
+    ...(end.nonFinite ? { nonFinite: end.nonFinite } : {}),
     bestTestAcc: acc.length ? Math.max(...acc) : 0,
     finalTestAcc: acc.length ? acc[acc.length - 1] : 0,
     meanFrozenParamsShareLayerOut: mean(records.filter((r) => r.layerOutEpoch).map((r) => r.frozenParamsShare)),
@@ -98,6 +121,7 @@ function checkOptions(options: TrainOptions) {
     momentum: requireNumber('momentum', options.momentum ?? 0.9, 0, 1),
     weightDecay: requireNumber('weightDecay', options.weightDecay ?? 5e-4, 0),
     batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),
+    onNonFinite: requireOneOf('onNonFinite', options.onNonFinite ?? 'stop', NON_FINITE_ACTIONS),
   };
 }
 
@@ -121,6 +145,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const policy = createPolicy(policySource, { units: model.units, model: model.info.model, epochs, seed });
 
   let records: EpochRecord[] = [];
+  let end: RunEnd | undefined; // set when the run stops early
   const folder = options.out !== undefined ? new RunFolder(options.out) : undefined;
   const resuming = Boolean(options.resume && folder?.hasCheckpoint());
   if (folder) await folder.prepare(runConfig(options, checked, model, policy, policySource), Boolean(options.resume));
@@ -137,15 +162,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!folder) return;
     const training = { epochsDone: records.length, policy: policy.name, policyState: policy.getState(), records };
     await folder.writeCheckpoint(await model.checkpointBytes(training));
-    await folder.writeProgress(records, summarise(model, policy.name, epochs, records, records.length < epochs));
+    const reason = records.length < epochs ? 'interrupted' : 'completed';
+    await folder.writeProgress(records, summarise(model, policy.name, epochs, records, end ?? { reason }));
   };
   if (records.length === 0) await save(); // the initial state: `epochs: 0` leaves just this
   options.onStart?.({ model, policy, startEpoch: records.length });
 
-  let interrupted = false;
   for (let e = records.length; e < epochs; e++) {
     if (options.signal?.aborted) {
-      interrupted = true;
+      end = { reason: 'interrupted' };
       break;
     }
     const mask = policy.mask(e);
@@ -164,11 +189,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       augment: options.augment,
       progressEvery: options.progressEvery,
       signal: options.signal,
+      onNonFinite: checked.onNonFinite,
       onProgress: options.onBatch ? (p) => options.onBatch?.({ ...p, epoch: e + 1 }) : undefined,
     });
     if (stats.aborted) {
       // The partial epoch is dropped: the checkpoint on disk is the end of the last whole epoch.
-      interrupted = true;
+      end = { reason: 'interrupted' };
+      break;
+    }
+    if (stats.nonFinite) {
+      // Dropped like an abort: the checkpoint on disk stays the last finite state.
+      end = { reason: 'non-finite-loss', nonFinite: { epoch: e + 1, batch: stats.nonFinite.batch + 1, lr, loss: stats.nonFinite.loss } };
+      if (folder) {
+        const summary = summarise(model, policy.name, epochs, records, end);
+        await folder.writeProgress(records, summary);
+      }
       break;
     }
     const evaluation = await model.evaluate({ threads: options.threads, augment: options.augment });
@@ -196,7 +231,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await save();
     options.onEpoch?.(record);
   }
-  return { summary: summarise(model, policy.name, epochs, records, interrupted || records.length < epochs), model };
+  end ??= { reason: records.length < epochs ? 'interrupted' : 'completed' };
+  return { summary: summarise(model, policy.name, epochs, records, end), model };
 }
 
 function runConfig(
@@ -230,6 +266,7 @@ function runConfig(
       bn: checked.bn,
       seed: checked.seed,
       augment: options.augment ?? null,
+      onNonFinite: checked.onNonFinite,
     },
   };
 }

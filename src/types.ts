@@ -47,6 +47,13 @@ export interface EpochProgress {
   acc: number;
 }
 
+/**
+ * What a batch whose loss is NaN or infinite does: end the epoch there before any update
+ * ('stop', the default), leave that batch out ('skip-batch'), or train on ('continue').
+ */
+export type NonFiniteAction = 'stop' | 'skip-batch' | 'continue';
+export const NON_FINITE_ACTIONS: readonly NonFiniteAction[] = ['stop', 'skip-batch', 'continue'];
+
 /** One epoch's loss, accuracy and per-phase milliseconds (device-synchronised). */
 export interface EpochStats {
   trainLoss: number;
@@ -62,6 +69,10 @@ export interface EpochStats {
   samples: number;
   /** True when an AbortSignal stopped the epoch early. */
   aborted: boolean;
+  /** Batches left out under `onNonFinite: 'skip-batch'`. */
+  skippedBatches: number;
+  /** Under 'stop': the batch (0-based) whose loss was not finite; nothing of it was applied. */
+  nonFinite: { batch: number; loss: number } | null;
 }
 
 export interface EvalStats {
@@ -103,6 +114,9 @@ export interface EpochRecord {
   device: string;
 }
 
+/** Why a run ended where it did. */
+export type EndReason = 'completed' | 'interrupted' | 'non-finite-loss';
+
 export interface TrainSummary {
   model: string;
   policy: string;
@@ -110,6 +124,9 @@ export interface TrainSummary {
   epochs: number;
   epochsDone: number;
   interrupted: boolean;
+  endReason: EndReason;
+  /** Set when a non-finite loss stopped the run: where, and at which learning rate. */
+  nonFinite?: { epoch: number; batch: number; lr: number; loss: number };
   bestTestAcc: number;
   finalTestAcc: number;
   /** Mean share of parameters frozen over LayerOut epochs (not baseline or warm-up epochs). */

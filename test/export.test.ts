@@ -101,7 +101,7 @@ describe('Model.load', () => {
     await expect(Model.load(join(dir, 'nope'))).rejects.toThrow(/no such run folder or checkpoint/);
     await expect(Model.load(dir)).rejects.toThrow(/holds no checkpoint.pt/);
     writeFileSync(join(dir, 'x.pt'), 'not a checkpoint');
-    await expect(Model.load(join(dir, 'x.pt'))).rejects.toThrow(/could not read the checkpoint/);
+    await expect(Model.load(join(dir, 'x.pt'))).rejects.toThrow(/x.pt: the file is truncated or not a layerout checkpoint/);
   });
 
   it('refuses to restore a checkpoint of another model into a model', async () => {

@@ -9,7 +9,7 @@ import { CHECKPOINT_FILE } from '../model';
 import type { PolicySpec } from '../policy';
 import { metricsCsv, metricsJsonl } from '../report/metrics';
 import { parseSchedule, type Schedule } from '../schedule';
-import type { BnMode, EpochRecord, TrainSummary } from '../types';
+import type { BnMode, EpochRecord, NonFiniteAction, TrainSummary } from '../types';
 import { writeFileAtomic } from './atomic';
 import { dataKindOf, type ModelSpecRecord } from './meta';
 
@@ -32,6 +32,8 @@ export interface RunSettings {
   seed: number;
   /** Explicit augmentation (options, or the CLI's `--augment` list); null: the data kind's defaults. */
   augment: AugmentOptions | string | null;
+  /** Absent in folders written before it existed ('stop'). */
+  onNonFinite?: NonFiniteAction;
 }
 
 export interface RunConfig {
