@@ -1,0 +1,138 @@
+// Damaged checkpoints are found and named; non-finite losses stop a run with its last finite
+// checkpoint kept; a failed write keeps the previous file.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DatasetPair } from '../src/data/types';
+import { Model } from '../src/model';
+import { writeFileAtomic } from '../src/run/atomic';
+import { train, type TrainOptions } from '../src/train';
+import { tempDir, THREADS, tinyDigits } from './helpers';
+
+const small: Omit<TrainOptions, 'epochs'> = {
+  model: 'mlp',
+  inputShape: [1, 28, 28],
+  hidden: [16],
+  data: tinyDigits(60),
+  batchSize: 20,
+  lr: 0.05,
+  threads: THREADS,
+};
+
+/** A finished one-epoch run (momentum buffers exist) and the bytes of its checkpoint. */
+async function finishedRun() {
+  const out = join(tempDir(), 'run');
+  const { model } = await train({ ...small, epochs: 1, out, policy: 'none' });
+  return { out, model, file: join(out, 'checkpoint.pt'), bytes: readFileSync(join(out, 'checkpoint.pt')) };
+}
+
+/** Flips one bit in the first occurrence of `needle` (a tensor's bytes or metadata text). */
+function flipInside(bytes: Buffer, needle: Buffer, offset = 8): Buffer {
+  const at = bytes.indexOf(needle);
+  expect(at, 'the tensor bytes are stored verbatim in the archive').toBeGreaterThan(0);
+  const copy = Buffer.from(bytes);
+  copy[at + offset] ^= 0x10;
+  return copy;
+}
+
+describe('checkpoint integrity', () => {
+  it('names a damaged weight, momentum buffer or metadata, and never loads it', async () => {
+    const { model, file, bytes } = await finishedRun();
+    const raw = model as unknown as { native: { unitBytes(u: number, s: boolean): Buffer; momentumBytes(u: number): Buffer } };
+    const cases: [string, Buffer, RegExp][] = [
+      ['a weight', flipInside(bytes, raw.native.unitBytes(1, false).subarray(0, 64)), /damaged: model\/fc2\.weight/],
+      ['a momentum buffer', flipInside(bytes, raw.native.momentumBytes(0).subarray(0, 64)), /damaged: momentum\.0\b/],
+      ['the metadata', flipInside(bytes, Buffer.from('"epochsDone":1'), 13), /metadata no longer matches/],
+      ['the policy state', flipInside(bytes, Buffer.from('"policyState":'), 3), /metadata no longer matches/],
+      ['a truncation', bytes.subarray(0, bytes.length >> 1), /truncated or not a layerout checkpoint/],
+    ];
+    for (const [what, damaged, message] of cases) {
+      writeFileSync(file, damaged);
+      await expect(Model.load(file), what).rejects.toThrow(message);
+      await expect(train({ ...small, epochs: 2, out: join(file, '..'), resume: true, policy: 'none' }), what).rejects.toThrow(message);
+    }
+  });
+
+  it('keeps the model unchanged when a restore finds damage, and reports it when asked to load anyway', async () => {
+    const { model, file, bytes } = await finishedRun();
+    const raw = model as unknown as { native: { unitBytes(u: number, s: boolean): Buffer } };
+    writeFileSync(file, flipInside(bytes, raw.native.unitBytes(0, false).subarray(0, 64)));
+    const other = new Model({ model: 'mlp', inputShape: [1, 28, 28], hidden: [16], classes: 10, seed: 9 });
+    const before = other.digest();
+    await expect(other.restore(file)).rejects.toThrow(/damaged: model\/fc1\.weight/);
+    expect(other.digest()).toBe(before);
+    const loaded = await Model.load(file, { allowDamaged: true });
+    expect(loaded.checkpointDamage).toEqual({ damaged: ['model/fc1.weight'], verified: true });
+    writeFileSync(file, bytes);
+    expect((await Model.load(file)).checkpointDamage).toEqual({ damaged: [], verified: true });
+  });
+});
+
+describe('non-finite losses', () => {
+  /** Images near the float maximum: the first forward pass overflows to infinite logits, a NaN loss. */
+  function overflowing(): DatasetPair {
+    const d = tinyDigits(60);
+    const huge = (x: typeof d.train) => ({ ...x, images: Float32Array.from(x.images, () => 3e38) });
+    return { ...d, kind: 'preprocessed', train: huge(d.train), test: huge(d.test) };
+  }
+
+  it("stop (the default): ends the run at that batch, says where, and keeps the last finite checkpoint", async () => {
+    const out = join(tempDir(), 'nan');
+    const { summary, model } = await train({ ...small, data: overflowing(), epochs: 3, out });
+    expect(summary).toMatchObject({ endReason: 'non-finite-loss', epochsDone: 0, nonFinite: { epoch: 1, batch: 1, lr: 0.05 } });
+    expect(Number.isFinite(summary.nonFinite?.loss)).toBe(false);
+    // Nothing of the bad batch was applied, and the checkpoint is the initial (finite) state.
+    const saved = await Model.load(out);
+    expect(saved.digest()).toBe(model.digest());
+    const logits = await saved.predict(new Float32Array(784), [1, 1, 28, 28], { threads: THREADS });
+    expect(Array.from(logits).every(Number.isFinite)).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ endReason: 'non-finite-loss' });
+  });
+
+  it('skip-batch leaves such batches out; continue trains on', async () => {
+    const skipped = await train({ ...small, data: overflowing(), epochs: 1, onNonFinite: 'skip-batch' });
+    expect(skipped.summary).toMatchObject({ endReason: 'completed', epochsDone: 1 });
+    const continued = await train({ ...small, data: overflowing(), epochs: 1, onNonFinite: 'continue' });
+    expect(continued.summary.endReason).toBe('completed');
+    expect(continued.summary.digest).not.toBe(skipped.summary.digest); // NaN reached the weights
+  });
+});
+
+describe('a full disk', () => {
+  const root = process.getuid?.() === 0;
+  const mountable = root && spawnSync('mount', ['--version']).status === 0;
+  if (!mountable) console.warn('full-disk test skipped: it mounts a 2 MB tmpfs, which needs root (CI runs as root)');
+
+  it.skipIf(!mountable)('fails the write that does not fit with a clear error, keeps the previous checkpoint, leaves no temporary file', async () => {
+    const disk = tempDir('layerout-tmpfs-');
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk], { encoding: 'utf8' });
+    if (mounted.status !== 0) return console.warn(`full-disk test skipped: mount failed: ${mounted.stderr.trim()}`);
+    try {
+      const out = join(disk, 'run');
+      // mlp 784-256-10: ~0.8 MB of weights; with momentum after epoch 1 the checkpoint is ~1.6 MB,
+      // which does not fit next to the first one.
+      const options = { ...small, hidden: [256], epochs: 2, out };
+      await expect(train(options)).rejects.toThrow(/could not write .*run\/checkpoint\.pt: ENOSPC/);
+      expect(readdirSync(out).filter((f) => f.includes('.tmp'))).toEqual([]);
+      const kept = await Model.load(out);
+      expect(kept.checkpointDamage).toEqual({ damaged: [], verified: true });
+      const meta = await kept.restore(out);
+      expect(meta.training?.epochsDone).toBe(0);
+    } finally {
+      spawnSync('umount', [disk]);
+    }
+  });
+});
+
+describe('atomic writes', () => {
+  it('a failed rename names the file and the cause, keeps what was there and leaves no temporary file', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'checkpoint.pt');
+    mkdirSync(path); // a folder where the file should go: the final rename fails
+    writeFileSync(join(path, 'keep'), 'x');
+    await expect(writeFileAtomic(path, 'new')).rejects.toThrow(/could not write .*checkpoint\.pt: (EISDIR|ENOTEMPTY|EEXIST)/);
+    expect(readdirSync(dir)).toEqual(['checkpoint.pt']);
+    expect(readdirSync(path)).toEqual(['keep']);
+  });
+});
