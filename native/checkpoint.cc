@@ -74,6 +74,12 @@ bool parseDigestTable(const std::string& json, std::map<std::string, std::string
   }
 }
 
+std::string shapeText(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
 void loadArchive(torch::serialize::InputArchive& archive, const std::string& bytes, const torch::Device& device) {
   try {
     archive.load_from(bytes.data(), bytes.size(), device);
@@ -136,9 +142,40 @@ RestoreResult restoreCheckpoint(Session& session, const std::string& bytes, bool
     for (auto& b : session.net->buffers()) before.push_back(b.detach().clone());
   }
   auto momentumBefore = session.sgd->momentum();
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& [name, tensor] : namedState(session)) {
+    if (name.rfind("model/", 0) == 0) shapes.emplace_back(name, tensor.sizes().vec());
+  }
+  auto rollback = [&] {
+    torch::NoGradGuard noGrad;
+    size_t k = 0;
+    for (auto& p : session.net->parameters()) p.set_data(before[k++]);
+    for (auto& b : session.net->buffers()) b.set_(before[k++]);
+    session.sgd->momentum() = momentumBefore;
+  };
 
   RestoreResult result;
-  session.net->load(modelArchive);
+  try {
+    session.net->load(modelArchive);
+  } catch (const std::exception& e) {
+    rollback();
+    throw std::runtime_error("the checkpoint holds another network (" + describe(e) + ")");
+  }
+  // libtorch's reader replaces a tensor whatever its shape: compare, so another network's
+  // checkpoint is named here instead of failing (or silently running) later.
+  {
+    size_t i = 0;
+    for (const auto& [name, tensor] : namedState(session)) {
+      if (name.rfind("model/", 0) != 0) continue;
+      if (tensor.sizes().vec() != shapes[i].second) {
+        const auto was = tensor.sizes().vec();
+        rollback();
+        throw std::runtime_error("the checkpoint holds another network: its " + name.substr(6) + " is " + shapeText(was) +
+                                 ", this model's is " + shapeText(shapes[i].second));
+      }
+      ++i;
+    }
+  }
   auto& momentum = session.sgd->momentum();
   for (size_t i = 0; i < momentum.size(); ++i) {
     torch::Tensor buf;
@@ -157,11 +194,7 @@ RestoreResult restoreCheckpoint(Session& session, const std::string& bytes, bool
     if (seen != table.size()) result.damaged.push_back("tensors missing from the file");
   }
   if (strict && !result.damaged.empty()) {
-    torch::NoGradGuard noGrad;
-    size_t k = 0;
-    for (auto& p : session.net->parameters()) p.copy_(before[k++]);
-    for (auto& b : session.net->buffers()) b.copy_(before[k++]);
-    momentum = momentumBefore;
+    rollback();
     std::string list;
     for (size_t i = 0; i < result.damaged.size() && i < 8; ++i) list += (i ? ", " : "") + result.damaged[i];
     if (result.damaged.size() > 8) list += ", ... (" + std::to_string(result.damaged.size()) + " in all)";

@@ -52,6 +52,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   onEpoch?: (record: EpochRecord) => void;
   onBatch?: (progress: EpochProgress & { epoch: number }) => void;
+  /** Hears notices that are not errors (e.g. a stale run-folder lock taken over). */
+  onNotice?: (message: string) => void;
   /** Called once the model is built and any checkpoint restored. */
   onStart?: (info: { model: Model; policy: FreezePolicy; startEpoch: number }) => void;
   progressEvery?: number;
@@ -109,7 +111,7 @@ function checkOptions(options: TrainOptions) {
   if (options.out !== undefined && (typeof options.out !== 'string' || options.out.trim() === '')) {
     throw new TypeError(`out must be a non-empty folder path, got ${describe(options.out)}`);
   }
-  for (const name of ['onEpoch', 'onBatch', 'onStart'] as const) {
+  for (const name of ['onEpoch', 'onBatch', 'onStart', 'onNotice'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function`);
   }
   return {
@@ -127,7 +129,7 @@ function checkOptions(options: TrainOptions) {
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const checked = checkOptions(options);
-  const { epochs, seed, bn, schedule, data } = { ...checked, data: options.data };
+  const { epochs, seed, data } = { ...checked, data: options.data };
 
   const model = new Model({
     model: options.model,
@@ -144,11 +146,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const policySource = options.policy ?? 'none';
   const policy = createPolicy(policySource, { units: model.units, model: model.info.model, epochs, seed });
 
+  const folder = options.out !== undefined ? new RunFolder(options.out) : undefined;
+  const lock = folder ? await folder.prepare(runConfig(options, checked, model, policy, policySource), Boolean(options.resume), options.onNotice) : undefined;
+  try {
+    return await runEpochs(options, checked, model, policy, folder);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runEpochs(
+  options: TrainOptions,
+  checked: ReturnType<typeof checkOptions>,
+  model: Model,
+  policy: FreezePolicy,
+  folder: RunFolder | undefined,
+): Promise<TrainResult> {
+  const { epochs, seed, bn, schedule } = checked;
   let records: EpochRecord[] = [];
   let end: RunEnd | undefined; // set when the run stops early
-  const folder = options.out !== undefined ? new RunFolder(options.out) : undefined;
   const resuming = Boolean(options.resume && folder?.hasCheckpoint());
-  if (folder) await folder.prepare(runConfig(options, checked, model, policy, policySource), Boolean(options.resume));
   if (folder && resuming) {
     const meta = await model.restore(folder.checkpointPath);
     if (!meta.training) throw new Error(`${folder.checkpointPath} was not written by a training run`);

@@ -1,7 +1,8 @@
 // Damaged checkpoints are found and named; non-finite losses stop a run with its last finite
 // checkpoint kept; a failed write keeps the previous file.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DatasetPair } from '../src/data/types';
@@ -134,5 +135,38 @@ describe('atomic writes', () => {
     await expect(writeFileAtomic(path, 'new')).rejects.toThrow(/could not write .*checkpoint\.pt: (EISDIR|ENOTEMPTY|EEXIST)/);
     expect(readdirSync(dir)).toEqual(['checkpoint.pt']);
     expect(readdirSync(path)).toEqual(['keep']);
+  });
+});
+
+describe('one writer per run folder', () => {
+  it('a second writer fails at once naming the owner; a dead owner\'s lock is taken over; the lock goes when the run ends', async () => {
+    const out = join(tempDir(), 'run');
+    mkdirSync(out);
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(out, 'lock'), JSON.stringify({ pid: sleeper.pid, host: hostname(), since: 'now' }));
+      await expect(train({ ...small, epochs: 1, out })).rejects.toThrow(`run folder ${out} is in use by pid ${sleeper.pid}`);
+      expect(readdirSync(out)).toEqual(['lock']); // nothing written
+    } finally {
+      sleeper.kill();
+    }
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(out, 'lock'), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: 'then' }));
+    const notices: string[] = [];
+    const { summary } = await train({ ...small, epochs: 1, out, onNotice: (m) => notices.push(m) });
+    expect(summary.endReason).toBe('completed');
+    expect(notices).toEqual([`run folder ${out}: taking over the lock of pid ${dead.stdout}, which is no longer running`]);
+    expect(readdirSync(out)).not.toContain('lock');
+  });
+
+  it('two runs started together on one folder: exactly one writes it', async () => {
+    const out = join(tempDir(), 'race');
+    const results = await Promise.allSettled([train({ ...small, epochs: 1, out, seed: 1 }), train({ ...small, epochs: 1, out, seed: 2 })]);
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(ok).toHaveLength(1);
+    expect(String(failed[0].reason)).toMatch(/is in use by pid|already holds a run/);
+    const winner = (ok[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof train>>>).value;
+    expect((await Model.load(out)).digest()).toBe(winner.summary.digest);
   });
 });

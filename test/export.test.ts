@@ -111,6 +111,11 @@ describe('Model.load', () => {
     const other = new Model({ model: 'mnist-net' });
     await expect(other.restore(join(dir, 'mlp.pt'))).rejects.toThrow(/holds mlp with 3 classes, not mnist-net with 10/);
     expect(existsSync(join(dir, 'mlp.pt'))).toBe(true);
+    // Same model kind and classes, other widths: the first tensor of another shape is named.
+    const narrow = new Model({ model: 'mlp', inputShape: [1, 4, 4], hidden: [4], classes: 3 });
+    const before = narrow.digest();
+    await expect(narrow.restore(join(dir, 'mlp.pt'))).rejects.toThrow('holds another network: its fc1.weight is [8, 16], this model\'s is [4, 16]');
+    expect(narrow.digest()).toBe(before);
   });
 });
 

@@ -11,6 +11,7 @@ import { metricsCsv, metricsJsonl } from '../report/metrics';
 import { parseSchedule, type Schedule } from '../schedule';
 import type { BnMode, EpochRecord, NonFiniteAction, TrainSummary } from '../types';
 import { writeFileAtomic } from './atomic';
+import { RunLock } from './lock';
 import { dataKindOf, type ModelSpecRecord } from './meta';
 
 export const RUN_FILE = 'run.json';
@@ -71,21 +72,29 @@ export class RunFolder {
   }
 
   /**
-   * Makes the folder ready before the first epoch: creates it, refuses to start a new run over
-   * an existing one, and writes run.json (which also proves the folder is writable).
+   * Makes the folder ready before the first epoch: creates it, takes its lock (one writer per
+   * folder), refuses to start a new run over an existing one, and writes run.json (which also
+   * proves the folder is writable). The caller releases the returned lock when the run ends.
    */
-  async prepare(config: RunConfig, resume: boolean): Promise<void> {
+  async prepare(config: RunConfig, resume: boolean, notice?: (message: string) => void): Promise<RunLock> {
     if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) throw new Error(`run folder ${this.dir} is a file, not a folder`);
-    if (!resume && this.hasCheckpoint()) {
-      throw new Error(`${this.dir} already holds a run; continue it with resume (--resume ${this.dir}) or choose another folder`);
-    }
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       throw new Error(`could not create run folder ${this.dir}: ${err.code ?? ''} ${err.message}`.trim());
     }
-    await this.writeConfig(config);
+    const lock = RunLock.acquire(this.dir, notice);
+    try {
+      if (!resume && this.hasCheckpoint()) {
+        throw new Error(`${this.dir} already holds a run; continue it with resume (--resume ${this.dir}) or choose another folder`);
+      }
+      await this.writeConfig(config);
+      return lock;
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
   }
 
   async writeConfig(config: RunConfig): Promise<void> {
