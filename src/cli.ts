@@ -1,53 +1,78 @@
 #!/usr/bin/env node
-// The `layerout` command line.
-import { UsageError, usage } from './cli/args';
-import { BENCH_OPTIONS, runBench } from './cli/bench';
-import { INFO_OPTIONS, runInfo } from './cli/info';
-import { INSPECT_OPTIONS, runInspect, runTrain, TRAIN_OPTIONS } from './cli/train';
+// The `layerout` command line. Exit codes: 0 ok, 1 runtime error, 2 usage error, 130 interrupted.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError, wantsHelp, type CommandSpec } from './cli/args';
+import { BENCH_COMMAND, runBench } from './cli/bench';
+import { commandHelp, mainHelp } from './cli/help';
+import { INFO_COMMAND, runInfo } from './cli/info';
+import { INSPECT_COMMAND, runInspect, runTrain, TRAIN_COMMAND } from './cli/train';
 
-const HELP = `usage: layerout <command> [options]
-  info     --model NAME [--classes N] [--json]      a model's freeze units and parameter counts
-  train    --model NAME --data SPEC --epochs N ...   train with a freeze policy (layerout train --help)
-  inspect  CHECKPOINT [--json]                       a checkpoint's epoch, policy state and unit digests
-  bench    --model NAME [--json] ...                 backward time saved by freezing (layerout bench --help)`;
+type Print = (line: string) => void;
+
+interface Command {
+  spec: CommandSpec;
+  run: (argv: string[], out: Print, err: Print) => Promise<number>;
+}
+
+const COMMANDS: readonly Command[] = [
+  {
+    spec: INFO_COMMAND,
+    run: async (argv, out) => {
+      runInfo(argv, out);
+      return 0;
+    },
+  },
+  { spec: TRAIN_COMMAND, run: runTrain },
+  { spec: INSPECT_COMMAND, run: (argv, out) => runInspect(argv, out) },
+  { spec: BENCH_COMMAND, run: runBench },
+];
+
+const SPECS = COMMANDS.map((c) => c.spec);
+
+/** package.json's version; the compiled file is dist/cli.js (or src/cli.ts under tests). */
+function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function find(name: string): Command {
+  const command = COMMANDS.find((c) => c.spec.name === name);
+  if (!command) throw new UsageError(`unknown command '${name}'\n\n${mainHelp(SPECS)}`);
+  return command;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  const out = (line: string) => process.stdout.write(line + '\n');
-  const err = (line: string) => process.stderr.write(line + '\n');
-  const [command, ...rest] = argv;
+  const out: Print = (line) => process.stdout.write(line + '\n');
+  const err: Print = (line) => process.stderr.write(line + '\n');
+  const [name, ...rest] = argv;
   try {
-    if (rest.includes('--help') || rest.includes('-h')) {
-      const defs = { info: INFO_OPTIONS, train: TRAIN_OPTIONS, inspect: INSPECT_OPTIONS, bench: BENCH_OPTIONS } as const;
-      if (command in defs) {
-        out(usage(command, defs[command as keyof typeof defs]));
-        return 0;
-      }
-    }
-    switch (command) {
-      case 'info':
-        runInfo(rest, out);
-        return 0;
-      case 'train':
-        return await runTrain(rest, out, err);
-      case 'inspect':
-        return await runInspect(rest, out);
-      case 'bench':
-        return await runBench(rest, out, err);
+    switch (name) {
       case undefined:
+        err(mainHelp(SPECS)); // a command is needed: help, but as a usage error
+        return 2;
+      case '--version':
+      case '-V':
+        out(version());
+        return 0;
       case 'help':
       case '--help':
-        out(HELP);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command '${command}'\n${HELP}`);
+      case '-h':
+        if (rest.length > 1) throw new UsageError('usage: layerout help [COMMAND]');
+        out(rest.length ? commandHelp(find(rest[0]).spec) : mainHelp(SPECS));
+        return 0;
     }
+    const command = find(name);
+    if (wantsHelp(rest, command.spec.options)) {
+      out(commandHelp(command.spec));
+      return 0;
+    }
+    return await command.run(rest, out, err);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof RangeError || e instanceof TypeError) {
-      err(`layerout ${command ?? ''}: ${e.message}`);
-      return 2;
-    }
-    err(`layerout ${command ?? ''}: ${(e as Error).message}`);
-    return 1;
+    const where = `layerout${name && COMMANDS.some((c) => c.spec.name === name) ? ` ${name}` : ''}`;
+    err(`${where}: ${(e as Error).message}`);
+    if (e instanceof UsageError && e.problems) err(`(${where} --help lists every option)`);
+    // The library reports bad arguments as RangeError/TypeError: usage errors too.
+    return e instanceof UsageError || e instanceof RangeError || e instanceof TypeError ? 2 : 1;
   }
 }
 

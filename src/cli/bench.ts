@@ -1,33 +1,37 @@
-// `layerout bench --model NAME [--classes N] [--batch B] [--steps N] [--warmup N] [--threads T]
-//                 [--device D] [--masks LIST] [--json] [--out DIR]`
+// `layerout bench --model NAME ...`: the backward time each freeze mask saves.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBenchmark } from '../bench/bench';
 import { DEFAULT_MASKS, MASK_HELP } from '../bench/masks';
-import { BN_MODES } from '../model';
-import { MODEL_NAMES, type DeviceName, type ModelName } from '../models';
-import type { BnMode } from '../native';
+import { modelNames, type DeviceName, type ModelName } from '../models';
+import { BN_MODES, type BnMode } from '../types';
 import { benchMarkdown, benchSvg } from '../report/bench-report';
-import { parseArgs, UsageError, type OptionDefs } from './args';
+import { parseCommand, type CommandSpec, type OptionDefs } from './args';
+import { StatusLine } from './progress';
 
 export const BENCH_OPTIONS: OptionDefs = {
-  model: { type: 'string', help: MODEL_NAMES.join(', '), choices: MODEL_NAMES },
-  classes: { type: 'int', help: 'classes (default 10)', min: 2 },
-  batch: { type: 'int', help: 'batch size (default 128)', min: 1 },
-  steps: { type: 'int', help: 'timed steps per mask (default 10)', min: 1 },
-  warmup: { type: 'int', help: 'warm-up steps per mask (default 2)', min: 1 },
+  model: { type: 'string', arg: 'NAME', help: 'model', choices: modelNames, required: true },
+  classes: { type: 'int', help: 'classes', min: 2, default: 10 },
+  batch: { type: 'int', help: 'batch size', min: 1, default: 128 },
+  steps: { type: 'int', help: 'timed steps per mask', min: 1, default: 10 },
+  warmup: { type: 'int', help: 'warm-up steps per mask', min: 1, default: 2 },
   threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
-  device: { type: 'string', help: 'cpu, cuda, cuda:N or auto' },
-  masks: { type: 'string', help: `comma-separated: ${MASK_HELP}` },
-  bn: { type: 'string', help: 'BatchNorm of frozen units', choices: BN_MODES },
+  device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
+  masks: { type: 'string', arg: 'LIST', help: `comma-separated: ${MASK_HELP}`, default: DEFAULT_MASKS.join(',') },
+  bn: { type: 'string', arg: 'MODE', help: 'BatchNorm of frozen units', choices: BN_MODES, default: 'train' },
   json: { type: 'flag', help: 'print one JSON object' },
-  out: { type: 'string', help: 'write bench.json, bench.md and bench.svg here' },
+  out: { type: 'string', arg: 'DIR', help: 'write bench.json, bench.md and bench.svg here' },
 };
 
-export async function runBench(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
-  const { options, positional } = parseArgs(argv, BENCH_OPTIONS);
-  if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
-  if (!options.model) throw new UsageError(`--model is required (${BENCH_OPTIONS.model.help})`);
+export const BENCH_COMMAND: CommandSpec = {
+  name: 'bench',
+  summary: 'Backward time saved by freezing: forward, backward and optimizer time per freeze mask, all masks interleaved in one process.',
+  options: BENCH_OPTIONS,
+};
+
+export async function runBench(argv: string[], out: (line: string) => void, _err: (line: string) => void): Promise<number> {
+  const { options } = parseCommand(argv, BENCH_COMMAND);
+  const status = new StatusLine(process.stderr);
   const masks = options.masks ? String(options.masks).split(',') : DEFAULT_MASKS;
   const result = await runBenchmark({
     model: options.model as ModelName,
@@ -39,7 +43,7 @@ export async function runBench(argv: string[], out: (line: string) => void, err:
     device: options.device as DeviceName | undefined,
     bn: options.bn as BnMode | undefined,
     masks,
-    onProgress: options.json ? undefined : (m) => process.stderr.isTTY && process.stderr.write(`\r${m}   `),
+    onProgress: options.json ? undefined : (m) => status.show(m),
   });
   if (options.out) {
     const dir = String(options.out);
@@ -50,7 +54,7 @@ export async function runBench(argv: string[], out: (line: string) => void, err:
   }
   if (options.json) out(JSON.stringify(result));
   else {
-    if (process.stderr.isTTY) err('');
+    status.clear();
     out(benchMarkdown(result));
   }
   return 0;

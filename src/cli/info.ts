@@ -1,28 +1,34 @@
-// `layerout info --model NAME [--classes N] [--json]`
+// `layerout info [--model NAME]`: a model's freeze units, or the runtime and the model list.
 import { Model } from '../model';
-import { MODEL_NAMES, type DeviceName, type ModelName } from '../models';
+import { modelNames, type DeviceName, type ModelName } from '../models';
 import { loadNative } from '../native';
-import { parseArgs, type OptionDefs } from './args';
+import { applyDefaults, parseCommand, type CommandSpec, type OptionDefs } from './args';
 
 export const INFO_OPTIONS: OptionDefs = {
-  model: { type: 'string', help: `model name: ${MODEL_NAMES.join(', ')}`, choices: MODEL_NAMES },
-  classes: { type: 'int', help: 'number of classes (default 10)', min: 2 },
-  device: { type: 'string', help: 'cpu, cuda, cuda:N or auto (default cpu)' },
+  model: { type: 'string', arg: 'NAME', help: 'model (without it: libtorch version, CUDA and the model list)', choices: modelNames },
+  classes: { type: 'int', help: 'number of classes', min: 2, default: 10 },
+  device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
   json: { type: 'flag', help: 'print one JSON object' },
 };
 
+export const INFO_COMMAND: CommandSpec = {
+  name: 'info',
+  summary: "A model's freeze units, parameter counts and multiply-adds per sample.",
+  options: INFO_OPTIONS,
+};
+
 export function runInfo(argv: string[], out: (line: string) => void): void {
-  const { options } = parseArgs(argv, INFO_OPTIONS);
+  const options = applyDefaults(parseCommand(argv, INFO_COMMAND).options, INFO_OPTIONS);
   const runtime = loadNative().runtimeInfo();
   if (!options.model) {
     out(`libtorch ${runtime.torchVersion}, CUDA ${runtime.cudaAvailable ? `yes (${runtime.cudaDevices} GPU)` : 'no'}`);
-    out(`models: ${MODEL_NAMES.join(', ')}`);
+    out(`models: ${modelNames().join(', ')}`);
     return;
   }
   const model = new Model({
     model: options.model as ModelName,
-    classes: (options.classes as number) ?? 10,
-    device: options.device as DeviceName | undefined,
+    classes: options.classes as number,
+    device: options.device as DeviceName,
   });
   const { info } = model;
   const layers = info.layers.map(({ index, name, kind, params, macs }) => ({ index, name, kind, params, macs }));

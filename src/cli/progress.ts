@@ -1,6 +1,5 @@
 // Progress output: a redrawn bar on a terminal, plain lines elsewhere.
-import type { EpochProgress } from '../model';
-import type { EpochRecord } from '../train';
+import type { EpochProgress, EpochRecord } from '../types';
 
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -8,42 +7,98 @@ export function formatDuration(ms: number): string {
   return m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** What the progress output writes to: a stream, a TTY or not, maybe with a width. */
+export type ProgressStream = Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean; columns?: number };
+
+/**
+ * One line redrawn in place with \r. It never reaches the last column: a line that fills the
+ * terminal's width wraps on many terminals, and \r then redraws only the wrapped part.
+ */
+export class StatusLine {
+  private shown = 0;
+  constructor(private readonly stream: ProgressStream) {}
+
+  get enabled(): boolean {
+    return Boolean(this.stream.isTTY);
+  }
+
+  /** Usable characters: one less than the terminal's width (80 when unknown). */
+  get width(): number {
+    const columns = this.stream.columns;
+    return Math.max(1, (columns && columns > 0 ? columns : 80) - 1);
+  }
+
+  /** Draws `text` (cut to the width); padding covers what the previous, longer line left. */
+  show(text: string): void {
+    if (!this.enabled) return;
+    const line = text.slice(0, this.width);
+    this.stream.write(`\r${line.padEnd(Math.min(this.shown, this.width))}`);
+    this.shown = line.length;
+  }
+
+  clear(): void {
+    if (!this.enabled || !this.shown) return;
+    this.stream.write(`\r${' '.repeat(Math.min(this.shown, this.width))}\r`);
+    this.shown = 0;
+  }
+}
+
+const BAR_MAX = 24;
+const BAR_MIN = 5;
+
+/**
+ * The batch line for `width` characters: the bar shrinks first, then the least useful fields
+ * go (accuracy, loss, batch count), then the line is cut.
+ */
+export function batchLine(p: EpochProgress & { epoch: number }, epochs: number, eta: string, width: number): string {
+  const head = `epoch ${p.epoch}/${epochs}`;
+  const fields = [`${p.batch}/${p.batches}`, `loss ${p.loss.toFixed(4)}`, `acc ${(100 * p.acc).toFixed(1)}%`, `eta ${eta}`];
+  // Fields by index, dropped in this order; the epoch and eta stay as long as anything does.
+  const dropOrder = [2, 1, 0];
+  const tails = [0, 1, 2, 3].map((n) => fields.filter((_, i) => !dropOrder.slice(0, n).includes(i)).join(' '));
+  for (const tail of tails) {
+    const barWidth = Math.min(BAR_MAX, width - head.length - tail.length - 4); // ' [' and '] '
+    if (barWidth >= BAR_MIN) {
+      const filled = Math.round((barWidth * p.batch) / Math.max(1, p.batches));
+      return `${head} [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${tail}`;
+    }
+  }
+  for (const tail of tails) if (head.length + 1 + tail.length <= width) return `${head} ${tail}`;
+  return `${head} ${tails[tails.length - 1]}`.slice(0, width);
+}
+
 export class ProgressReporter {
-  private readonly tty: boolean;
+  private readonly status: StatusLine;
   private readonly started = Date.now();
   private epochStart = Date.now();
   private epochsSeen = 0;
 
   constructor(
     private readonly epochs: number,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    stream: ProgressStream = process.stderr,
   ) {
-    this.tty = Boolean(stream.isTTY);
+    this.status = new StatusLine(stream);
   }
 
   batch(p: EpochProgress & { epoch: number }): void {
-    if (!this.tty) return;
-    const width = 24;
-    const filled = Math.round((width * p.batch) / p.batches);
+    if (!this.status.enabled) return;
     const elapsed = Date.now() - this.epochStart;
     const eta = p.batch > 0 ? (elapsed / p.batch) * (p.batches - p.batch) : 0;
-    const line =
-      `epoch ${p.epoch}/${this.epochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
-      `${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.acc).toFixed(1)}% eta ${formatDuration(eta)}`;
-    this.stream.write(`\r${line.padEnd(100)}`);
+    this.status.show(batchLine(p, this.epochs, formatDuration(eta), this.status.width));
   }
 
+  /** Clears the bar and returns the epoch's summary line (printed by the caller, not redrawn). */
   epoch(r: EpochRecord): string {
     this.epochsSeen++;
     this.epochStart = Date.now();
     const perEpoch = (Date.now() - this.started) / this.epochsSeen;
     const eta = perEpoch * (this.epochs - r.epoch);
-    const line =
+    this.status.clear();
+    return (
       `epoch ${r.epoch}/${this.epochs} lr ${r.lr.toPrecision(3)} frozen ${r.frozenUnits} units ` +
-      `(${r.frozenParamsPct.toFixed(1)}% params, ideal backward -${(100 * r.idealBackwardSaving).toFixed(1)}%) ` +
+      `(${(100 * r.frozenParamsShare).toFixed(1)}% params, ideal backward -${(100 * r.idealBackwardSavedShare).toFixed(1)}%) ` +
       `loss ${r.trainLoss.toFixed(4)} train ${(100 * r.trainAcc).toFixed(2)}% test ${(100 * r.testAcc).toFixed(2)}% ` +
-      `backward ${r.backwardMs.toFixed(0)}ms epoch ${formatDuration(r.epochMs)} eta ${formatDuration(eta)}`;
-    if (this.tty) this.stream.write(`\r${' '.repeat(100)}\r`);
-    return line;
+      `backward ${r.backwardMs.toFixed(0)}ms epoch ${formatDuration(r.epochMs)} eta ${formatDuration(eta)}`
+    );
   }
 }

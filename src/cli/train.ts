@@ -3,37 +3,51 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseAugmentList, defaultAugment } from '../data/augment';
 import { DATA_SPEC_HELP, limitData, loadDataSpec } from '../data/spec';
-import { BN_MODES, Model } from '../model';
-import { MODEL_NAMES, type DeviceName, type ModelName } from '../models';
-import type { BnMode } from '../native';
+import { CHECKPOINT_FILE, Model } from '../model';
+import { modelNames, type DeviceName, type ModelName } from '../models';
+import { BN_MODES, type BnMode, type TrainSummary } from '../types';
 import { parsePolicy, POLICY_HELP } from '../policy';
 import { parseSchedule, SCHEDULE_HELP } from '../schedule';
-import { CHECKPOINT_FILE, train, type TrainSummary } from '../train';
-import { parseArgs, UsageError, type OptionDefs, type ParsedOptions } from './args';
+import { train } from '../train';
+import { parseCommand, UsageError, type CommandSpec, type OptionDefs, type ParsedOptions } from './args';
+import { describePolicyState } from './describe';
 import { ProgressReporter, formatDuration } from './progress';
 
+/** A spec parser as an option check: its RangeError becomes one of the usage problems. */
+const specCheck = (parse: (text: string) => unknown) => (value: string | number) => void parse(String(value));
+
+// Defaults here are documentation: train() applies the same ones, and options left out stay
+// undefined so that --resume can tell given options from the run folder's.
 export const TRAIN_OPTIONS: OptionDefs = {
-  model: { type: 'string', help: MODEL_NAMES.join(', '), choices: MODEL_NAMES },
-  classes: { type: 'int', help: 'classes (default: the dataset\'s)', min: 2 },
-  data: { type: 'string', help: DATA_SPEC_HELP },
-  policy: { type: 'string', help: POLICY_HELP },
-  epochs: { type: 'int', help: 'epochs to train (0 writes the initial checkpoint)', min: 0 },
-  batch: { type: 'int', help: 'batch size (default 128)', min: 1 },
-  lr: { type: 'number', help: 'base learning rate (default 0.01)', min: 0 },
-  momentum: { type: 'number', help: 'SGD momentum (default 0.9)', min: 0 },
-  'weight-decay': { type: 'number', help: 'weight decay (default 5e-4)', min: 0 },
-  schedule: { type: 'string', help: SCHEDULE_HELP },
-  bn: { type: 'string', help: 'BatchNorm of frozen units: train, freeze-affine, freeze', choices: BN_MODES },
-  augment: { type: 'string', help: 'crop[=PAD],flip,erase[=P] or none (default: the paper\'s per dataset)' },
-  seed: { type: 'int', help: 'run seed (default 0)', min: 0 },
-  device: { type: 'string', help: 'cpu, cuda, cuda:N or auto' },
+  model: { type: 'string', arg: 'NAME', help: 'model', choices: modelNames, requiredUnless: 'resume' },
+  data: { type: 'string', arg: 'SPEC', help: DATA_SPEC_HELP, requiredUnless: 'resume' },
+  epochs: { type: 'int', help: 'epochs to train; 0 writes the initial checkpoint', min: 0, requiredUnless: 'resume' },
+  classes: { type: 'int', help: "classes (default: the dataset's)", min: 2 },
+  policy: { type: 'string', arg: 'SPEC', help: POLICY_HELP, default: 'none', check: specCheck(parsePolicy) },
+  batch: { type: 'int', help: 'batch size', min: 1, default: 128 },
+  lr: { type: 'number', help: 'base learning rate', min: 0, minExclusive: true, default: 0.01 },
+  momentum: { type: 'number', help: 'SGD momentum', min: 0, max: 1, default: 0.9 },
+  'weight-decay': { type: 'number', help: 'weight decay', min: 0, default: 5e-4 },
+  schedule: { type: 'string', arg: 'SPEC', help: SCHEDULE_HELP, default: 'constant', check: specCheck(parseSchedule) },
+  bn: { type: 'string', arg: 'MODE', help: 'BatchNorm of frozen units', choices: BN_MODES, default: 'train' },
+  augment: { type: 'string', arg: 'LIST', help: "crop[=PAD],flip,erase[=P] or none (default: the paper's per dataset)" },
+  seed: { type: 'int', help: 'run seed', min: 0, max: 2 ** 32 - 1, default: 0 },
+  device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
   threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
   'limit-train': { type: 'int', help: 'seeded stratified subset of the training set', min: 1 },
   'limit-test': { type: 'int', help: 'seeded stratified subset of the test set', min: 1 },
-  out: { type: 'string', help: 'run folder: metrics.jsonl/csv, summary.json, checkpoint' },
-  resume: { type: 'string', help: 'continue the run in this folder' },
+  out: { type: 'string', arg: 'DIR', help: 'run folder: metrics.jsonl/csv, summary.json, checkpoint' },
+  resume: { type: 'string', arg: 'DIR', help: 'continue the run in this folder' },
   json: { type: 'flag', help: 'JSON lines: one per epoch, then {"summary": ...}' },
   quiet: { type: 'flag', help: 'print only the summary' },
+};
+
+export const TRAIN_COMMAND: CommandSpec = {
+  name: 'train',
+  summary: 'Train a model with a freeze policy; with --out, every epoch writes metrics and a checkpoint.',
+  options: TRAIN_OPTIONS,
+  usage: ['--model NAME --data SPEC --epochs N [options]', '--resume DIR [--epochs N] [--threads N] [--device DEVICE] [--json] [--quiet]'],
+  notes: ['--resume DIR continues a run folder with the options it was started with; only --epochs, --threads, --device, --json and --quiet may change. Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.'],
 };
 
 /** Options that may change when resuming; the rest come from the run folder. */
@@ -46,18 +60,8 @@ function required(options: ParsedOptions, name: string): string {
   return String(v);
 }
 
-function checkSpecs(options: ParsedOptions): void {
-  try {
-    if (options.policy !== undefined) parsePolicy(String(options.policy));
-    if (options.schedule !== undefined) parseSchedule(String(options.schedule));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
 export async function runTrain(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
-  const { options: given, positional } = parseArgs(argv, TRAIN_OPTIONS);
-  if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
+  const { options: given } = parseCommand(argv, TRAIN_COMMAND);
   let options = given;
   if (given.resume !== undefined) {
     const dir = String(given.resume);
@@ -67,7 +71,6 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
     if (bad.length) throw new UsageError(`--resume takes its options from ${runFile}; only --epochs, --threads, --device, --json, --quiet may be given (not --${bad[0]})`);
     options = { ...JSON.parse(readFileSync(runFile, 'utf8')), ...given, out: dir };
   }
-  checkSpecs(options);
   const model = required(options, 'model') as ModelName;
   const epochs = Number(required(options, 'epochs'));
   const dataSpec = required(options, 'data');
@@ -103,7 +106,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   const quiet = Boolean(options.quiet);
   let summary: TrainSummary;
   try {
-    summary = await train({
+    ({ summary } = await train({
       model,
       classes: options.classes as number | undefined,
       data,
@@ -121,7 +124,6 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
       augment,
       out: outDir,
       resume: given.resume !== undefined,
-      config: persisted,
       signal: controller.signal,
       onStart: ({ model: m, policy, startEpoch }) => {
         if (outDir) writeFileSync(join(outDir, RUN_FILE), JSON.stringify(persisted, null, 2) + '\n');
@@ -136,14 +138,14 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
         if (json) out(JSON.stringify(r));
         else if (!quiet) out(reporter.epoch(r));
       },
-    });
+    }));
   } finally {
     process.off('SIGINT', onSigint);
   }
   if (json) out(JSON.stringify({ summary }));
   else {
     out(`summary: ${summary.epochsDone}/${summary.epochs} epochs, best test ${(100 * summary.bestTestAcc).toFixed(2)}%, final ${(100 * summary.finalTestAcc).toFixed(2)}%, ` +
-      `frozen params ${summary.meanFrozenParamsPctLayerOut.toFixed(1)}% (LayerOut epochs) / ${summary.meanFrozenParamsPctAll.toFixed(1)}% (all), ` +
+      `frozen params ${(100 * summary.meanFrozenParamsShareLayerOut).toFixed(1)}% (LayerOut epochs) / ${(100 * summary.meanFrozenParamsShareAll).toFixed(1)}% (all), ` +
       `time ${formatDuration(summary.totalMs)} (backward ${formatDuration(summary.backwardMs)}, batch preparation ${(100 * summary.dataShare).toFixed(1)}%), digest ${summary.digest.slice(0, 16)}`);
   }
   if (summary.interrupted && summary.epochsDone < summary.epochs) {
@@ -154,18 +156,24 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   return 0;
 }
 
-export const INSPECT_OPTIONS: OptionDefs = { json: { type: 'flag', help: 'print one JSON object' } };
+export const INSPECT_OPTIONS: OptionDefs = { json: { type: 'flag', help: 'print one JSON object, with the raw policy state' } };
+
+export const INSPECT_COMMAND: CommandSpec = {
+  name: 'inspect',
+  summary: "A checkpoint's epoch, policy state, model digest and per-unit SHA-256 digests.",
+  options: INSPECT_OPTIONS,
+  positionals: [{ name: 'CHECKPOINT', help: 'a checkpoint.pt in a layerout train --out folder', required: true }],
+};
 
 export async function runInspect(argv: string[], out: (line: string) => void): Promise<number> {
-  const { options, positional } = parseArgs(argv, INSPECT_OPTIONS);
+  const { options, positional } = parseCommand(argv, INSPECT_COMMAND);
   const path = positional[0];
-  if (!path || positional.length > 1) throw new UsageError('usage: layerout inspect CHECKPOINT [--json]');
   if (!existsSync(path)) throw new UsageError(`no such checkpoint: ${path}`);
   const runFile = join(dirname(path), RUN_FILE);
   if (!existsSync(runFile)) throw new UsageError(`${runFile} is missing: inspect needs the run folder a checkpoint was written in`);
   const run = JSON.parse(readFileSync(runFile, 'utf8')) as ParsedOptions;
   const model = new Model({ model: run.model as ModelName, classes: run.classes as number, seed: (run.seed as number) ?? 0 });
-  const meta = (await model.load(path)) as { epochsDone: number; policy: string; policyState: unknown };
+  const meta = (await model.restore(path)).training ?? { epochsDone: 0, policy: 'none', policyState: null };
   const units = model.units.map((u) => ({ index: u.index, name: u.name, digest: model.unitDigest(u.index) }));
   const report = { checkpoint: path, model: model.info.model, epoch: meta.epochsDone, policy: meta.policy, policyState: meta.policyState, digest: model.digest(), units };
   if (options.json) {
@@ -173,7 +181,7 @@ export async function runInspect(argv: string[], out: (line: string) => void): P
     return 0;
   }
   out(`${path}: ${report.model} after epoch ${report.epoch}, policy ${report.policy}`);
-  out(`policy state: ${JSON.stringify(report.policyState).slice(0, 200)}`);
+  out(`policy state: ${describePolicyState(report.policy, report.policyState)}`);
   out(`model digest: ${report.digest}`);
   for (const u of units) out(`${String(u.index).padStart(4)}  ${u.name.padEnd(24)}${u.digest}`);
   return 0;

@@ -2,7 +2,7 @@
 // every write to it (atomic and durable, see atomic.ts). The CLI and train({ out }) both go
 // through here, so `inspect`, `predict`, `export` and `--resume` take any run.
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { AugmentOptions } from '../data/augment';
 import type { DataSource } from '../data/types';
 import { CHECKPOINT_FILE } from '../model';
@@ -78,12 +78,7 @@ export class RunFolder {
    */
   async prepare(config: RunConfig, resume: boolean, notice?: (message: string) => void): Promise<RunLock> {
     if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) throw new Error(`run folder ${this.dir} is a file, not a folder`);
-    try {
-      mkdirSync(this.dir, { recursive: true });
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new Error(`could not create run folder ${this.dir}: ${err.code ?? ''} ${err.message}`.trim());
-    }
+    makeFolder(this.dir);
     const lock = RunLock.acquire(this.dir, notice);
     try {
       if (!resume && this.hasCheckpoint()) {
@@ -125,6 +120,29 @@ export class RunFolder {
     await writeFileAtomic(join(this.dir, 'metrics.csv'), metricsCsv(records));
     await writeFileAtomic(join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir spins forever on some paths (seen:
+ * /proc/x), and a plain mkdir fails at once with the real cause.
+ */
+function makeFolder(dir: string): void {
+  const target = resolve(dir);
+  const missing: string[] = [];
+  for (let p = target; !existsSync(p); p = dirname(p)) {
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing) {
+    try {
+      mkdirSync(p);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EEXIST' && statSync(p).isDirectory()) continue; // made by a concurrent start
+      throw new Error(`could not create run folder ${dir}: ${err.code ?? ''} ${err.message}`.trim());
+    }
+  }
+  if (!statSync(target).isDirectory()) throw new Error(`run folder ${dir} is a file, not a folder`);
 }
 
 /** The first run.json format: the CLI's options as given (`batch`, `weight-decay`, ...). */
