@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// The `layerout` command line. Exit codes: 0 ok, 1 runtime error, 2 usage error, 130 interrupted.
+// The `layerout` command line. Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 stopped by a
+// non-finite loss, 130 interrupted.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, wantsHelp, type CommandSpec } from './cli/args';
 import { BENCH_COMMAND, runBench } from './cli/bench';
 import { commandHelp, mainHelp } from './cli/help';
 import { INFO_COMMAND, runInfo } from './cli/info';
-import { INSPECT_COMMAND, runInspect, runTrain, TRAIN_COMMAND } from './cli/train';
+import { EXPORT_COMMAND, runExport } from './cli/export';
+import { INSPECT_COMMAND, runInspect } from './cli/inspect';
+import { PREDICT_COMMAND, runPredict } from './cli/predict';
+import { runTrain, TRAIN_COMMAND } from './cli/train';
+import { RunFolderConflict } from './run/folder';
 
 type Print = (line: string) => void;
 
@@ -24,7 +29,9 @@ const COMMANDS: readonly Command[] = [
     },
   },
   { spec: TRAIN_COMMAND, run: runTrain },
-  { spec: INSPECT_COMMAND, run: (argv, out) => runInspect(argv, out) },
+  { spec: INSPECT_COMMAND, run: runInspect },
+  { spec: PREDICT_COMMAND, run: (argv, out) => runPredict(argv, out) },
+  { spec: EXPORT_COMMAND, run: (argv, out) => runExport(argv, out) },
   { spec: BENCH_COMMAND, run: runBench },
 ];
 
@@ -72,7 +79,9 @@ export async function main(argv: string[]): Promise<number> {
     err(`${where}: ${(e as Error).message}`);
     if (e instanceof UsageError && e.problems) err(`(${where} --help lists every option)`);
     // The library reports bad arguments as RangeError/TypeError: usage errors too.
-    return e instanceof UsageError || e instanceof RangeError || e instanceof TypeError ? 2 : 1;
+    // A run folder that already holds a run is a usage problem too (resume it, or --force).
+    const usage = e instanceof UsageError || e instanceof RangeError || e instanceof TypeError || e instanceof RunFolderConflict;
+    return usage ? 2 : 1;
   }
 }
 

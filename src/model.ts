@@ -78,6 +78,7 @@ export class Model {
   private dataKind = 'synthetic';
   private augment: AugmentOptions | null = null;
   private check: CheckpointCheck | null = null;
+  private restored: CheckpointMeta | null = null;
 
   constructor(options: ModelOptions) {
     const nativeOptions = toNativeModelOptions(options);
@@ -98,6 +99,11 @@ export class Model {
     const model = new Model({ ...meta.model, device: options.device });
     await model.restoreBytes(bytes, file, !options.allowDamaged);
     return model;
+  }
+
+  /** The metadata of the checkpoint this model was last restored from (null if none). */
+  get checkpointMeta(): CheckpointMeta | null {
+    return this.restored && structuredClone(this.restored);
   }
 
   /** The digest check of the checkpoint this model was last restored from (null if none). */
@@ -308,6 +314,7 @@ export class Model {
       throw new Error(`${source}: ${(e as Error).message}`);
     }
     this.check = { damaged: result.damaged, verified: result.verified };
+    this.restored = meta;
     this.dataKind = meta.preprocessing.dataKind;
     this.augment = meta.preprocessing.augment;
     return meta;
@@ -342,10 +349,10 @@ function readCheckpointMeta(bytes: Buffer, file: string, allowDamaged: boolean, 
 /** A run folder's checkpoint, or the checkpoint file itself. */
 export function resolveCheckpointPath(path: string): string {
   if (typeof path !== 'string' || path === '') throw new TypeError('path must be a run folder or a checkpoint file');
-  if (!existsSync(path)) throw new Error(`no such run folder or checkpoint: ${path}`);
+  if (!existsSync(path)) throw new RangeError(`no such run folder or checkpoint: ${path}`);
   if (!statSync(path).isDirectory()) return path;
   const file = join(path, CHECKPOINT_FILE);
-  if (!existsSync(file)) throw new Error(`${path} holds no ${CHECKPOINT_FILE}: not a layerout run folder (or its run never saved)`);
+  if (!existsSync(file)) throw new RangeError(`${path} holds no ${CHECKPOINT_FILE}: not a layerout run folder (or its run never saved)`);
   return file;
 }
 

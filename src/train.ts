@@ -49,6 +49,8 @@ export interface TrainOptions {
   out?: string;
   /** Continue from the checkpoint in `out` when there is one. */
   resume?: boolean;
+  /** Replace the run in `out` (its files are removed once the folder's lock is held). */
+  force?: boolean;
   signal?: AbortSignal;
   onEpoch?: (record: EpochRecord) => void;
   onBatch?: (progress: EpochProgress & { epoch: number }) => void;
@@ -108,6 +110,7 @@ function checkOptions(options: TrainOptions) {
   if (!data || typeof data !== 'object' || !data.train || !data.test) throw new TypeError('data must be a DatasetPair with train and test sets');
   if (typeof data.kind !== 'string') throw new TypeError(`data.kind must be a string, got ${describe(data.kind)}`);
   if (options.resume && !options.out) throw new TypeError('resume needs the run folder in `out`');
+  if (options.resume && options.force) throw new TypeError('resume and force exclude each other: continue the run, or replace it');
   if (options.out !== undefined && (typeof options.out !== 'string' || options.out.trim() === '')) {
     throw new TypeError(`out must be a non-empty folder path, got ${describe(options.out)}`);
   }
@@ -147,7 +150,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const policy = createPolicy(policySource, { units: model.units, model: model.info.model, epochs, seed });
 
   const folder = options.out !== undefined ? new RunFolder(options.out) : undefined;
-  const lock = folder ? await folder.prepare(runConfig(options, checked, model, policy, policySource), Boolean(options.resume), options.onNotice) : undefined;
+  const lock = folder ? await folder.prepare(runConfig(options, checked, model, policy, policySource), options.resume ? 'resume' : options.force ? 'replace' : 'new', options.onNotice) : undefined;
   try {
     return await runEpochs(options, checked, model, policy, folder);
   } finally {

@@ -47,6 +47,7 @@ describe('layerout train', () => {
     const again = layerout('train', ...SMALL, '--epochs', '1', '--out', out);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds a run; continue it with --resume/);
+    expect(again.stderr).toMatch(/replace it with --force/);
     const resumed = layerout('train', '--resume', out, '--epochs', '2', '--json');
     expect(resumed.code, resumed.stderr).toBe(0);
     const lines = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -54,6 +55,8 @@ describe('layerout train', () => {
     const changed = layerout('train', '--resume', out, '--policy', 'none');
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(/only --epochs, --threads, --device, --json, --quiet may be given \(not --policy\)/);
+    // The run folder is also what inspect takes.
+    expect(layerout('inspect', out).stdout).toMatch(/after epoch 2, policy layerout/);
     // In words: what the state means, not the RNG's table (that stays in --json).
     const inspect = layerout('inspect', join(out, 'checkpoint.pt'));
     expect(inspect.code, inspect.stderr).toBe(0);
@@ -103,7 +106,7 @@ describe('layerout train', () => {
     expect(fly.stderr).toMatch(/unknown command 'fly'[^]*\n {2}train +Train a model/);
     const missing = layerout('inspect', '/nonexistent.pt');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/no such checkpoint/);
+    expect(missing.stderr).toMatch(/no such run folder or checkpoint: \/nonexistent.pt/);
     const classes = layerout('info', '--model', 'mnist-net', '--classes', '1');
     expect(classes.code).toBe(2);
     expect(classes.stderr).toMatch(/--classes must be at least 2/);

@@ -47,8 +47,12 @@ describe('run folders written by train({ out })', () => {
     const out = join(dir, 'run');
     await train({ ...base, epochs: 1, out });
     const before = readFileSync(join(out, 'checkpoint.pt'));
-    await expect(train({ ...base, epochs: 1, out })).rejects.toThrow(/already holds a run; continue it with resume/);
+    await expect(train({ ...base, epochs: 1, out })).rejects.toThrow(/already holds a run; continue it with --resume .* replace it with --force/);
     expect(readFileSync(join(out, 'checkpoint.pt')).equals(before)).toBe(true);
+    // force replaces it: a new run from epoch 0 (different seed, different weights).
+    const replaced = await train({ ...base, epochs: 1, out, force: true, seed: 77 });
+    expect((await Model.load(out)).digest()).toBe(replaced.summary.digest);
+    expect(readFileSync(join(out, 'checkpoint.pt')).equals(before)).toBe(false);
     writeFileSync(join(dir, 'file'), 'x');
     let epochs = 0;
     await expect(train({ ...base, epochs: 1, out: join(dir, 'file'), onEpoch: () => epochs++ })).rejects.toThrow(/is a file, not a folder/);

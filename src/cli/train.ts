@@ -1,16 +1,14 @@
-// `layerout train ...` and `layerout inspect CHECKPOINT`.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { parseAugmentList, defaultAugment } from '../data/augment';
+// `layerout train ...`: a new run, or `--resume DIR` continuing one from its run folder.
+import { defaultAugment, parseAugmentList } from '../data/augment';
 import { DATA_SPEC_HELP, limitData, loadDataSpec } from '../data/spec';
-import { CHECKPOINT_FILE, Model } from '../model';
-import { modelNames, type DeviceName, type ModelName } from '../models';
-import { BN_MODES, type BnMode, type TrainSummary } from '../types';
+import type { DatasetPair } from '../data/types';
+import { modelNames, type DeviceName } from '../models';
 import { parsePolicy, POLICY_HELP } from '../policy';
+import { resumeOptions } from '../run/resume';
 import { parseSchedule, SCHEDULE_HELP } from '../schedule';
-import { train } from '../train';
+import { train, type TrainOptions } from '../train';
+import { BN_MODES, NON_FINITE_ACTIONS, type BnMode, type NonFiniteAction, type TrainSummary } from '../types';
 import { parseCommand, UsageError, type CommandSpec, type OptionDefs, type ParsedOptions } from './args';
-import { describePolicyState } from './describe';
 import { ProgressReporter, formatDuration } from './progress';
 
 /** A spec parser as an option check: its RangeError becomes one of the usage problems. */
@@ -36,10 +34,18 @@ export const TRAIN_OPTIONS: OptionDefs = {
   threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
   'limit-train': { type: 'int', help: 'seeded stratified subset of the training set', min: 1 },
   'limit-test': { type: 'int', help: 'seeded stratified subset of the test set', min: 1 },
-  out: { type: 'string', arg: 'DIR', help: 'run folder: metrics.jsonl/csv, summary.json, checkpoint' },
+  out: { type: 'string', arg: 'DIR', help: 'run folder: run.json, checkpoint, metrics.jsonl/csv, summary.json' },
   resume: { type: 'string', arg: 'DIR', help: 'continue the run in this folder' },
+  force: { type: 'flag', help: 'with --out: replace the run that folder holds' },
   json: { type: 'flag', help: 'JSON lines: one per epoch, then {"summary": ...}' },
   quiet: { type: 'flag', help: 'print only the summary' },
+  'on-nonfinite': {
+    type: 'string',
+    arg: 'ACTION',
+    help: 'a batch with a NaN or infinite loss: stop the run (exit 3), skip-batch, or continue',
+    choices: NON_FINITE_ACTIONS,
+    default: 'stop',
+  },
 };
 
 export const TRAIN_COMMAND: CommandSpec = {
@@ -47,51 +53,82 @@ export const TRAIN_COMMAND: CommandSpec = {
   summary: 'Train a model with a freeze policy; with --out, every epoch writes metrics and a checkpoint.',
   options: TRAIN_OPTIONS,
   usage: ['--model NAME --data SPEC --epochs N [options]', '--resume DIR [--epochs N] [--threads N] [--device DEVICE] [--json] [--quiet]'],
-  notes: ['--resume DIR continues a run folder with the options it was started with; only --epochs, --threads, --device, --json and --quiet may change. Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.'],
+  notes: [
+    '--resume DIR continues a run folder with the options it was started with; only --epochs, --threads, --device, --json and --quiet may change (and --data, for runs made through the API on data built in memory). Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.',
+    'Exit codes: 0 done, 1 error, 2 bad options, 3 stopped by a non-finite loss (the checkpoint keeps the last finite state), 130 interrupted.',
+  ],
 };
 
 /** Options that may change when resuming; the rest come from the run folder. */
-const RESUMABLE = new Set(['resume', 'epochs', 'threads', 'json', 'quiet', 'device']);
-const RUN_FILE = 'run.json';
+const RESUMABLE = new Set(['resume', 'epochs', 'threads', 'json', 'quiet', 'device', 'data']);
 
-function required(options: ParsedOptions, name: string): string {
-  const v = options[name];
-  if (v === undefined) throw new UsageError(`--${name} is required (${TRAIN_OPTIONS[name].help})`);
-  return String(v);
-}
+/** Exit code of a run stopped by a non-finite loss. */
+export const EXIT_NON_FINITE = 3;
 
-export async function runTrain(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
-  const { options: given } = parseCommand(argv, TRAIN_COMMAND);
-  let options = given;
-  if (given.resume !== undefined) {
-    const dir = String(given.resume);
-    const runFile = join(dir, RUN_FILE);
-    if (!existsSync(runFile)) throw new UsageError(`--resume ${dir}: no ${RUN_FILE} there (not a layerout train --out folder)`);
-    const bad = Object.keys(given).filter((k) => !RESUMABLE.has(k));
-    if (bad.length) throw new UsageError(`--resume takes its options from ${runFile}; only --epochs, --threads, --device, --json, --quiet may be given (not --${bad[0]})`);
-    options = { ...JSON.parse(readFileSync(runFile, 'utf8')), ...given, out: dir };
-  }
-  const model = required(options, 'model') as ModelName;
-  const epochs = Number(required(options, 'epochs'));
-  const dataSpec = required(options, 'data');
-  const seed = (options.seed as number | undefined) ?? 0;
-  let data;
+/** A `--data` spec and its limits, with the library's RangeErrors turned into usage errors. */
+export function loadCliData(spec: string, limitTrain: number | undefined, limitTest: number | undefined, seed: number): DatasetPair {
   try {
-    data = limitData(loadDataSpec(dataSpec), options['limit-train'] as number | undefined, options['limit-test'] as number | undefined, seed);
+    return limitData(loadDataSpec(spec), limitTrain, limitTest, seed);
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
-  const channels = data.train.shape[1];
-  const augment = options.augment !== undefined ? parseAugmentList(String(options.augment), defaultAugment(data.kind, channels)) : undefined;
-  const outDir = options.out as string | undefined;
-  if (outDir && given.resume === undefined) {
-    if (existsSync(join(outDir, CHECKPOINT_FILE))) {
-      throw new UsageError(`--out ${outDir} already holds a run; continue it with --resume ${outDir} or choose another folder`);
+}
+
+/** train() options from the command line (a new run, or one resumed from its folder). */
+function trainOptions(given: ParsedOptions): TrainOptions {
+  if (given.resume !== undefined) {
+    const dir = String(given.resume);
+    const bad = Object.keys(given).filter((k) => !RESUMABLE.has(k));
+    if (bad.length) {
+      throw new UsageError(`--resume takes its options from ${dir}/run.json; only --epochs, --threads, --device, --json, --quiet may be given (not --${bad.join(', --')})`);
     }
+    const data = given.data !== undefined ? loadCliData(String(given.data), undefined, undefined, 0) : undefined;
+    return resumeOptions(dir, {
+      epochs: given.epochs as number | undefined,
+      threads: given.threads as number | undefined,
+      device: given.device as DeviceName | undefined,
+      data,
+    });
   }
-  const persisted = Object.fromEntries(Object.entries(options).filter(([k]) => !['resume', 'json', 'quiet', 'out'].includes(k)));
-  persisted.classes ??= data.classes; // so `inspect` can rebuild the model without reading the data
+  const seed = (given.seed as number | undefined) ?? 0;
+  const data = loadCliData(String(given.data), given['limit-train'] as number | undefined, given['limit-test'] as number | undefined, seed);
+  const augment = given.augment !== undefined ? parseAugmentCli(String(given.augment), data) : undefined;
+  return {
+    model: String(given.model),
+    classes: given.classes as number | undefined,
+    data,
+    policy: (given.policy as string | undefined) ?? 'none',
+    epochs: Number(given.epochs),
+    batchSize: given.batch as number | undefined,
+    lr: given.lr as number | undefined,
+    momentum: given.momentum as number | undefined,
+    weightDecay: given['weight-decay'] as number | undefined,
+    schedule: given.schedule as string | undefined,
+    bn: given.bn as BnMode | undefined,
+    seed,
+    device: given.device as DeviceName | undefined,
+    threads: given.threads as number | undefined,
+    augment,
+    onNonFinite: given['on-nonfinite'] as NonFiniteAction | undefined,
+    out: given.out as string | undefined,
+    force: Boolean(given.force),
+  };
+}
+
+function parseAugmentCli(text: string, data: DatasetPair) {
+  try {
+    return parseAugmentList(text, defaultAugment(data.kind, data.train.shape[1]));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export async function runTrain(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  const { options: given } = parseCommand(argv, TRAIN_COMMAND);
+  const options = trainOptions(given);
+  const outDir = options.out;
+  const epochs = options.epochs;
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -102,31 +139,16 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   };
   process.on('SIGINT', onSigint);
   const reporter = new ProgressReporter(epochs);
-  const json = Boolean(options.json);
-  const quiet = Boolean(options.quiet);
+  const json = Boolean(given.json);
+  const quiet = Boolean(given.quiet);
+  const { data } = options;
   let summary: TrainSummary;
   try {
     ({ summary } = await train({
-      model,
-      classes: options.classes as number | undefined,
-      data,
-      policy: (options.policy as string | undefined) ?? 'none',
-      epochs,
-      batchSize: options.batch as number | undefined,
-      lr: options.lr as number | undefined,
-      momentum: options.momentum as number | undefined,
-      weightDecay: options['weight-decay'] as number | undefined,
-      schedule: options.schedule as string | undefined,
-      bn: options.bn as BnMode | undefined,
-      seed,
-      device: options.device as DeviceName | undefined,
-      threads: options.threads as number | undefined,
-      augment,
-      out: outDir,
-      resume: given.resume !== undefined,
+      ...options,
       signal: controller.signal,
+      onNotice: (message) => err(message),
       onStart: ({ model: m, policy, startEpoch }) => {
-        if (outDir) writeFileSync(join(outDir, RUN_FILE), JSON.stringify(persisted, null, 2) + '\n');
         if (!json && !quiet) {
           err(`${m.info.model} (${m.info.totalParams.toLocaleString('en-US')} params, ${m.units.length} units) on ${m.info.device}, ` +
             `${data.train.name} ${data.train.shape[0]} / ${data.test.name} ${data.test.shape[0]} samples, policy ${policy.name}` +
@@ -148,41 +170,17 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
       `frozen params ${(100 * summary.meanFrozenParamsShareLayerOut).toFixed(1)}% (LayerOut epochs) / ${(100 * summary.meanFrozenParamsShareAll).toFixed(1)}% (all), ` +
       `time ${formatDuration(summary.totalMs)} (backward ${formatDuration(summary.backwardMs)}, batch preparation ${(100 * summary.dataShare).toFixed(1)}%), digest ${summary.digest.slice(0, 16)}`);
   }
-  if (summary.interrupted && summary.epochsDone < summary.epochs) {
+  if (summary.endReason === 'non-finite-loss' && summary.nonFinite) {
+    const { epoch, batch, lr, loss } = summary.nonFinite;
+    err(`stopped: the loss was ${loss} at epoch ${epoch}, batch ${batch} (learning rate ${lr}); nothing of that batch was applied. ` +
+      (outDir ? `${outDir} keeps the checkpoint of epoch ${summary.epochsDone}, the last finite state. ` : '') +
+      'Lower --lr, or choose --on-nonfinite skip-batch|continue.');
+    return EXIT_NON_FINITE;
+  }
+  if (summary.endReason === 'interrupted' && summary.epochsDone < summary.epochs) {
     if (outDir) err(`interrupted after epoch ${summary.epochsDone}: the checkpoint is in ${outDir}; continue with: layerout train --resume ${outDir}`);
     else err(`interrupted after epoch ${summary.epochsDone} (no --out folder, so nothing was saved)`);
     return 130;
   }
-  return 0;
-}
-
-export const INSPECT_OPTIONS: OptionDefs = { json: { type: 'flag', help: 'print one JSON object, with the raw policy state' } };
-
-export const INSPECT_COMMAND: CommandSpec = {
-  name: 'inspect',
-  summary: "A checkpoint's epoch, policy state, model digest and per-unit SHA-256 digests.",
-  options: INSPECT_OPTIONS,
-  positionals: [{ name: 'CHECKPOINT', help: 'a checkpoint.pt in a layerout train --out folder', required: true }],
-};
-
-export async function runInspect(argv: string[], out: (line: string) => void): Promise<number> {
-  const { options, positional } = parseCommand(argv, INSPECT_COMMAND);
-  const path = positional[0];
-  if (!existsSync(path)) throw new UsageError(`no such checkpoint: ${path}`);
-  const runFile = join(dirname(path), RUN_FILE);
-  if (!existsSync(runFile)) throw new UsageError(`${runFile} is missing: inspect needs the run folder a checkpoint was written in`);
-  const run = JSON.parse(readFileSync(runFile, 'utf8')) as ParsedOptions;
-  const model = new Model({ model: run.model as ModelName, classes: run.classes as number, seed: (run.seed as number) ?? 0 });
-  const meta = (await model.restore(path)).training ?? { epochsDone: 0, policy: 'none', policyState: null };
-  const units = model.units.map((u) => ({ index: u.index, name: u.name, digest: model.unitDigest(u.index) }));
-  const report = { checkpoint: path, model: model.info.model, epoch: meta.epochsDone, policy: meta.policy, policyState: meta.policyState, digest: model.digest(), units };
-  if (options.json) {
-    out(JSON.stringify(report));
-    return 0;
-  }
-  out(`${path}: ${report.model} after epoch ${report.epoch}, policy ${report.policy}`);
-  out(`policy state: ${describePolicyState(report.policy, report.policyState)}`);
-  out(`model digest: ${report.digest}`);
-  for (const u of units) out(`${String(u.index).padStart(4)}  ${u.name.padEnd(24)}${u.digest}`);
   return 0;
 }

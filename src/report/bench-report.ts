@@ -1,5 +1,5 @@
-// Benchmark reports: a Markdown table and an SVG bar chart of measured vs ideal backward time.
-import type { BenchResult } from '../bench/bench';
+// Benchmark reports: Markdown tables and an SVG bar chart of measured vs ideal backward time.
+import type { BenchResult, VsPytorchResult } from '../bench/types';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -46,5 +46,27 @@ export function benchSvg(r: BenchResult): string {
     `<text x="${left + barW}" y="${height - 6}" text-anchor="middle" font-size="10">100%</text>\n` +
     bars +
     '\n</svg>\n'
+  );
+}
+
+/** scripts/bench-vs-pytorch's table: per mask and phase, addon ÷ PyTorch, then one epoch each. */
+export function vsPytorchMarkdown(r: VsPytorchResult): string {
+  const ms = (a: number, b: number, ratio: number) => `${a.toFixed(2)}/${b.toFixed(2)} ms = ${ratio.toFixed(2)}`;
+  const head =
+    `${r.model}, batch ${r.batch}, ${r.threads} thread(s), ${r.device} (${r.machine.cpu}); addon libtorch ${r.torch.addon}, PyTorch ${r.torch.pytorch}; ` +
+    `medians over ${r.rounds} alternating rounds of ${r.steps} steps\n\n` +
+    '| mask | forward addon/PyTorch | backward addon/PyTorch | optimizer addon/PyTorch | addon realisation |\n|---|---|---|---|---|\n';
+  const rows = r.rows.map(
+    (row) =>
+      `| ${row.mask} | ${ms(row.addon.forwardMs, row.pytorch.forwardMs, row.ratio.forward)} | ` +
+      `${ms(row.addon.backwardMs, row.pytorch.backwardMs, row.ratio.backward)} | ` +
+      `${ms(row.addon.optimizerMs, row.pytorch.optimizerMs, row.ratio.optimizer)} | ${row.addonRealization === null ? '—' : row.addonRealization.toFixed(2)} |`,
+  );
+  const e = r.epoch;
+  return (
+    head +
+    rows.join('\n') +
+    `\n\nEpoch of ${e.samples} samples with augmentation: addon ${e.addonMs.toFixed(0)} ms, PyTorch ${e.pytorchMs.toFixed(0)} ms, ratio ${e.ratio.toFixed(2)}; ` +
+    `the addon spent ${(100 * e.addonDataShare).toFixed(1)}% of its epoch preparing batches\n`
   );
 }

@@ -1,7 +1,7 @@
 // The one owner of a run folder: which files it holds, the options saved once (run.json), and
 // every write to it (atomic and durable, see atomic.ts). The CLI and train({ out }) both go
 // through here, so `inspect`, `predict`, `export` and `--resume` take any run.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { AugmentOptions } from '../data/augment';
 import type { DataSource } from '../data/types';
@@ -15,6 +15,13 @@ import { RunLock } from './lock';
 import { dataKindOf, type ModelSpecRecord } from './meta';
 
 export const RUN_FILE = 'run.json';
+/** Every file a run writes into its folder (besides the lock). */
+const RUN_FILES = [RUN_FILE, CHECKPOINT_FILE, 'metrics.jsonl', 'metrics.csv', 'summary.json'];
+
+/** A run folder that already holds a run where a new one was asked for. */
+export class RunFolderConflict extends Error {
+  override name = 'RunFolderConflict';
+}
 export const RUN_FORMAT = 'layerout-run-2';
 export { CHECKPOINT_FILE };
 
@@ -76,19 +83,27 @@ export class RunFolder {
    * folder), refuses to start a new run over an existing one, and writes run.json (which also
    * proves the folder is writable). The caller releases the returned lock when the run ends.
    */
-  async prepare(config: RunConfig, resume: boolean, notice?: (message: string) => void): Promise<RunLock> {
+  async prepare(config: RunConfig, mode: 'new' | 'resume' | 'replace', notice?: (message: string) => void): Promise<RunLock> {
     if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) throw new Error(`run folder ${this.dir} is a file, not a folder`);
     makeFolder(this.dir);
     const lock = RunLock.acquire(this.dir, notice);
     try {
-      if (!resume && this.hasCheckpoint()) {
-        throw new Error(`${this.dir} already holds a run; continue it with resume (--resume ${this.dir}) or choose another folder`);
+      if (mode === 'new' && this.hasCheckpoint()) {
+        throw new RunFolderConflict(`${this.dir} already holds a run; continue it with --resume ${this.dir} (resume: true), replace it with --force (force: true), or choose another folder`);
       }
+      if (mode === 'replace') this.clear();
       await this.writeConfig(config);
       return lock;
     } catch (e) {
       lock.release();
       throw e;
+    }
+  }
+
+  /** Removes a previous run's files and any temporary file a killed writer left (the lock is held). */
+  private clear(): void {
+    for (const name of readdirSync(this.dir)) {
+      if (RUN_FILES.includes(name) || /^\..*\.tmp$/.test(name)) rmSync(join(this.dir, name), { force: true });
     }
   }
 

@@ -34,6 +34,9 @@ export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Tra
   if (t.policy === null) {
     throw new Error(`${dir} was trained with a policy function or object (${t.policyName}): resume it through the API with the same policy`);
   }
+  if (overrides.data && config.data.source) {
+    throw new RangeError(`${dir} loads its data from '${config.data.source.spec}'; data may be given only for runs on data built in memory`);
+  }
   const data = overrides.data ?? loadRunData(config, dir);
   return {
     model: config.model.model,

@@ -1,0 +1,32 @@
+// `layerout export RUN --out FILE`: the trained weights as a file PyTorch opens with
+// torch.load(), keyed like the PyTorch definitions in scripts/peer/peer.py.
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Model, resolveCheckpointPath } from '../model';
+import { writeFileAtomic } from '../run/atomic';
+import { parseCommand, UsageError, type CommandSpec } from './args';
+
+export const EXPORT_COMMAND: CommandSpec = {
+  name: 'export',
+  summary: "A run's weights as a torch.load() state dict (net.load_state_dict(torch.load(FILE))).",
+  options: {
+    out: { type: 'string', arg: 'FILE', help: 'the file to write', required: true },
+    force: { type: 'flag', help: 'replace FILE if it exists' },
+  },
+  positionals: [{ name: 'RUN', help: 'a run folder, or a checkpoint file', required: true }],
+  notes: ['Keys are the module names of scripts/peer/peer.py (e.g. convs.0.weight, blocks.3.bns.1.running_var); every parameter and BatchNorm buffer is included.'],
+};
+
+export async function runExport(argv: string[], out: (line: string) => void): Promise<number> {
+  const { options, positional } = parseCommand(argv, EXPORT_COMMAND);
+  const file = String(options.out);
+  const folder = dirname(file);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`--out ${file}: the folder ${folder} does not exist`);
+  if (existsSync(file) && !options.force) throw new UsageError(`--out ${file} exists; add --force to replace it`);
+  const path = resolveCheckpointPath(positional[0]);
+  const model = await Model.load(path);
+  const bytes = await model.stateDict();
+  await writeFileAtomic(file, bytes);
+  out(`${file}: ${model.info.model} (${model.info.totalParams.toLocaleString('en-US')} parameters) from ${path}, ${bytes.length.toLocaleString('en-US')} bytes`);
+  return 0;
+}
