@@ -114,3 +114,29 @@ describe('runs that stop early', () => {
     expect(resume.stderr).toMatch(/damaged/);
   });
 });
+
+describe('a kill at any moment of the first epoch', () => {
+  it('leaves a folder that --resume (or, before run.json exists, --out) continues to the uninterrupted result', () => {
+    const base = ['--model', 'mlp', '--data', 'synthetic:4:40:1x28x28', '--epochs', '1', '--batch', '10', '--threads', '1', '--policy', 'layerout', '--seed', '3', '--quiet'];
+    const whole = layerout('train', ...base, '--json');
+    expect(whole.code, whole.stderr).toBe(0);
+    const digest = JSON.parse(whole.stdout.trim().split('\n').pop()!).summary.digest;
+    const env = (at: number) => ({ ...process.env, LAYEROUT_TEST_KILL_AT: String(at) });
+    let points = 0;
+    for (let at = 1; at < 100; at++) {
+      const out = join(tempDir(), `kill-${at}`);
+      const killed = spawnSync(process.execPath, [CLI, 'train', ...base, '--out', out], { encoding: 'utf8', env: env(at) });
+      if (killed.status === 0) break; // past the last write point: the run finished
+      expect(killed.signal, `kill point ${at}: ${killed.stderr}`).toBe('SIGKILL');
+      points = at;
+      const hasRun = existsSync(join(out, 'run.json'));
+      const again = hasRun ? layerout('train', '--resume', out, '--json') : layerout('train', ...base, '--out', out, '--json');
+      expect(again.code, `kill point ${at} (${hasRun ? 'resume' : 'new run'}): ${again.stderr}`).toBe(0);
+      expect(JSON.parse(again.stdout.trim().split('\n').pop()!).summary.digest, `kill point ${at}`).toBe(digest);
+      expect(again.stderr).toMatch(/taking over the lock of pid \d+, which is no longer running/);
+    }
+    // run.json, the initial checkpoint, metrics.jsonl, metrics.csv, summary.json, then the same
+    // five again after epoch 1 (run.json once): 2 points per write.
+    expect(points).toBe(18);
+  });
+});

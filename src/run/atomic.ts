@@ -15,6 +15,17 @@ export class WriteError extends Error {
   }
 }
 
+/**
+ * Test hook: with LAYEROUT_TEST_KILL_AT=N the process kills itself (SIGKILL) at the Nth write
+ * point (each write has two: temporary file complete, and renamed), so tests can place a kill
+ * between every pair of writes without depending on timing.
+ */
+let writePoints = 0;
+function killPoint(): void {
+  const at = process.env.LAYEROUT_TEST_KILL_AT;
+  if (at && ++writePoints === Number(at)) process.kill(process.pid, 'SIGKILL');
+}
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -25,11 +36,13 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     } finally {
       await file.close();
     }
+    killPoint();
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw new WriteError(path, e as NodeJS.ErrnoException);
   }
+  killPoint();
   await syncFolder(dirname(path));
 }
 

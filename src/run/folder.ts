@@ -91,6 +91,7 @@ export class RunFolder {
       if (mode === 'new' && this.hasCheckpoint()) {
         throw new RunFolderConflict(`${this.dir} already holds a run; continue it with --resume ${this.dir} (resume: true), replace it with --force (force: true), or choose another folder`);
       }
+      this.removeTemporaryFiles(); // left by a writer that was killed; the lock is ours now
       if (mode === 'replace') this.clear();
       await this.writeConfig(config);
       return lock;
@@ -100,10 +101,16 @@ export class RunFolder {
     }
   }
 
-  /** Removes a previous run's files and any temporary file a killed writer left (the lock is held). */
+  /** Removes a previous run's files (the lock is held). */
   private clear(): void {
     for (const name of readdirSync(this.dir)) {
-      if (RUN_FILES.includes(name) || /^\..*\.tmp$/.test(name)) rmSync(join(this.dir, name), { force: true });
+      if (RUN_FILES.includes(name)) rmSync(join(this.dir, name), { force: true });
+    }
+  }
+
+  private removeTemporaryFiles(): void {
+    for (const name of readdirSync(this.dir)) {
+      if (/^\..*\.tmp$/.test(name)) rmSync(join(this.dir, name), { force: true });
     }
   }
 
