@@ -26,16 +26,29 @@ export function defaultAugment(kind: string, channels: number): AugmentOptions {
   return { cropPad: 0, flip: false, eraseP: 0, mean: Array(channels).fill(0.5), std: Array(channels).fill(0.5) };
 }
 
-/** Parses `--augment crop,flip,erase` (or `none`) on top of a dataset's normalisation. */
+/**
+ * Parses `--augment crop[=PAD],flip[=0|1],erase[=P]` (or `none`) on top of a dataset's
+ * normalisation: `crop=0`, `flip=0` and `erase=0` turn those off.
+ */
 export function parseAugmentList(text: string, base: AugmentOptions): AugmentOptions {
   const out: AugmentOptions = { ...base, cropPad: 0, flip: false, eraseP: 0 };
   if (text === 'none') return out;
+  const decimal = (key: string, value: string, whole: boolean): number => {
+    if (!(whole ? /^\d+$/ : /^(\d+\.?\d*|\.\d+)$/).test(value)) {
+      throw new RangeError(`--augment ${key}=${value}: ${key} takes a ${whole ? 'whole' : 'decimal'} number`);
+    }
+    return Number(value);
+  };
   for (const item of text.split(',')) {
-    const [key, value] = item.split('=');
-    if (key === 'crop') out.cropPad = value === undefined ? 4 : requireInteger('--augment crop', Number(value), 1, 64);
-    else if (key === 'flip') out.flip = true;
-    else if (key === 'erase') out.eraseP = value === undefined ? 0.5 : requireNumber('--augment erase', Number(value), 0, 1);
-    else throw new RangeError(`--augment: unknown augmentation '${item}'; allowed: crop[=PAD], flip, erase[=P], none`);
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? item : item.slice(0, eq);
+    const value = eq < 0 ? undefined : item.slice(eq + 1);
+    if (key === 'crop') out.cropPad = value === undefined ? 4 : requireInteger('--augment crop', decimal(key, value, true), 0, 64);
+    else if (key === 'flip') {
+      if (value !== undefined && value !== '0' && value !== '1') throw new RangeError(`--augment flip=${value}: flip takes 0 or 1`);
+      out.flip = value !== '0';
+    } else if (key === 'erase') out.eraseP = value === undefined ? 0.5 : requireNumber('--augment erase', decimal(key, value, false), 0, 1);
+    else throw new RangeError(`--augment: unknown augmentation '${item}'; allowed: crop[=PAD], flip[=0|1], erase[=P], none`);
   }
   return out;
 }

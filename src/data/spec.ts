@@ -45,6 +45,7 @@ function readDataSpec(spec: string): DatasetPair {
       if (!m) throw new RangeError(`--data synthetic must be synthetic:CLASSES:COUNT:CxHxW, got '${spec}'`);
       const [classes, count, c, h, w] = m.slice(1).map(Number);
       if (classes < 2 || count < classes) throw new RangeError(`--data ${spec}: need at least 2 classes and one sample per class`);
+      if (c < 1 || h < 1 || w < 1) throw new RangeError(`--data ${spec}: image sizes must be at least 1x1x1, got ${c}x${h}x${w}`);
       return makeSynthetic({ classes, count, shape: [c, h, w] });
     }
     default:
@@ -54,6 +55,11 @@ function readDataSpec(spec: string): DatasetPair {
 
 /** Applies --limit-train / --limit-test as seeded stratified subsets. */
 export function limitData(data: DatasetPair, limitTrain: number | undefined, limitTest: number | undefined, seed: number): DatasetPair {
+  for (const [name, limit, set] of [['limit-train', limitTrain, data.train], ['limit-test', limitTest, data.test]] as const) {
+    if (limit === undefined) continue;
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`--${name} must be a positive whole number, got ${limit}`);
+    if (limit > set.shape[0]) throw new RangeError(`--${name} ${limit} is larger than ${set.name} (${set.shape[0]} samples)`);
+  }
   return {
     ...data,
     train: limitTrain ? stratifiedSubset(data.train, limitTrain, seed) : data.train,

@@ -1,5 +1,6 @@
 // A run folder's saved options back into train() options: how `--resume`, `predict` and the
 // study tooling rebuild a run without the options it was started with.
+import { existsSync } from 'node:fs';
 import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/augment';
 import { limitData, loadDataSpec } from '../data/spec';
 import type { DatasetPair } from '../data/types';
@@ -29,7 +30,15 @@ export function loadRunData(config: RunConfig, where: string): DatasetPair {
 
 /** train() options that continue the run in `dir` (with `resume: true`). */
 export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): TrainOptions {
-  const config = new RunFolder(dir).readConfig();
+  const folder = new RunFolder(dir);
+  if (!existsSync(folder.runPath)) {
+    throw new RangeError(
+      folder.hasCheckpoint()
+        ? `${dir} has a checkpoint but no run.json: resume it through the API with the options it was started with`
+        : `${dir} holds no run to resume (no run.json: never started, or stopped before its first write); start it with --out ${dir}`,
+    );
+  }
+  const config = folder.readConfig();
   const t = config.training;
   if (t.policy === null) {
     throw new Error(`${dir} was trained with a policy function or object (${t.policyName}): resume it through the API with the same policy`);
