@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, leadingRun, manualVector, parsePolicy, type PolicyContext } from '../src/policy';
+import { createPolicy, leadingRun, manualVector, parsePolicy, POLICY_HELP, type PolicyContext, type PolicySpec } from '../src/policy';
 import { lrAt, parseSchedule } from '../src/schedule';
 
 function ctx(k: number, model = 'mlp', epochs = 100, seed = 1): PolicyContext {
@@ -168,6 +168,54 @@ describe('custom policies and parsing', () => {
     expect(() => parsePolicy('none:warmup=1')).toThrow(/unknown or malformed option 'warmup=1'/);
     expect(() => parsePolicy('freezeout:compat=reference-code')).toThrow(/allowed: t0=…, spacing=…/);
     expect(() => parsePolicy('layerout:sample=sometimes')).toThrow(/sample must be epoch or once/);
+  });
+});
+
+describe('the policy table', () => {
+  it('derives help from the table: every kind with each of its options', () => {
+    expect(POLICY_HELP).toBe(
+      'none, layerout[:warmup=E][:v=P1,P2,...][:sample=epoch|once][:compat=reference-code|paper], ' +
+        'efreeze[:warmup=E][:compat=reference-code|paper], dfreeze[:warmup=E][:compat=reference-code|paper], ' +
+        'freezeout[:t0=T][:spacing=linear|cubic]',
+    );
+  });
+
+  it('parses and creates every kind that help lists, under the names runs record', () => {
+    const names = POLICY_HELP.split(', ').map((form) => createPolicy(parsePolicy(form.split('[')[0]), ctx(7, 'mnist-net')).name);
+    expect(names).toEqual(['none', 'layerout(sample=epoch)', 'efreeze(v=fixed)', 'dfreeze(v=fixed)', 'freezeout(t0=0.5, cubic)']);
+    expect(createPolicy('efreeze:warmup=2:compat=reference-code', ctx(7)).name).toBe('efreeze(v=fixed, warmup=2, compat=reference-code)');
+  });
+
+  it('takes numbers in decimal notation only', () => {
+    for (const bad of ['0x10', '', 'Infinity', ' 5', '5 ', '1_0', '1e', '+', '-']) {
+      expect(() => parsePolicy(`layerout:warmup=${bad}`), bad).toThrow(`--policy layerout: warmup must be a number, got '${bad}'`);
+      expect(() => parsePolicy(`freezeout:t0=${bad}`), bad).toThrow(/t0 must be a number/);
+      expect(() => parsePolicy(`layerout:v=0.5,${bad}`), bad).toThrow(/v\[1\] must be a number/);
+    }
+    expect(parsePolicy('layerout:warmup=1e1:v=.5,0.25,1,0')).toEqual({ kind: 'layerout', warmup: 10, v: [0.5, 0.25, 1, 0] });
+  });
+
+  it('checks ranges while parsing, naming the option', () => {
+    expect(() => parsePolicy('layerout:warmup=-2')).toThrow(/layerout: warmup must be a whole number of epochs, got '-2'/);
+    expect(() => parsePolicy('layerout:v=0.5,1.5')).toThrow(/v\[1\] must be in \[0, 1\], got '1.5'/);
+    expect(() => parsePolicy('freezeout:t0=0')).toThrow(/t0 must be in \(0, 1\], got '0'/);
+    expect(() => parsePolicy('freezeout:spacing=log')).toThrow(/spacing must be linear or cubic, got 'log'/);
+    expect(() => parsePolicy('dfreeze:compat=authors')).toThrow(/compat must be reference-code or paper, got 'authors'/);
+  });
+
+  it('rejects repeated options, bare keys and names that are not kinds', () => {
+    expect(() => parsePolicy('layerout:warmup=1:warmup=2')).toThrow(/warmup is given twice/);
+    expect(() => parsePolicy('layerout:warmup')).toThrow(/unknown or malformed option 'warmup'; allowed: warmup=…, v=…, sample=…, compat=…/);
+    expect(() => parsePolicy('constructor')).toThrow(/unknown policy 'constructor'/);
+    expect(() => parsePolicy('')).toThrow(/unknown policy ''/);
+    expect(() => createPolicy({ kind: 'toString' } as unknown as PolicySpec, ctx(3))).toThrow(/unknown policy kind 'toString'; allowed: none, layerout/);
+  });
+
+  it('creates the same policy from a spec object as from its string', () => {
+    const spec: PolicySpec = { kind: 'layerout', v: [0.2, 0.8, 0.5], sampleV: 'once', warmup: 1 };
+    const fromSpec = createPolicy(spec, ctx(3));
+    const fromText = createPolicy('layerout:v=0.2,0.8,0.5:sample=once:warmup=1', ctx(3));
+    expect(Array.from({ length: 20 }, (_, e) => fromSpec.mask(e))).toEqual(Array.from({ length: 20 }, (_, e) => fromText.mask(e)));
   });
 });
 

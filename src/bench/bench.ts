@@ -2,12 +2,16 @@
 // against the ideal saving from the units' multiply-adds.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { idealBackwardSaving, frozenParamsPct } from '../cost';
+import { frozenParamsShare, idealBackwardSaving } from '../cost';
 import { patternDataset } from '../data/synthetic';
 import { Model } from '../model';
 import { defaultThreads, type DeviceName, type ModelName } from '../models';
-import { loadNative, type BnMode } from '../native';
+import { loadNative } from '../native';
+import type { BnMode } from '../types';
 import { expandMasks } from './masks';
+import type { BenchResult, BenchRow } from './types';
+
+export type { BenchResult, BenchRow } from './types';
 
 export interface BenchOptions {
   model: ModelName;
@@ -21,30 +25,6 @@ export interface BenchOptions {
   bn?: BnMode;
   seed?: number;
   onProgress?: (message: string) => void;
-}
-
-export interface BenchRow {
-  mask: string;
-  frozen: boolean[];
-  frozenUnits: number;
-  frozenParamsPct: number;
-  forwardMs: number;
-  backwardMs: number;
-  optimizerMs: number;
-  backwardRatio: number;
-  idealBackwardRatio: number;
-  /** measured saving / ideal saving; null where the ideal saving is under 10% (noise would dominate). */
-  realization: number | null;
-  peakMemoryBytes: number | null;
-}
-
-export interface BenchResult {
-  machine: { cpu: string; cores: number; device: string; torch: string };
-  model: string;
-  batch: number;
-  threads: number;
-  steps: number;
-  rows: BenchRow[];
 }
 
 /** Below this ideal saving a realisation is a ratio of noise to almost nothing: not reported. */
@@ -111,7 +91,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       mask: name,
       frozen: mask,
       frozenUnits: mask.filter(Boolean).length,
-      frozenParamsPct: frozenParamsPct(model.units, mask, bn),
+      frozenParamsPct: 100 * frozenParamsShare(model.units, mask, bn),
       forwardMs: median(t.f),
       backwardMs,
       optimizerMs: median(t.o),

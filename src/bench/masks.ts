@@ -1,5 +1,5 @@
 // Named masks for the benchmark: none, efreeze, dfreeze, layerout draws, prefix-K, suffix-K, all-but-last.
-import type { FreezeUnit } from '../model';
+import type { FreezeUnit } from '../types';
 import { createPolicy } from '../policy';
 
 export const DEFAULT_MASKS = ['none', 'efreeze', 'dfreeze', 'layerout', 'prefix-2', 'suffix-2', 'all-but-last'];

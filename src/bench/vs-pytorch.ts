@@ -4,27 +4,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, UsageError, type OptionDefs } from '../cli/args';
 import { patternDataset } from '../data/synthetic';
 import { Model } from '../model';
-import { defaultThreads, MODEL_NAMES, type DeviceName, type ModelName } from '../models';
+import { defaultThreads, type DeviceName, type ModelName } from '../models';
 import { packageRoot } from '../prebuilt';
-import { median, runBenchmark, type BenchResult } from './bench';
+import { vsPytorchMarkdown } from '../report/bench-report';
+import { median, runBenchmark } from './bench';
 import { expandMasks } from './masks';
-
-const OPTIONS: OptionDefs = {
-  model: { type: 'string', help: MODEL_NAMES.join(', '), choices: MODEL_NAMES },
-  batch: { type: 'int', help: 'batch size (default 128)', min: 1 },
-  steps: { type: 'int', help: 'timed steps per mask and round (default 10)', min: 1 },
-  rounds: { type: 'int', help: 'alternating rounds (default 2)', min: 1 },
-  threads: { type: 'int', help: 'threads on both sides (default: all cores)', min: 1 },
-  device: { type: 'string', help: 'cpu or cuda' },
-  masks: { type: 'string', help: 'comma-separated mask names (default none,efreeze,dfreeze,layerout:2,all-but-last)' },
-  samples: { type: 'int', help: 'samples per timed epoch (default 2048)', min: 1 },
-  python: { type: 'string', help: 'a Python with torch (default /usr/bin/python3, else python3)' },
-  json: { type: 'flag', help: 'print one JSON object' },
-  out: { type: 'string', help: 'write vs-pytorch.json and vs-pytorch.md here' },
-};
+import type { BenchResult, PhaseMs, VsPytorchResult } from './types';
+import { readVsPytorchOptions, UsageError } from './vs-pytorch-args';
 
 interface PeerBench {
   torch: string;
@@ -54,17 +42,9 @@ async function addonEpochMs(model: ModelName, samples: number, batch: number, th
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { options } = parseArgs(argv, OPTIONS);
-  if (!options.model) throw new UsageError('--model is required');
-  const model = options.model as ModelName;
-  const batch = (options.batch as number) ?? 128;
-  const steps = (options.steps as number) ?? 10;
-  const rounds = (options.rounds as number) ?? 2;
-  const threads = (options.threads as number) ?? defaultThreads();
-  const device = (options.device as string) ?? 'cpu';
-  const samples = (options.samples as number) ?? 2048;
-  const python = findPython(options.python as string | undefined);
-  const names = String(options.masks ?? 'none,efreeze,dfreeze,layerout:2,all-but-last').split(',');
+  const { model, batch, steps, rounds, device, samples, json, out, masks: names, ...given } = readVsPytorchOptions(argv);
+  const threads = given.threads ?? defaultThreads();
+  const python = findPython(given.python);
   const units = new Model({ model }).units;
   const masks = expandMasks(names, units, model);
   const tmp = mkdtempSync(join(tmpdir(), 'layerout-peer-'));
@@ -80,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   const peerCommon = ['--model', model, '--batch', String(batch), '--threads', String(threads), '--device', device];
   for (let r = 0; r < rounds; r++) {
     log(`round ${r + 1}/${rounds}: addon steps`);
-    addonRuns.push(await runBenchmark({ model, batch, steps, threads, device: device as DeviceName, masks: names }));
+    addonRuns.push(await runBenchmark({ model, batch, steps, threads, device, masks: names }));
     log(`round ${r + 1}/${rounds}: pytorch steps`);
     peerRuns.push(peer(python, ['bench', ...peerCommon, '--steps', String(steps), '--masks', join(tmp, 'masks.json')]) as PeerBench);
     log(`round ${r + 1}/${rounds}: addon epoch`);
@@ -93,11 +73,13 @@ export async function main(argv: string[]): Promise<number> {
     const pe = peer(python, ['epoch', ...peerCommon, '--samples', String(samples), '--epochs', '1', '--shape', shape, '--pad', '4', ...aug]) as { epochMs: number[] };
     peerEpochs.push(...pe.epochMs);
   }
-  const phase = (runs: { rows: { mask: string; forwardMs: number; backwardMs: number; optimizerMs: number }[] }[], mask: string, key: 'forwardMs' | 'backwardMs' | 'optimizerMs') =>
-    median(runs.map((run) => run.rows.find((row) => row.mask === mask)![key]));
+  const phases = (runs: { rows: ({ mask: string } & PhaseMs)[] }[], mask: string): PhaseMs => {
+    const at = (key: keyof PhaseMs) => median(runs.map((run) => run.rows.find((row) => row.mask === mask)![key]));
+    return { forwardMs: at('forwardMs'), backwardMs: at('backwardMs'), optimizerMs: at('optimizerMs') };
+  };
   const rows = masks.map(({ name }) => {
-    const a = { forwardMs: phase(addonRuns, name, 'forwardMs'), backwardMs: phase(addonRuns, name, 'backwardMs'), optimizerMs: phase(addonRuns, name, 'optimizerMs') };
-    const p = { forwardMs: phase(peerRuns, name, 'forwardMs'), backwardMs: phase(peerRuns, name, 'backwardMs'), optimizerMs: phase(peerRuns, name, 'optimizerMs') };
+    const a = phases(addonRuns, name);
+    const p = phases(peerRuns, name);
     const realization = median(addonRuns.map((run) => run.rows.find((row) => row.mask === name)!.realization ?? NaN));
     return {
       mask: name,
@@ -107,33 +89,25 @@ export async function main(argv: string[]): Promise<number> {
       addonRealization: Number.isNaN(realization) ? null : realization,
     };
   });
-  const result = {
+  const result: VsPytorchResult = {
     model,
     batch,
     threads,
     device,
+    rounds,
+    steps,
     torch: { addon: addonRuns[0].machine.torch, pytorch: peerRuns[0].torch },
     machine: addonRuns[0].machine,
     rows,
     epoch: { samples, addonMs: median(addonEpochs), pytorchMs: median(peerEpochs), ratio: median(addonEpochs) / median(peerEpochs), addonDataShare: median(dataShares) },
   };
-  const md =
-    `${model}, batch ${batch}, ${threads} thread(s), ${device} (${result.machine.cpu}); addon libtorch ${result.torch.addon}, PyTorch ${result.torch.pytorch}; ` +
-    `medians over ${rounds} alternating rounds of ${steps} steps\n\n` +
-    '| mask | forward addon/PyTorch | backward addon/PyTorch | optimizer addon/PyTorch | addon realisation |\n|---|---|---|---|---|\n' +
-    rows
-      .map((r) => `| ${r.mask} | ${r.addon.forwardMs.toFixed(2)}/${r.pytorch.forwardMs.toFixed(2)} ms = ${r.ratio.forward.toFixed(2)} | ` +
-        `${r.addon.backwardMs.toFixed(2)}/${r.pytorch.backwardMs.toFixed(2)} ms = ${r.ratio.backward.toFixed(2)} | ` +
-        `${r.addon.optimizerMs.toFixed(2)}/${r.pytorch.optimizerMs.toFixed(2)} ms = ${r.ratio.optimizer.toFixed(2)} | ${r.addonRealization === null ? '—' : r.addonRealization.toFixed(2)} |`)
-      .join('\n') +
-    `\n\nEpoch of ${samples} samples with augmentation: addon ${result.epoch.addonMs.toFixed(0)} ms, PyTorch ${result.epoch.pytorchMs.toFixed(0)} ms, ratio ${result.epoch.ratio.toFixed(2)}; ` +
-    `the addon spent ${(100 * result.epoch.addonDataShare).toFixed(1)}% of its epoch preparing batches\n`;
-  if (options.out) {
-    mkdirSync(String(options.out), { recursive: true });
-    writeFileSync(join(String(options.out), 'vs-pytorch.json'), JSON.stringify(result, null, 2) + '\n');
-    writeFileSync(join(String(options.out), 'vs-pytorch.md'), md);
+  const md = vsPytorchMarkdown(result);
+  if (out) {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'vs-pytorch.json'), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(join(out, 'vs-pytorch.md'), md);
   }
-  process.stdout.write(options.json ? JSON.stringify(result) + '\n' : md);
+  process.stdout.write(json ? JSON.stringify(result) + '\n' : md);
   return 0;
 }
 

@@ -1,7 +1,14 @@
-// A seedrandom generator whose full state can be saved and restored.
+// A seedrandom generator whose full state can be saved and restored. seedrandom stays an
+// implementation detail: the state type is declared here so that the published .d.ts files need
+// no @types/seedrandom (a devDependency) in the user's project.
 import seedrandom from 'seedrandom';
 
-export type RngState = seedrandom.State.Arc4;
+/** seedrandom's ARC4 state, as stored in checkpoints: two indices and the 256-entry permutation. */
+export interface RngState {
+  i: number;
+  j: number;
+  S: number[];
+}
 
 export class Rng {
   private readonly prng: seedrandom.StatefulPRNG<RngState>;

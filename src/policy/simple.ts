@@ -1,5 +1,5 @@
 // Policies without randomness: baseline, FreezeOut's schedule, and user functions.
-import type { FreezeUnit } from '../model';
+import type { FreezeUnit } from '../types';
 import type { FreezePolicy, MaskFunction, PolicyContext } from './types';
 
 abstract class StatelessPolicy implements FreezePolicy {

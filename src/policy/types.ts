@@ -1,5 +1,5 @@
 // The freeze-policy interface: given the epoch and the model's units, that epoch's mask.
-import type { FreezeUnit } from '../model';
+import type { FreezeUnit } from '../types';
 
 export interface PolicyContext {
   /** The model's freeze units, in forward order. */

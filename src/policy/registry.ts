@@ -1,0 +1,72 @@
+// Every policy kind in one table: its options (key, help, parser) and its factory. Parsing, help
+// and the PolicySpec type are all derived from this table, so a new kind or option is one edit
+// here: e.g. `every=batch` for the LayerOut family is `oneOf('every', ['epoch', 'batch'])` added
+// to their option lists (and the policy class reading `spec.every`).
+import { LayerOutPolicy, manualVector } from './layerout';
+import { epochs, intoField, oneOf, probabilities, runFraction, type OptionValue, type PolicyOption } from './options';
+import { FreezeOutPolicy, NonePolicy } from './simple';
+import type { FreezePolicy, PolicyContext } from './types';
+
+// `any` lets one table hold options of different value types; each entry's own type stays exact.
+type AnyOption = PolicyOption<string, any>;
+
+/** The spec a kind's options describe: `{ kind, <field>?: <parsed value>, ... }`. */
+export type SpecOf<K extends string, O extends readonly AnyOption[]> = Flatten<{ kind: K } & { [D in O[number] as D['field']]?: OptionValue<D> }>;
+type Flatten<T> = { [P in keyof T]: T[P] };
+
+export interface PolicyKind<K extends string, O extends readonly AnyOption[]> {
+  readonly kind: K;
+  /** In the order help lists them. */
+  readonly options: O;
+  create(spec: SpecOf<K, O>, ctx: PolicyContext): FreezePolicy;
+}
+
+function policyKind<K extends string, O extends readonly AnyOption[]>(
+  kind: K,
+  options: [...O],
+  create: (spec: SpecOf<K, O>, ctx: PolicyContext) => FreezePolicy,
+): PolicyKind<K, O> {
+  return { kind, options, create };
+}
+
+// Declared as constants: passed straight into another call, oneOf's choices widen to string.
+const warmup = epochs('warmup');
+const compat = oneOf('compat', ['reference-code', 'paper']);
+const sampleWord = oneOf('sample', ['epoch', 'once']);
+const sample = intoField(sampleWord, 'sampleV');
+const spacing = oneOf('spacing', ['linear', 'cubic']);
+
+export const POLICIES = {
+  none: policyKind('none', [], (_spec, ctx) => new NonePolicy(ctx.units.length)),
+  layerout: policyKind('layerout', [warmup, probabilities('v'), sample, compat], (spec, ctx) =>
+    new LayerOutPolicy(ctx, spec, 'layerout'),
+  ),
+  // efreeze/dfreeze are LayerOut with the paper's manual vector for the model.
+  efreeze: policyKind('efreeze', [warmup, compat], (spec, ctx) =>
+    new LayerOutPolicy(ctx, { ...spec, v: manualVector('efreeze', ctx.model, ctx.units.length) }, 'efreeze'),
+  ),
+  dfreeze: policyKind('dfreeze', [warmup, compat], (spec, ctx) =>
+    new LayerOutPolicy(ctx, { ...spec, v: manualVector('dfreeze', ctx.model, ctx.units.length) }, 'dfreeze'),
+  ),
+  freezeout: policyKind('freezeout', [runFraction('t0'), spacing], (spec, ctx) => new FreezeOutPolicy(ctx, spec)),
+};
+
+type Registry = typeof POLICIES;
+export type PolicyKindName = keyof Registry;
+
+/** A parsed policy: one member per kind, with that kind's optional fields. */
+export type PolicySpec = { [K in PolicyKindName]: Registry[K] extends PolicyKind<K, infer O> ? SpecOf<K, O> : never }[PolicyKindName];
+
+/** The table as plain data, for code that handles every kind alike (parsing, help, dispatch). */
+export interface AnyPolicyKind {
+  readonly kind: string;
+  readonly options: readonly AnyOption[];
+  create(spec: PolicySpec, ctx: PolicyContext): FreezePolicy;
+}
+
+/** The entry for `kind`, or undefined (own keys only: 'constructor' is not a policy). */
+export function policyKindOf(kind: string): AnyPolicyKind | undefined {
+  return Object.hasOwn(POLICIES, kind) ? (POLICIES[kind as PolicyKindName] as unknown as AnyPolicyKind) : undefined;
+}
+
+export const POLICY_KINDS = Object.keys(POLICIES) as PolicyKindName[];
