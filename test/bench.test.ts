@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandMasks } from '../src/bench/masks';
-import { backwardMacs, frozenParamsPct, idealBackwardSaving, type CostUnit } from '../src/cost';
+import { backwardMacs, frozenParamsShare, idealBackwardSaving, type CostUnit } from '../src/cost';
 import { Model } from '../src/model';
 
 const u = (macs: number, params = 10, bn = false): CostUnit => ({ macs, params, bnParams: bn ? 2 : 0, hasBatchNorm: bn });
@@ -31,8 +31,8 @@ describe('the ideal cost model', () => {
 
   it('counts frozen parameters, BatchNorm affine only when it is frozen too', () => {
     const bnUnits = [u(1, 10, true), u(1, 30)];
-    expect(frozenParamsPct(bnUnits, [true, false], 'train')).toBeCloseTo(20, 12);
-    expect(frozenParamsPct(bnUnits, [true, false], 'freeze')).toBeCloseTo(25, 12);
+    expect(frozenParamsShare(bnUnits, [true, false], 'train')).toBeCloseTo(0.2, 12);
+    expect(frozenParamsShare(bnUnits, [true, false], 'freeze')).toBeCloseTo(0.25, 12);
   });
 });
 
@@ -61,7 +61,7 @@ describe('layerout bench', () => {
     expect(out).toMatchObject({ model: 'mlp', batch: 8, threads: 1, steps: 2 });
     expect(out.rows.map((row: { mask: string }) => row.mask)).toEqual(['none', 'prefix-1', 'all-but-last']);
     for (const row of out.rows) {
-      for (const key of ['mask', 'frozen', 'frozenParamsPct', 'forwardMs', 'backwardMs', 'optimizerMs', 'backwardRatio', 'idealBackwardRatio', 'realization', 'peakMemoryBytes']) {
+      for (const key of ['mask', 'frozen', 'frozenParamsShare', 'forwardMs', 'backwardMs', 'optimizerMs', 'backwardRatio', 'idealBackwardRatio', 'realization', 'peakMemoryBytes']) {
         expect(row, key).toHaveProperty(key);
       }
       expect(row.backwardMs).toBeGreaterThan(0);

@@ -91,7 +91,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       mask: name,
       frozen: mask,
       frozenUnits: mask.filter(Boolean).length,
-      frozenParamsPct: 100 * frozenParamsShare(model.units, mask, bn),
+      frozenParamsShare: frozenParamsShare(model.units, mask, bn),
       forwardMs: median(t.f),
       backwardMs,
       optimizerMs: median(t.o),

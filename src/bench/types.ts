@@ -5,8 +5,8 @@ export interface BenchRow {
   mask: string;
   frozen: boolean[];
   frozenUnits: number;
-  /** Percent (0..100) of trainable parameters the mask freezes: the documented JSON field. */
-  frozenParamsPct: number;
+  /** Share (0..1) of trainable parameters the mask freezes. */
+  frozenParamsShare: number;
   forwardMs: number;
   backwardMs: number;
   optimizerMs: number;

@@ -11,7 +11,7 @@ export function benchMarkdown(r: BenchResult): string {
     '|---|---|---|---|---|---|---|---|---|---|\n';
   const rows = r.rows.map(
     (row) =>
-      `| ${row.mask} | ${row.frozenUnits} | ${row.frozenParamsPct.toFixed(1)}% | ${row.forwardMs.toFixed(2)} | ${row.backwardMs.toFixed(2)} | ` +
+      `| ${row.mask} | ${row.frozenUnits} | ${(100 * row.frozenParamsShare).toFixed(1)}% | ${row.forwardMs.toFixed(2)} | ${row.backwardMs.toFixed(2)} | ` +
       `${row.optimizerMs.toFixed(2)} | ${pct(row.backwardRatio)} | ${pct(row.idealBackwardRatio)} | ` +
       `${row.realization === null ? '—' : row.realization.toFixed(2)} | ${row.peakMemoryBytes === null ? '—' : `${(row.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB`} |`,
   );
