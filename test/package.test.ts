@@ -2,7 +2,7 @@
 // project loads that binary without any compiler, type-checks under the strictest settings users
 // have, and LAYEROUT_BUILD_FROM_SOURCE=1 compiles.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers';
@@ -130,6 +130,31 @@ describe('the npm package', () => {
       const r = spawnSync(tsc, ['--project', config], { cwd: installed, encoding: 'utf8' });
       expect(r.status, `${module}:\n${r.stdout}${r.stderr}`).toBe(0);
     }
+  }, 120_000);
+
+  it("runs the README's \"Use it in your project\" script: trains on a Float32Array dataset and predicts", () => {
+    expect(installed, 'the install test did not finish').not.toBe('');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Use it in your project'));
+    const snippet = /```ts\n([^]*?)```/.exec(section)![1];
+    // The README shows top-level await; CommonJS needs it inside an async function.
+    const lines = snippet.split('\n');
+    const imports = lines.filter((l) => l.startsWith('import '));
+    const body = lines.filter((l) => !l.startsWith('import '));
+    const program = `${imports.join('\n')}\nasync function main() {\n${body.join('\n')}\nconsole.log(JSON.stringify({ acc: summary.finalTestAcc, logits: Array.from(logits) }));\n}\nmain().catch((e) => { console.error(e); process.exit(1); });\n`;
+    writeFileSync(join(installed, 'readme.ts'), program);
+    writeFileSync(join(installed, 'tsconfig.readme.json'), JSON.stringify({
+      compilerOptions: { strict: true, skipLibCheck: false, target: 'ES2022', module: 'commonjs', moduleResolution: 'node', outDir: 'out' },
+      files: ['readme.ts'],
+    }));
+    const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['--project', 'tsconfig.readme.json'], { cwd: installed, encoding: 'utf8' });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    const run = spawnSync(process.execPath, ['out/readme.js'], { cwd: installed, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const lastLine = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    expect(lastLine.acc).toBeGreaterThan(0.9);
+    expect(lastLine.logits).toHaveLength(6);
+    expect(existsSync(join(installed, 'runs', 'mine', 'checkpoint.pt'))).toBe(true);
   }, 120_000);
 
   it('builds from source with LAYEROUT_BUILD_FROM_SOURCE=1', () => {
