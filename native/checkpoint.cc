@@ -231,11 +231,7 @@ std::vector<torch::Tensor> unitParams(Session& session, int64_t unit) {
 
 std::vector<torch::Tensor> unitState(Session& session, int64_t unit) {
   auto state = unitParams(session, unit);
-  const auto& bn = session.net->units().at(static_cast<size_t>(unit)).bn;
-  if (!bn.is_empty()) {
-    state.push_back(bn->running_mean);
-    state.push_back(bn->running_var);
-  }
+  for (const auto& t : session.net->units().at(static_cast<size_t>(unit)).bnStats()) state.push_back(t);
   return state;
 }
 

@@ -1,5 +1,6 @@
 #include "convert.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -87,12 +88,64 @@ std::vector<bool> toBoolVector(const Napi::Value& value) {
   return out;
 }
 
+namespace {
+SpecLayer toSpecLayer(const Napi::Value& value, int depth) {
+  if (depth > 32) bad("network spec nests residual blocks too deeply");
+  auto obj = requireObject(value, "spec layer");
+  SpecLayer l;
+  l.type = getString(obj, "type");
+  static const std::vector<std::string> types = {"conv", "batchnorm", "relu", "maxpool", "avgpool",
+                                                 "globalavgpool", "flatten", "linear", "dropout", "residual"};
+  if (std::find(types.begin(), types.end(), l.type) == types.end()) bad("unknown spec layer type '" + l.type + "'");
+  l.path = getString(obj, "path");
+  l.in = getInteger(obj, "in", 0, 1 << 24);
+  l.out = getInteger(obj, "out", 0, 1 << 24);
+  const bool sized = l.type == "conv" || l.type == "maxpool" || l.type == "avgpool";
+  l.kernel = getInteger(obj, "kernel", sized ? 1 : 0, 64);
+  l.stride = getInteger(obj, "stride", 1, 64);
+  l.padding = getInteger(obj, "padding", 0, 64);
+  l.bias = obj.Get("bias").ToBoolean().Value();
+  l.p = getNumber(obj, "p");
+  if (l.p < 0 || l.p >= 1) bad("dropout p must be in [0, 1)");
+  l.shortcut = getString(obj, "shortcut");
+  if ((l.type == "conv" || l.type == "linear") && (l.in < 1 || l.out < 1)) bad(l.path + ": sizes must be positive");
+  auto body = obj.Get("body");
+  if (!body.IsArray()) bad("spec layer body must be an array");
+  auto arr = body.As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); ++i) l.body.push_back(toSpecLayer(arr.Get(i), depth + 1));
+  if (l.type == "residual" && l.body.empty()) bad(l.path + ": a residual block needs a body");
+  return l;
+}
+}  // namespace
+
 ModelSpec toModelSpec(const Napi::Object& obj) {
   ModelSpec spec;
   spec.name = getString(obj, "model");
   spec.classes = getInteger(obj, "classes", 2, 100000);
   spec.hidden = toIntVector(obj.Get("hidden"));
   spec.inputShape = toIntVector(obj.Get("inputShape"));
+  auto torchscript = obj.Get("torchscript");
+  if (!torchscript.IsUndefined() && !torchscript.IsNull()) {
+    spec.torchscript = requireString(torchscript, "torchscript");
+    if (spec.torchscript.empty()) bad("torchscript must be a file path");
+    if (spec.inputShape.size() != 3) bad("a TorchScript model needs inputShape [C, H, W]");
+    return spec;
+  }
+  auto network = obj.Get("network");
+  if (!network.IsUndefined() && !network.IsNull()) {
+    auto n = requireObject(network, "network");
+    auto plan = std::make_shared<NetworkPlan>();
+    plan->convInit = getString(n, "convInit");
+    plan->linearInit = getString(n, "linearInit");
+    auto layers = n.Get("layers");
+    if (!layers.IsArray()) bad("network layers must be an array");
+    auto arr = layers.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); ++i) plan->layers.push_back(toSpecLayer(arr.Get(i), 0));
+    if (plan->layers.empty()) bad("a network needs layers");
+    if (spec.inputShape.size() != 3) bad("a network needs inputShape [C, H, W]");
+    spec.network = plan;
+    return spec;
+  }
   for (const auto& entry : modelCatalog()) {
     if (entry.name != spec.name) continue;
     if (!entry.configurable) return spec;
@@ -133,6 +186,12 @@ EpochOptions toEpochOptions(const Napi::Object& obj) {
   else if (nonFinite == "skip-batch") o.onNonFinite = NonFinite::SkipBatch;
   else if (nonFinite == "continue") o.onNonFinite = NonFinite::Continue;
   else bad("onNonFinite must be stop, skip-batch or continue");
+  auto masks = obj.Get("batchMasks");
+  if (!masks.IsUndefined() && !masks.IsNull()) {
+    if (!masks.IsArray()) bad("batchMasks must be an array of masks");
+    auto arr = masks.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); ++i) o.batchMasks.push_back(toBoolVector(arr.Get(i)));
+  }
   return o;
 }
 

@@ -1,5 +1,7 @@
 #include "export.h"
 
+#include "models/torchscript_net.h"
+
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include <stdexcept>
@@ -7,6 +9,8 @@
 namespace layerout {
 
 std::vector<char> stateDictPickle(Session& session) {
+  std::vector<char> script;
+  if (torchScriptBytes(*session.net, script)) return script;  // a TorchScript model exports itself
   c10::Dict<std::string, at::Tensor> dict;
   int64_t exported = 0;
   auto put = [&](const std::string& name, const torch::Tensor& t) {

@@ -8,7 +8,8 @@
 
 namespace layerout {
 
-// torch.save-compatible bytes of an ordered {name: tensor} dict (CPU tensors).
+// torch.save-compatible bytes of an ordered {name: tensor} dict (CPU tensors); for a model
+// loaded from TorchScript, the TorchScript module itself with the trained weights.
 std::vector<char> stateDictPickle(Session& session);
 
 }  // namespace layerout

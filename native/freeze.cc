@@ -41,7 +41,7 @@ void setTrainingMode(Net& net, const std::vector<bool>& mask, BnMode mode) {
   if (mode != BnMode::Freeze) return;
   auto& units = net.units();
   for (size_t i = 0; i < units.size() && i < mask.size(); ++i) {
-    if (mask[i] && !units[i].bn.is_empty()) units[i].bn->eval();  // running stats stay fixed
+    if (mask[i] && units[i].hasBn()) units[i].setBnTraining(false);  // running stats stay fixed
   }
 }
 

@@ -69,9 +69,12 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
     u.Set("name", units[i].name);
     u.Set("kind", units[i].kind);
     u.Set("params", static_cast<double>(units[i].params));
-    u.Set("macs", static_cast<double>(units[i].macs));
-    u.Set("hasBatchNorm", !units[i].bn.is_empty());
-    u.Set("bnParams", units[i].bn.is_empty() ? 0.0 : static_cast<double>(2 * units[i].bn->weight.numel()));
+    if (units[i].macs < 0) u.Set("macs", env.Null());
+    else u.Set("macs", static_cast<double>(units[i].macs));
+    u.Set("hasBatchNorm", units[i].hasBn());
+    double bnParams = 0;
+    for (const auto& p : units[i].bnParams()) bnParams += static_cast<double>(p.numel());
+    u.Set("bnParams", bnParams);
     layers.Set(i, u);
   }
   obj.Set("layers", layers);

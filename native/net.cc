@@ -30,13 +30,14 @@ torch::nn::Conv2d Net::addConv(const std::string& name, int64_t in, int64_t out,
   return conv;
 }
 
-torch::nn::Linear Net::addLinear(const std::string& name, int64_t in, int64_t out) {
-  auto fc = register_module(moduleName(name), torch::nn::Linear(in, out));
+torch::nn::Linear Net::addLinear(const std::string& name, int64_t in, int64_t out, bool bias) {
+  auto fc = register_module(moduleName(name), torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias)));
   FreezeUnit unit;
   unit.name = name;
   unit.kind = "linear";
-  unit.weights = {fc->weight, fc->bias};
-  unit.params = in * out + out;
+  unit.weights = {fc->weight};
+  if (bias) unit.weights.push_back(fc->bias);
+  unit.params = in * out + (bias ? out : 0);
   unit.macs = in * out;
   units_.push_back(unit);
   return fc;

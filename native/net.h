@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,18 +12,31 @@ namespace layerout {
 // One Conv2d or Linear layer, with the BatchNorm that follows it (if any).
 struct FreezeUnit {
   std::string name;
-  std::string kind;                      // "conv" or "linear"
+  std::string kind;                      // "conv", "linear", or "other" (TorchScript leaves with parameters)
   // The layer's and its BatchNorm's qualified names in the PyTorch definition of the same
   // network (scripts/peer/peer.py): the keys `layerout export` writes.
   std::string torchName, torchBnName;
-  std::vector<torch::Tensor> weights;    // the layer's own weight (and bias)
+  std::vector<torch::Tensor> weights;    // the layer's own parameters (weight, bias)
   torch::nn::BatchNorm2d bn{nullptr};    // empty when no BatchNorm follows
+  // TorchScript models: the BatchNorm that follows, as its tensors and a mode switch.
+  std::vector<torch::Tensor> scriptBnAffine, scriptBnStats;
+  std::function<void(bool)> scriptBnTrain;
   int64_t params = 0;                    // weights + BatchNorm affine
-  int64_t macs = 0;                      // forward multiply-adds per sample
+  int64_t macs = 0;                      // forward multiply-adds per sample; -1: unknown
 
+  bool hasBn() const { return !bn.is_empty() || !scriptBnAffine.empty(); }
   std::vector<torch::Tensor> bnParams() const {
-    if (bn.is_empty()) return {};
-    return {bn->weight, bn->bias};
+    if (!bn.is_empty()) return {bn->weight, bn->bias};
+    return scriptBnAffine;
+  }
+  // Running mean and variance of the BatchNorm (empty without one).
+  std::vector<torch::Tensor> bnStats() const {
+    if (!bn.is_empty()) return {bn->running_mean, bn->running_var};
+    return scriptBnStats;
+  }
+  void setBnTraining(bool on) {
+    if (!bn.is_empty()) bn->train(on);
+    else if (scriptBnTrain) scriptBnTrain(on);
   }
   // Every trainable tensor of the unit, in a fixed order: weights, then BN affine.
   std::vector<torch::Tensor> allParams() const {
@@ -49,7 +63,7 @@ class Net : public torch::nn::Module {
  protected:
   torch::nn::Conv2d addConv(const std::string& name, int64_t in, int64_t out, int64_t k, int64_t stride,
                             int64_t padding, bool bias, int64_t& h, int64_t& w, bool withBn);
-  torch::nn::Linear addLinear(const std::string& name, int64_t in, int64_t out);
+  torch::nn::Linear addLinear(const std::string& name, int64_t in, int64_t out, bool bias = true);
 
   std::vector<FreezeUnit> units_;
   std::vector<int64_t> inputShape_;

@@ -80,6 +80,25 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
   EpochResult result;
   const int64_t n = data.size();
   result.batches = (n + options.batchSize - 1) / options.batchSize;
+  const bool perBatch = !options.batchMasks.empty();
+  if (perBatch && static_cast<int64_t>(options.batchMasks.size()) != result.batches) {
+    throw std::invalid_argument("batchMasks has " + std::to_string(options.batchMasks.size()) + " masks but the epoch has " +
+                                std::to_string(result.batches) + " batches");
+  }
+  // Puts the epoch's own mask back however the loop ends.
+  struct RestoreMask {
+    Session& session;
+    bool active;
+    ~RestoreMask() {
+      if (!active) return;
+      try {
+        applyFreeze(*session.net, session.mask, session.bnMode);
+        setTrainingMode(*session.net, session.mask, session.bnMode);
+      } catch (...) {
+        // the session's mask was valid when it was set; nothing to report from a destructor
+      }
+    }
+  } restoreMask{session, perBatch};
   auto lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
   auto correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
   const auto epochStart = Clock::now();
@@ -89,6 +108,10 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
       result.aborted = true;
       result.batches = b;
       break;
+    }
+    if (perBatch) {
+      applyFreeze(net, options.batchMasks[static_cast<size_t>(b)], session.bnMode);
+      setTrainingMode(net, options.batchMasks[static_cast<size_t>(b)], session.bnMode);
     }
     auto t = Clock::now();
     auto idx = order.slice(0, b * options.batchSize, std::min(n, (b + 1) * options.batchSize));

@@ -20,6 +20,9 @@ struct EpochOptions {
   SgdHyper hyper;
   AugmentOptions augment;
   NonFinite onNonFinite = NonFinite::Stop;
+  // Per-batch freezing: when not empty, mask b is applied before batch b (one per batch); the
+  // session's epoch mask is put back afterwards. Empty: the session's mask for the whole epoch.
+  std::vector<std::vector<bool>> batchMasks;
 };
 
 struct EpochResult {

@@ -2,7 +2,8 @@
 import type { BnMode } from './types';
 
 export interface CostUnit {
-  macs: number;
+  /** Null: unknown (then the cost model has no answer). */
+  macs: number | null;
   params: number;
   bnParams: number;
   hasBatchNorm: boolean;
@@ -18,21 +19,24 @@ function trains(unit: CostUnit, frozen: boolean, bn: BnMode): boolean {
  * computes its input gradient only if something before it still trains (so a frozen prefix,
  * including its BatchNorms when they are frozen too, records no backward at all).
  */
-export function backwardMacs(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number {
+export function backwardMacs(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number | null {
+  if (units.some((u) => u.macs === null)) return null;
   let total = 0;
   let trainableBefore = false;
   units.forEach((u, i) => {
-    if (!mask[i]) total += u.macs; // weight gradient
-    if (trainableBefore) total += u.macs; // input gradient
+    if (!mask[i]) total += u.macs as number; // weight gradient
+    if (trainableBefore) total += u.macs as number; // input gradient
     trainableBefore = trainableBefore || trains(u, mask[i], bn);
   });
   return total;
 }
 
-/** Share of the unfrozen network's backward multiply-adds that the mask skips. */
-export function idealBackwardSaving(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number {
+/** Share of the unfrozen network's backward multiply-adds that the mask skips; null when unknown. */
+export function idealBackwardSaving(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number | null {
   const base = backwardMacs(units, units.map(() => false), bn);
-  return base === 0 ? 0 : 1 - backwardMacs(units, mask, bn) / base;
+  const left = backwardMacs(units, mask, bn);
+  if (base === null || left === null) return null;
+  return base === 0 ? 0 : 1 - left / base;
 }
 
 /** Share (0..1) of all trainable parameters frozen by the mask (BatchNorm affine only when frozen too). */

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
         `${(100 * summary.meanFrozenParamsShareAll).toFixed(1)}% | ${formatDuration(summary.backwardMs)} | ${policy === 'none' ? '—' : `${(100 * saved).toFixed(1)}%`} |`,
     );
   }
-  console.log('\nMore: npx layerout train --help, npx layerout info --model vgg16');
+  console.log('\nMore: npx layerout help train, npx layerout info --model vgg16; your own network: README "Your own network" (npx layerout info --model examples/small-cnn.json)');
 }
 
 main().catch((e) => {

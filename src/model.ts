@@ -4,10 +4,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkAugment, defaultAugment, type AugmentOptions } from './data/augment';
 import { checkDataset, checkImages, type ImageDataset } from './data/types';
-import { defaultThreads, toNativeModelOptions, type ModelOptions } from './models';
+import { defaultThreads, fileSha256, toNativeModelOptions, type ModelOptions } from './models';
 import { loadNative, type NativeModel, type NativeModelOptions } from './native';
 import { writeFileAtomic } from './run/atomic';
-import { CHECKPOINT_FORMAT, parseCheckpointMeta, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
+import { isNetworkSpec } from './spec/check';
+import type { NetworkSpec } from './spec/types';
+import { CHECKPOINT_FORMAT, modelOptionsOf, parseCheckpointMeta, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
 import {
   BN_MODES,
   type BnMode,
@@ -39,6 +41,11 @@ export interface TrainEpochOptions {
   signal?: AbortSignal;
   /** A batch with a NaN or infinite loss: 'stop' (default), 'skip-batch' or 'continue'. */
   onNonFinite?: NonFiniteAction;
+  /**
+   * Per-batch freezing: one mask per batch of the epoch, applied by the native loop before that
+   * batch (no JavaScript call per batch); the model's own mask is put back after the epoch.
+   */
+  batchMasks?: boolean[][];
 }
 
 export interface PredictOptions {
@@ -76,6 +83,7 @@ export class Model {
   private mask: boolean[];
   private bn: BnMode = 'train';
   private dataKind = 'synthetic';
+  private trainSize = 0;
   private augment: AugmentOptions | null = null;
   private check: CheckpointCheck | null = null;
   private restored: CheckpointMeta | null = null;
@@ -84,7 +92,8 @@ export class Model {
     const nativeOptions = toNativeModelOptions(options);
     this.native = new (loadNative().NativeModel)(nativeOptions);
     this.info = this.native.info();
-    this.spec = specRecord(nativeOptions);
+    this.spec = specRecord(nativeOptions, isNetworkSpec(options.model) ? options.model : undefined);
+    if (nativeOptions.torchscript) this.spec.torchscript = { path: nativeOptions.torchscript, sha256: fileSha256(nativeOptions.torchscript) };
     this.mask = this.info.layers.map(() => false);
   }
 
@@ -96,7 +105,7 @@ export class Model {
     const file = resolveCheckpointPath(path);
     const bytes = readCheckpointFile(file);
     const meta = readCheckpointMeta(bytes, file, options.allowDamaged ?? false);
-    const model = new Model({ ...meta.model, device: options.device });
+    const model = new Model({ ...modelOptionsOf(meta.model), device: options.device });
     await model.restoreBytes(bytes, file, !options.allowDamaged);
     return model;
   }
@@ -152,6 +161,7 @@ export class Model {
     const [channels, height, width] = this.info.inputShape;
     checkDataset(data, `${split} dataset`, { channels, height, width, classes: this.info.classes });
     this.native.setData(split, data.images, data.labels, [...data.shape]);
+    if (split === 'train') this.trainSize = data.shape[0];
     if (kind) this.dataKind = kind;
   }
 
@@ -176,6 +186,7 @@ export class Model {
       weightDecay: requireNumber('weightDecay', options.weightDecay ?? 5e-4, 0),
       augment: this.augmentFor(options.augment),
       onNonFinite: requireOneOf('onNonFinite', options.onNonFinite ?? 'stop', NON_FINITE_ACTIONS),
+      ...(options.batchMasks !== undefined ? { batchMasks: this.checkBatchMasks(options.batchMasks, options.batchSize ?? 128) } : {}),
     };
     const { signal, onProgress } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') {
@@ -320,6 +331,19 @@ export class Model {
     return meta;
   }
 
+  private checkBatchMasks(masks: unknown, batchSize: number): boolean[][] {
+    const batches = Math.ceil(this.trainSize / batchSize);
+    if (!Array.isArray(masks)) throw new TypeError(`batchMasks must be an array of masks, got ${describe(masks)}`);
+    if (masks.length !== batches) {
+      throw new RangeError(`batchMasks has ${masks.length} masks but the epoch has ${batches} batches (${this.trainSize} samples, batch ${batchSize})`);
+    }
+    masks.forEach((m, b) => {
+      requireBooleanArray(`batchMasks[${b}]`, m, this.units.length);
+      if ((m as boolean[]).every(Boolean)) throw new RangeError(`batchMasks[${b}] freezes every unit; at least one unit must train`);
+    });
+    return masks as boolean[][];
+  }
+
   private augmentFor(augment: AugmentOptions | undefined): ReturnType<typeof checkAugment> {
     const channels = this.info.inputShape[0];
     return checkAugment(augment ?? this.augment ?? defaultAugment(this.dataKind, channels), channels);
@@ -368,7 +392,8 @@ function runFileModel(dir: string): ModelSpecRecord | undefined {
   return undefined;
 }
 
-function specRecord(options: NativeModelOptions): ModelSpecRecord {
+function specRecord(options: NativeModelOptions, network?: NetworkSpec): ModelSpecRecord {
+  if (network) return { model: options.model, network: structuredClone(network), classes: options.classes, seed: options.seed };
   const spec: ModelSpecRecord = { model: options.model, classes: options.classes, seed: options.seed };
   if (options.hidden.length) spec.hidden = [...options.hidden];
   if (options.inputShape.length === 3) spec.inputShape = options.inputShape as [number, number, number];

@@ -1,7 +1,12 @@
 // Model options and their checks. The list of built-in models is the addon's (native/models/
 // registry.cc): read here, never repeated.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { basename, resolve } from 'node:path';
 import { loadNative, type NativeModelOptions } from './native';
+import { isNetworkSpec, planNetwork } from './spec/check';
+import type { NetworkSpec } from './spec/types';
 import type { CatalogEntry } from './types';
 import { describe, requireInteger } from './validate';
 
@@ -10,13 +15,24 @@ export type ModelName = string;
 
 export type DeviceName = 'cpu' | 'cuda' | 'auto' | `cuda:${number}`;
 
+/** A module saved in PyTorch with torch.jit.script(net).save(PATH) or torch.jit.trace. */
+export interface TorchScriptSource {
+  torchscript: string;
+  /** The file's SHA-256 when a run recorded it: loading refuses a file that has changed since. */
+  sha256?: string;
+}
+
 export interface ModelOptions {
-  model: ModelName;
+  /**
+   * A built-in model's name (`modelNames()`), your own network as a spec, or a TorchScript file
+   * (README "Your own network").
+   */
+  model: ModelName | NetworkSpec | TorchScriptSource;
   /** Number of output classes (default 10). */
   classes?: number;
   /** Configurable models (mlp) only: hidden layer widths (default [64]). */
   hidden?: number[];
-  /** Configurable models (mlp) only: input shape C, H, W (default [1, 28, 28]). */
+  /** Configurable models (mlp) and TorchScript files: input shape C, H, W (mlp default [1, 28, 28]). */
   inputShape?: [number, number, number];
   /** Seeds the weight initialisation (default 0). */
   seed?: number;
@@ -61,9 +77,25 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`model options must be an object, got ${describe(options)}`);
   }
-  const entry = catalogEntry(options.model);
   const classes = requireInteger('classes', options.classes ?? 10, 2, 100000);
   const seed = requireInteger('seed', options.seed ?? 0, 0, 2 ** 32 - 1);
+  if (isNetworkSpec(options.model)) {
+    if (options.hidden !== undefined || options.inputShape !== undefined) {
+      throw new RangeError('hidden and inputShape do not apply to a network spec (its input is part of the spec)');
+    }
+    const plan = planNetwork(options.model, classes);
+    return {
+      model: plan.name,
+      classes,
+      hidden: [],
+      inputShape: [...plan.inputShape],
+      seed,
+      device: resolveDevice(options.device),
+      network: { convInit: plan.convInit, linearInit: plan.linearInit, layers: plan.layers },
+    };
+  }
+  if (isTorchScriptSource(options.model)) return torchScriptOptions(options.model, options, classes, seed);
+  const entry = catalogEntry(options.model);
   let hidden: number[] = [];
   let inputShape: number[] = [];
   if (entry.configurable) {
@@ -83,4 +115,30 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
 
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
+}
+
+export function isTorchScriptSource(value: unknown): value is TorchScriptSource {
+  return typeof value === 'object' && value !== null && 'torchscript' in value;
+}
+
+function torchScriptOptions(source: TorchScriptSource, options: ModelOptions, classes: number, seed: number): NativeModelOptions {
+  if (typeof source.torchscript !== 'string' || source.torchscript === '') {
+    throw new TypeError(`torchscript must be the path of a TorchScript file, got ${describe(source.torchscript)}`);
+  }
+  const path = resolve(source.torchscript);
+  if (!existsSync(path)) throw new RangeError(`torchscript: no such file: ${source.torchscript}`);
+  if (source.sha256 !== undefined && fileSha256(path) !== source.sha256) {
+    throw new RangeError(`torchscript: ${path} has changed since the run started (its SHA-256 differs); restore that file to continue`);
+  }
+  if (options.hidden !== undefined) throw new RangeError('hidden does not apply to a TorchScript model');
+  const inputShape = options.inputShape;
+  if (!Array.isArray(inputShape) || inputShape.length !== 3) {
+    throw new TypeError('a TorchScript model needs inputShape [C, H, W] (train() takes it from the data; `info` from --input CxHxW)');
+  }
+  inputShape.forEach((d, i) => requireInteger(`inputShape[${i}]`, d, 1, 4096));
+  return { model: basename(path).replace(/\.[^.]*$/, ''), classes, hidden: [], inputShape: [...inputShape], seed, device: resolveDevice(options.device), torchscript: path };
+}
+
+export function fileSha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { prebuiltCandidates } from './prebuilt';
+import type { PlanLayer } from './spec/types';
 import type { BnMode, CatalogEntry, EpochProgress, EpochStats, EvalStats, ModelInfo, NonFiniteAction, StepTimes } from './types';
 
 // Raw shapes: the public types (types.ts) are what these return, re-declared nowhere else.
@@ -16,6 +17,10 @@ export interface NativeModelOptions {
   inputShape: number[];
   seed: number;
   device: string;
+  /** A checked spec network's plan (src/spec/check.ts); absent for built-in models. */
+  network?: { convInit: string; linearInit: string; layers: PlanLayer[] };
+  /** An absolute path to a TorchScript file (with inputShape). */
+  torchscript?: string;
 }
 
 export interface NativeAugment {
@@ -37,6 +42,7 @@ export interface NativeEpochOptions {
   weightDecay: number;
   augment: NativeAugment;
   onNonFinite: NonFiniteAction;
+  batchMasks?: boolean[][];
 }
 
 export interface NativeJobOptions {

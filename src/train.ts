@@ -4,7 +4,8 @@ import { frozenParamsShare, idealBackwardSaving } from './cost';
 import { checkAugment, type AugmentOptions } from './data/augment';
 import type { DatasetPair } from './data/types';
 import { Model } from './model';
-import type { DeviceName, ModelName } from './models';
+import { isTorchScriptSource, type DeviceName, type ModelName, type TorchScriptSource } from './models';
+import type { NetworkSpec } from './spec/types';
 import { createPolicy, type FreezePolicy, type MaskFunction, type PolicySpec } from './policy';
 import { RunFolder, type RunConfig } from './run/folder';
 import { lrAt, parseSchedule, type Schedule } from './schedule';
@@ -21,7 +22,8 @@ import {
 import { describe, requireInteger, requireNumber, requireOneOf } from './validate';
 
 export interface TrainOptions {
-  model: ModelName;
+  /** A built-in model's name, or your own network as a spec. */
+  model: ModelName | NetworkSpec | TorchScriptSource;
   classes?: number;
   hidden?: number[];
   inputShape?: [number, number, number];
@@ -94,7 +96,7 @@ export function summarise(model: Model, policyName: string, epochs: number, reco
     finalTestAcc: acc.length ? acc[acc.length - 1] : 0,
     meanFrozenParamsShareLayerOut: mean(records.filter((r) => r.layerOutEpoch).map((r) => r.frozenParamsShare)),
     meanFrozenParamsShareAll: mean(records.map((r) => r.frozenParamsShare)),
-    meanIdealBackwardSavedShare: mean(records.map((r) => r.idealBackwardSavedShare)),
+    meanIdealBackwardSavedShare: records.some((r) => r.idealBackwardSavedShare === null) ? null : mean(records.map((r) => r.idealBackwardSavedShare as number)),
     totalMs: epochMs,
     backwardMs: records.reduce((s, r) => s + r.backwardMs, 0),
     dataMs,
@@ -138,7 +140,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     model: options.model,
     classes: options.classes ?? data.classes,
     hidden: options.hidden,
-    inputShape: options.inputShape,
+    // A TorchScript module's input is the data's (it does not say its own).
+    inputShape: options.inputShape ?? (isTorchScriptSource(options.model) ? [data.train.shape[1], data.train.shape[2], data.train.shape[3]] : undefined),
     seed,
     device: options.device,
   });

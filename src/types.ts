@@ -10,13 +10,14 @@ export interface FreezeUnit {
   index: number;
   /** Our name, e.g. `layer1.0.conv1`. */
   name: string;
-  kind: 'conv' | 'linear';
+  /** 'other': a TorchScript leaf module with parameters that is not a conv or linear. */
+  kind: 'conv' | 'linear' | 'other';
   /** Parameters of the layer and its BatchNorm's affine. */
   params: number;
   /** BatchNorm affine parameters (γ and β), 0 without BatchNorm. */
   bnParams: number;
-  /** Forward multiply-adds per sample. */
-  macs: number;
+  /** Forward multiply-adds per sample; null where they cannot be derived (TorchScript convs). */
+  macs: number | null;
   hasBatchNorm: boolean;
 }
 
@@ -98,8 +99,8 @@ export interface EpochRecord {
   frozenUnits: number;
   /** Share of trainable parameters frozen this epoch (BatchNorm affine only when frozen too). */
   frozenParamsShare: number;
-  /** Share of the unfrozen backward multiply-adds that the mask skips (the design notes' cost model). */
-  idealBackwardSavedShare: number;
+  /** Share of the unfrozen backward multiply-adds that the mask skips (the design notes' cost model); null when a unit's multiply-adds are unknown. */
+  idealBackwardSavedShare: number | null;
   layerOutEpoch: boolean;
   momentumReset: boolean;
   trainLoss: number;
@@ -133,7 +134,8 @@ export interface TrainSummary {
   meanFrozenParamsShareLayerOut: number;
   /** Mean share of parameters frozen over all epochs. */
   meanFrozenParamsShareAll: number;
-  meanIdealBackwardSavedShare: number;
+  /** Null when a unit's multiply-adds are unknown (TorchScript convs). */
+  meanIdealBackwardSavedShare: number | null;
   totalMs: number;
   backwardMs: number;
   /** Time spent preparing batches (indexing, augmentation) and its share of epoch time. */

@@ -1,5 +1,7 @@
 #include "registry.h"
 
+#include "torchscript_net.h"
+
 #include <stdexcept>
 
 namespace layerout {
@@ -34,6 +36,8 @@ const std::vector<CatalogEntry>& modelCatalog() {
 }
 
 NetPtr buildModel(const ModelSpec& spec) {
+  if (spec.network) return buildSpecNet(spec.inputShape, *spec.network);
+  if (!spec.torchscript.empty()) return buildTorchScriptNet(spec.torchscript, spec.inputShape);
   for (const auto& entry : modelCatalog()) {
     if (entry.name == spec.name) return entry.build(spec);
   }

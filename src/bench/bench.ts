@@ -5,7 +5,8 @@ import { cpus } from 'node:os';
 import { frozenParamsShare, idealBackwardSaving } from '../cost';
 import { patternDataset } from '../data/synthetic';
 import { Model } from '../model';
-import { defaultThreads, type DeviceName, type ModelName } from '../models';
+import { defaultThreads, type DeviceName, type ModelName, type TorchScriptSource } from '../models';
+import type { NetworkSpec } from '../spec/types';
 import { loadNative } from '../native';
 import type { BnMode } from '../types';
 import { expandMasks } from './masks';
@@ -14,7 +15,9 @@ import type { BenchResult, BenchRow } from './types';
 export type { BenchResult, BenchRow } from './types';
 
 export interface BenchOptions {
-  model: ModelName;
+  model: ModelName | NetworkSpec | TorchScriptSource;
+  /** TorchScript models: the input shape C, H, W. */
+  inputShape?: [number, number, number];
   classes?: number;
   batch?: number;
   steps?: number;
@@ -53,7 +56,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const warmup = options.warmup ?? 2;
   const threads = options.threads ?? defaultThreads();
   const bn = options.bn ?? 'train';
-  const model = new Model({ model: options.model, classes: options.classes, device: options.device, seed: options.seed ?? 0 });
+  const model = new Model({ model: options.model, classes: options.classes, device: options.device, seed: options.seed ?? 0, inputShape: options.inputShape });
   const [c, h, w] = model.info.inputShape;
   model.setData('train', patternDataset(batch, [c, h, w], model.info.classes, 'bench'));
   const masks = expandMasks(options.masks, model.units, model.info.model, options.seed ?? 0);
@@ -96,8 +99,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       backwardMs,
       optimizerMs: median(t.o),
       backwardRatio,
-      idealBackwardRatio: 1 - idealSaving,
-      realization: idealSaving >= MIN_IDEAL_SAVING ? (1 - backwardRatio) / idealSaving : null,
+      idealBackwardRatio: idealSaving === null ? null : 1 - idealSaving,
+      realization: idealSaving !== null && idealSaving >= MIN_IDEAL_SAVING ? (1 - backwardRatio) / idealSaving : null,
       peakMemoryBytes: peak.get(name) ?? null,
     };
   });

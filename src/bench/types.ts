@@ -11,7 +11,8 @@ export interface BenchRow {
   backwardMs: number;
   optimizerMs: number;
   backwardRatio: number;
-  idealBackwardRatio: number;
+  /** Null when a unit's multiply-adds are unknown (TorchScript convs). */
+  idealBackwardRatio: number | null;
   /** measured saving / ideal saving; null where the ideal saving is under 10% (noise would dominate). */
   realization: number | null;
   peakMemoryBytes: number | null;

@@ -3,20 +3,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBenchmark } from '../bench/bench';
 import { DEFAULT_MASKS, MASK_HELP } from '../bench/masks';
-import { modelNames, type DeviceName, type ModelName } from '../models';
+import type { DeviceName } from '../models';
 import { BN_MODES, type BnMode } from '../types';
 import { benchMarkdown, benchSvg } from '../report/bench-report';
 import { parseCommand, type CommandSpec, type OptionDefs } from './args';
+import { modelOption, parseInputShape, resolveModelArg } from './model-arg';
 import { StatusLine } from './progress';
 
 export const BENCH_OPTIONS: OptionDefs = {
-  model: { type: 'string', arg: 'NAME', help: 'model', choices: modelNames, required: true },
+  model: modelOption({ required: true }),
   classes: { type: 'int', help: 'classes', min: 2, default: 10 },
   batch: { type: 'int', help: 'batch size', min: 1, default: 128 },
   steps: { type: 'int', help: 'timed steps per mask', min: 1, default: 10 },
   warmup: { type: 'int', help: 'warm-up steps per mask', min: 1, default: 2 },
   threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
   device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
+  input: { type: 'string', arg: 'CxHxW', help: 'input shape of a torchscript:PATH model (e.g. 1x28x28)' },
   masks: { type: 'string', arg: 'LIST', help: `comma-separated: ${MASK_HELP}`, default: DEFAULT_MASKS.join(',') },
   bn: { type: 'string', arg: 'MODE', help: 'BatchNorm of frozen units', choices: BN_MODES, default: 'train' },
   json: { type: 'flag', help: 'print one JSON object' },
@@ -34,13 +36,14 @@ export async function runBench(argv: string[], out: (line: string) => void, _err
   const status = new StatusLine(process.stderr);
   const masks = options.masks ? String(options.masks).split(',') : DEFAULT_MASKS;
   const result = await runBenchmark({
-    model: options.model as ModelName,
+    model: resolveModelArg(String(options.model)),
     classes: options.classes as number | undefined,
     batch: options.batch as number | undefined,
     steps: options.steps as number | undefined,
     warmup: options.warmup as number | undefined,
     threads: options.threads as number | undefined,
     device: options.device as DeviceName | undefined,
+    inputShape: parseInputShape(options.input as string | undefined),
     bn: options.bn as BnMode | undefined,
     masks,
     onProgress: options.json ? undefined : (m) => status.show(m),

@@ -1,13 +1,15 @@
 // `layerout info [--model NAME]`: a model's freeze units, or the runtime and the model list.
 import { Model } from '../model';
-import { modelNames, type DeviceName, type ModelName } from '../models';
+import { isTorchScriptSource, modelNames, type DeviceName } from '../models';
 import { loadNative } from '../native';
-import { applyDefaults, parseCommand, type CommandSpec, type OptionDefs } from './args';
+import { applyDefaults, parseCommand, UsageError, type CommandSpec, type OptionDefs } from './args';
+import { MODEL_HELP, modelOption, parseInputShape, resolveModelArg } from './model-arg';
 
 export const INFO_OPTIONS: OptionDefs = {
-  model: { type: 'string', arg: 'NAME', help: 'model (without it: libtorch version, CUDA and the model list)', choices: modelNames },
+  model: modelOption({ help: `${MODEL_HELP} (without it: libtorch version, CUDA and the model list)` }),
   classes: { type: 'int', help: 'number of classes', min: 2, default: 10 },
   device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
+  input: { type: 'string', arg: 'CxHxW', help: 'input shape of a torchscript:PATH model (e.g. 1x28x28)' },
   json: { type: 'flag', help: 'print one JSON object' },
 };
 
@@ -25,11 +27,10 @@ export function runInfo(argv: string[], out: (line: string) => void): void {
     out(`models: ${modelNames().join(', ')}`);
     return;
   }
-  const model = new Model({
-    model: options.model as ModelName,
-    classes: options.classes as number,
-    device: options.device as DeviceName,
-  });
+  const source = resolveModelArg(String(options.model));
+  const inputShape = parseInputShape(options.input as string | undefined);
+  if (isTorchScriptSource(source) && !inputShape) throw new UsageError('--model torchscript:PATH needs --input CxHxW');
+  const model = new Model({ model: source, classes: options.classes as number, device: options.device as DeviceName, inputShape });
   const { info } = model;
   const layers = info.layers.map(({ index, name, kind, params, macs }) => ({ index, name, kind, params, macs }));
   if (options.json) {
@@ -39,6 +40,6 @@ export function runInfo(argv: string[], out: (line: string) => void): void {
   out(`${info.model}: ${info.totalParams.toLocaleString('en-US')} parameters, ${layers.length} freeze units, input ${info.inputShape.join('x')}, ${info.classes} classes, on ${info.device} (libtorch ${runtime.torchVersion})`);
   out(`${'#'.padStart(4)}  ${'unit'.padEnd(24)}${'kind'.padEnd(8)}${'params'.padStart(12)}${'MACs/sample'.padStart(16)}`);
   for (const l of layers) {
-    out(`${String(l.index).padStart(4)}  ${l.name.padEnd(24)}${l.kind.padEnd(8)}${l.params.toLocaleString('en-US').padStart(12)}${l.macs.toLocaleString('en-US').padStart(16)}`);
+    out(`${String(l.index).padStart(4)}  ${l.name.padEnd(24)}${l.kind.padEnd(8)}${l.params.toLocaleString('en-US').padStart(12)}${(l.macs === null ? 'unknown' : l.macs.toLocaleString('en-US')).padStart(16)}`);
   }
 }

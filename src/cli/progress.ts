@@ -96,7 +96,7 @@ export class ProgressReporter {
     this.status.clear();
     return (
       `epoch ${r.epoch}/${this.epochs} lr ${r.lr.toPrecision(3)} frozen ${r.frozenUnits} units ` +
-      `(${(100 * r.frozenParamsShare).toFixed(1)}% params, ideal backward -${(100 * r.idealBackwardSavedShare).toFixed(1)}%) ` +
+      `(${(100 * r.frozenParamsShare).toFixed(1)}% params, ideal backward ${r.idealBackwardSavedShare === null ? 'unknown' : `-${(100 * r.idealBackwardSavedShare).toFixed(1)}%`}) ` +
       `loss ${r.trainLoss.toFixed(4)} train ${(100 * r.trainAcc).toFixed(2)}% test ${(100 * r.testAcc).toFixed(2)}% ` +
       `backward ${r.backwardMs.toFixed(0)}ms epoch ${formatDuration(r.epochMs)} eta ${formatDuration(eta)}`
     );

@@ -2,13 +2,14 @@
 import { defaultAugment, parseAugmentList } from '../data/augment';
 import { DATA_SPEC_HELP, limitData, loadDataSpec } from '../data/spec';
 import type { DatasetPair } from '../data/types';
-import { modelNames, type DeviceName } from '../models';
+import type { DeviceName } from '../models';
 import { parsePolicy, POLICY_HELP } from '../policy';
 import { resumeOptions } from '../run/resume';
 import { parseSchedule, SCHEDULE_HELP } from '../schedule';
 import { train, type TrainOptions } from '../train';
 import { BN_MODES, NON_FINITE_ACTIONS, type BnMode, type NonFiniteAction, type TrainSummary } from '../types';
 import { parseCommand, UsageError, type CommandSpec, type OptionDefs, type ParsedOptions } from './args';
+import { modelOption, resolveModelArg } from './model-arg';
 import { ProgressReporter, formatDuration } from './progress';
 
 /** A spec parser as an option check: its RangeError becomes one of the usage problems. */
@@ -17,7 +18,7 @@ const specCheck = (parse: (text: string) => unknown) => (value: string | number)
 // Defaults here are documentation: train() applies the same ones, and options left out stay
 // undefined so that --resume can tell given options from the run folder's.
 export const TRAIN_OPTIONS: OptionDefs = {
-  model: { type: 'string', arg: 'NAME', help: 'model', choices: modelNames, requiredUnless: 'resume' },
+  model: modelOption({ requiredUnless: 'resume' }),
   data: { type: 'string', arg: 'SPEC', help: DATA_SPEC_HELP, requiredUnless: 'resume' },
   epochs: { type: 'int', help: 'epochs to train; 0 writes the initial checkpoint', min: 0, requiredUnless: 'resume' },
   classes: { type: 'int', help: "classes (default: the dataset's)", min: 2 },
@@ -95,7 +96,7 @@ function trainOptions(given: ParsedOptions): TrainOptions {
   const data = loadCliData(String(given.data), given['limit-train'] as number | undefined, given['limit-test'] as number | undefined, seed);
   const augment = given.augment !== undefined ? parseAugmentCli(String(given.augment), data) : undefined;
   return {
-    model: String(given.model),
+    model: resolveModelArg(String(given.model)),
     classes: given.classes as number | undefined,
     data,
     policy: (given.policy as string | undefined) ?? 'none',

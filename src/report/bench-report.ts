@@ -12,7 +12,7 @@ export function benchMarkdown(r: BenchResult): string {
   const rows = r.rows.map(
     (row) =>
       `| ${row.mask} | ${row.frozenUnits} | ${(100 * row.frozenParamsShare).toFixed(1)}% | ${row.forwardMs.toFixed(2)} | ${row.backwardMs.toFixed(2)} | ` +
-      `${row.optimizerMs.toFixed(2)} | ${pct(row.backwardRatio)} | ${pct(row.idealBackwardRatio)} | ` +
+      `${row.optimizerMs.toFixed(2)} | ${pct(row.backwardRatio)} | ${row.idealBackwardRatio === null ? 'unknown' : pct(row.idealBackwardRatio)} | ` +
       `${row.realization === null ? '—' : row.realization.toFixed(2)} | ${row.peakMemoryBytes === null ? '—' : `${(row.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB`} |`,
   );
   return head + rows.join('\n') + '\n';
@@ -29,7 +29,7 @@ export function benchSvg(r: BenchResult): string {
     .map((row, i) => {
       const y = 40 + i * rowH;
       const measured = Math.min(1.2, row.backwardRatio) * barW;
-      const ideal = Math.min(1.2, row.idealBackwardRatio) * barW;
+      const ideal = Math.min(1.2, row.idealBackwardRatio ?? 0) * barW; // no bar when unknown
       return (
         `<text x="${left - 8}" y="${y + 14}" text-anchor="end">${esc(row.mask)}</text>` +
         `<rect x="${left}" y="${y + 2}" width="${measured.toFixed(1)}" height="10" fill="#3b6ea5"/>` +

@@ -1,13 +1,19 @@
 // The typed metadata stored inside every checkpoint, and the reader that also accepts the
 // first format (shares in percent, model options only in the CLI's saved options).
 import type { AugmentOptions } from '../data/augment';
+import type { NetworkSpec } from '../spec/types';
 import type { EpochRecord } from '../types';
 
 export const CHECKPOINT_FORMAT = 'layerout-checkpoint-2';
 
 /** What rebuilds the network: the model table entry and its options. */
 export interface ModelSpecRecord {
+  /** The built-in model's name, or the spec network's own name. */
   model: string;
+  /** The spec of a user's network (absent for built-in models). */
+  network?: NetworkSpec;
+  /** A TorchScript model: its file and the file's SHA-256 at the start of the run. */
+  torchscript?: { path: string; sha256: string };
   classes: number;
   hidden?: number[];
   inputShape?: [number, number, number];
@@ -38,12 +44,25 @@ export interface CheckpointMeta {
   user?: unknown;
 }
 
+/** Model options that rebuild the network a record describes. */
+export function modelOptionsOf(record: ModelSpecRecord): {
+  model: string | NetworkSpec | { torchscript: string; sha256: string };
+  classes: number;
+  hidden?: number[];
+  inputShape?: [number, number, number];
+  seed: number;
+} {
+  const { network, torchscript, model, classes, hidden, inputShape, seed } = record;
+  if (torchscript) return { model: { torchscript: torchscript.path, sha256: torchscript.sha256 }, classes, inputShape, seed };
+  return network ? { model: network, classes, seed } : { model, classes, hidden, inputShape, seed };
+}
+
 /** The first format's records: shares were percentages or unnamed fractions. */
 type LegacyRecord = Omit<EpochRecord, 'frozenParamsShare' | 'idealBackwardSavedShare'> & {
   frozenParamsPct?: number;
   idealBackwardSaving?: number;
   frozenParamsShare?: number;
-  idealBackwardSavedShare?: number;
+  idealBackwardSavedShare?: number | null;
 };
 
 export function upgradeRecord(r: LegacyRecord): EpochRecord {
@@ -51,7 +70,7 @@ export function upgradeRecord(r: LegacyRecord): EpochRecord {
   return {
     ...rest,
     frozenParamsShare: r.frozenParamsShare ?? (frozenParamsPct ?? 0) / 100,
-    idealBackwardSavedShare: r.idealBackwardSavedShare ?? idealBackwardSaving ?? 0,
+    idealBackwardSavedShare: r.idealBackwardSavedShare !== undefined ? r.idealBackwardSavedShare : (idealBackwardSaving ?? 0),
   } as EpochRecord;
 }
 

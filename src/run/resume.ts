@@ -7,6 +7,7 @@ import type { DatasetPair } from '../data/types';
 import type { DeviceName } from '../models';
 import type { TrainOptions } from '../train';
 import { RunFolder, type RunConfig } from './folder';
+import { modelOptionsOf } from './meta';
 
 export interface ResumeOverrides {
   epochs?: number;
@@ -48,10 +49,7 @@ export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Tra
   }
   const data = overrides.data ?? loadRunData(config, dir);
   return {
-    model: config.model.model,
-    classes: config.model.classes,
-    hidden: config.model.hidden,
-    inputShape: config.model.inputShape,
+    ...modelOptionsOf(config.model),
     data,
     policy: t.policy,
     epochs: overrides.epochs ?? t.epochs,

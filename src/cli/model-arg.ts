@@ -1,0 +1,55 @@
+// `--model`: a built-in model's name, or a network spec file (PATH.json).
+import { readFileSync } from 'node:fs';
+import { modelNames, type TorchScriptSource } from '../models';
+import type { NetworkSpec } from '../spec/types';
+import { UsageError, type OptionDef } from './args';
+
+export const MODEL_HELP = 'a built-in model (see `layerout info`), a network spec file PATH.json, or torchscript:PATH';
+
+/**
+ * The model a `--model` value names: a catalog name as it is, a .json path read as a spec,
+ * `torchscript:PATH` as a TorchScript source.
+ */
+export function resolveModelArg(value: string): string | NetworkSpec | TorchScriptSource {
+  if (value.startsWith('torchscript:')) {
+    const path = value.slice('torchscript:'.length);
+    if (!path) throw new UsageError('--model torchscript:PATH needs the path of a TorchScript file');
+    return { torchscript: path };
+  }
+  if (!value.endsWith('.json')) return value;
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--model ${value}: cannot read the network spec (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as NetworkSpec;
+  } catch (e) {
+    throw new UsageError(`--model ${value}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** The option definition every command's `--model` uses. */
+export function modelOption(extra: Partial<OptionDef> = {}): OptionDef {
+  return {
+    type: 'string',
+    arg: 'NAME|PATH.json',
+    help: MODEL_HELP,
+    check: (value) => {
+      const text = String(value);
+      if (!text.endsWith('.json') && !text.startsWith('torchscript:') && !modelNames().includes(text)) {
+        throw new RangeError(`--model must be one of ${modelNames().join(', ')}, a network spec PATH.json, or torchscript:PATH; got '${text}'`);
+      }
+    },
+    ...extra,
+  };
+}
+
+/** `--input CxHxW` (TorchScript models), or undefined when not given. */
+export function parseInputShape(text: string | undefined): [number, number, number] | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)x(\d+)x(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--input must be CxHxW, e.g. 1x28x28; got '${text}'`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
