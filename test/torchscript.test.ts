@@ -103,6 +103,8 @@ describe.skipIf(!hasTorch)('TorchScript models', () => {
       newer,
     );
     expect(() => new Model({ model: { torchscript: newer }, inputShape: [1, 28, 28] })).toThrow(/newer.pt was saved by a newer PyTorch than this libtorch 1\.13/);
+    expect(() => new Model({ model: { torchscript: file }, inputShape: [1, 28, 28], classes: 7 })).toThrow(/gives \[2, 10\] for an input of shape \[2, 1, 28, 28\]; a classifier of 7 classes must give \[2, 7\]/);
+    expect(() => new Model({ model: { torchscript: file }, inputShape: [3, 28, 28] })).toThrow(/fails on an input of shape \[2, 3, 28, 28\]/);
     const copy = join(dir, 'copy.pt');
     copyFileSync(file, copy);
     const out = join(dir, 'run');

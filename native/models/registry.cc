@@ -37,7 +37,7 @@ const std::vector<CatalogEntry>& modelCatalog() {
 
 NetPtr buildModel(const ModelSpec& spec) {
   if (spec.network) return buildSpecNet(spec.inputShape, *spec.network);
-  if (!spec.torchscript.empty()) return buildTorchScriptNet(spec.torchscript, spec.inputShape);
+  if (!spec.torchscript.empty()) return buildTorchScriptNet(spec.torchscript, spec.inputShape, spec.classes);
   for (const auto& entry : modelCatalog()) {
     if (entry.name == spec.name) return entry.build(spec);
   }

@@ -102,7 +102,37 @@ class TorchScriptNet : public Net {
 
 }  // namespace
 
-NetPtr buildTorchScriptNet(const std::string& path, const std::vector<int64_t>& inputShape) {
+namespace {
+std::string shapeText(at::IntArrayRef shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+// One forward pass on zeros: the module must take the input shape and give one logit per class.
+void checkOutput(Net& net, const std::string& path, const std::vector<int64_t>& inputShape, int64_t classes) {
+  std::vector<int64_t> batch = {2, inputShape[0], inputShape[1], inputShape[2]};
+  torch::Tensor out;
+  {
+    torch::NoGradGuard noGrad;
+    net.eval();
+    try {
+      out = net.forward(torch::zeros(batch));
+    } catch (const std::exception& e) {
+      net.train(true);
+      throw std::invalid_argument(path + " fails on an input of shape " + shapeText(batch) + ": " + describe(e));
+    }
+    net.train(true);
+  }
+  if (out.dim() != 2 || out.size(0) != 2 || out.size(1) != classes) {
+    throw std::invalid_argument(path + " gives " + shapeText(out.sizes()) + " for an input of shape " + shapeText(batch) +
+                                "; a classifier of " + std::to_string(classes) + " classes must give [2, " +
+                                std::to_string(classes) + "]");
+  }
+}
+}  // namespace
+
+NetPtr buildTorchScriptNet(const std::string& path, const std::vector<int64_t>& inputShape, int64_t classes) {
   torch::jit::Module module;
   try {
     module = torch::jit::load(path);
@@ -119,7 +149,9 @@ NetPtr buildTorchScriptNet(const std::string& path, const std::vector<int64_t>& 
     }
     throw std::invalid_argument(path + ": could not load the TorchScript module (" + why + ")");
   }
-  return std::make_shared<TorchScriptNet>(std::move(module), inputShape);
+  auto net = std::make_shared<TorchScriptNet>(std::move(module), inputShape);
+  checkOutput(*net, path, inputShape, classes);
+  return net;
 }
 
 bool torchScriptBytes(Net& net, std::vector<char>& out) {

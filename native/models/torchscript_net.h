@@ -10,8 +10,9 @@
 
 namespace layerout {
 
-// Loads `path`; errors say whether the file is not TorchScript or comes from a newer PyTorch.
-NetPtr buildTorchScriptNet(const std::string& path, const std::vector<int64_t>& inputShape);
+// Loads `path`; errors say whether the file is not TorchScript or comes from a newer PyTorch,
+// and a module that does not map [2, C, H, W] to [2, classes] is refused at once.
+NetPtr buildTorchScriptNet(const std::string& path, const std::vector<int64_t>& inputShape, int64_t classes);
 
 // The module as a TorchScript file with the current (trained) weights; false for other nets.
 bool torchScriptBytes(Net& net, std::vector<char>& out);

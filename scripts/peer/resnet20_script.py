@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Writes a CIFAR ResNet-20 (basic blocks, option-A shortcuts, as layerout's built-in) as a
+TorchScript file: the "comparable network" of scripts/bench-own-networks.
+
+  resnet20_script.py OUT.pt [--classes 10]
+"""
+import argparse
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Block(nn.Module):
+    def __init__(self, cin: int, planes: int, stride: int):
+        super().__init__()
+        # Registered conv, bn, conv, bn: each BatchNorm right after its conv (one freeze unit).
+        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.stride = stride
+        self.pad = planes - cin
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        s = x
+        if self.stride != 1 or self.pad != 0:
+            s = x[:, :, ::self.stride, ::self.stride]
+            s = F.pad(s, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+        return F.relu(out + s)
+
+
+class ResNet20(nn.Module):
+    def __init__(self, classes: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        blocks, cin = [], 16
+        for stage in range(3):
+            planes = 16 << stage
+            for b in range(3):
+                blocks.append(Block(cin, planes, 2 if stage > 0 and b == 0 else 1))
+                cin = planes
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(64, classes)
+
+    def forward(self, x):
+        x = self.blocks(F.relu(self.bn1(self.conv1(x))))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('out')
+    ap.add_argument('--classes', type=int, default=10)
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    torch.jit.script(ResNet20(args.classes)).save(args.out)
+
+
+if __name__ == '__main__':
+    main()
