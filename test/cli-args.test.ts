@@ -6,7 +6,10 @@ import { describePolicyState } from '../src/cli/describe';
 import { commandHelp, mainHelp, wrap } from '../src/cli/help';
 import { INFO_COMMAND } from '../src/cli/info';
 import { batchLine, ProgressReporter } from '../src/cli/progress';
-import { INSPECT_COMMAND, TRAIN_COMMAND } from '../src/cli/train';
+import { EXPORT_COMMAND } from '../src/cli/export';
+import { INSPECT_COMMAND } from '../src/cli/inspect';
+import { PREDICT_COMMAND } from '../src/cli/predict';
+import { TRAIN_COMMAND } from '../src/cli/train';
 import type { EpochRecord } from '../src/types';
 
 const SPEC: CommandSpec = {
@@ -118,7 +121,7 @@ describe('parseCommand', () => {
 });
 
 describe('help', () => {
-  const specs = [INFO_COMMAND, TRAIN_COMMAND, INSPECT_COMMAND, BENCH_COMMAND];
+  const specs = [INFO_COMMAND, TRAIN_COMMAND, INSPECT_COMMAND, PREDICT_COMMAND, EXPORT_COMMAND, BENCH_COMMAND];
 
   it.each(specs.map((s) => [s.name, s] as const))('%s: fits 80 columns, lists every option, required ones first', (_, spec) => {
     const text = commandHelp(spec);

@@ -93,7 +93,7 @@ describe('layerout train', () => {
       "  --epochs must be a whole number in decimal digits; got 'x'",
       "  --batch must be at least 1; got '0'",
       expect.stringMatching(/^ {2}unknown option --bogus; allowed: --model --data --epochs /),
-      expect.stringMatching(/^ {2}--model NAME is required unless --resume is given \(model: mnist-net, /),
+      expect.stringMatching(/^ {2}--model NAME\|PATH.json is required unless --resume is given \(a built-in model/),
       expect.stringMatching(/^ {2}--data SPEC is required unless --resume is given/),
       '(layerout train --help lists every option)',
       '',
