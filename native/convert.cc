@@ -124,6 +124,9 @@ ModelSpec toModelSpec(const Napi::Object& obj) {
   spec.classes = getInteger(obj, "classes", 2, 100000);
   spec.hidden = toIntVector(obj.Get("hidden"));
   spec.inputShape = toIntVector(obj.Get("inputShape"));
+  for (auto d : spec.inputShape) {
+    if (d > 4096) bad("inputShape entries must be at most 4096");
+  }
   auto torchscript = obj.Get("torchscript");
   if (!torchscript.IsUndefined() && !torchscript.IsNull()) {
     spec.torchscript = requireString(torchscript, "torchscript");

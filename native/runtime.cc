@@ -35,6 +35,9 @@ Napi::Value AugmentBatch(const Napi::CallbackInfo& info) {
   return guarded(env, "augmentBatch", [&]() -> Napi::Value {
     auto inputShape = toIntVector(info[2]);
     if (inputShape.size() != 3) throw std::invalid_argument("inputShape must be [C, H, W]");
+    for (auto d : inputShape) {
+      if (d > 4096) throw std::invalid_argument("inputShape entries must be at most 4096");
+    }
     auto input = toImageTensor(info[0], info[1], inputShape);
     auto augment = toAugmentOptions(requireObject(info[3], "augment"));
     if (!info[4].IsNumber()) throw std::invalid_argument("seed must be a number");

@@ -10,6 +10,7 @@ import { INFO_COMMAND, runInfo } from './cli/info';
 import { EXPORT_COMMAND, runExport } from './cli/export';
 import { INSPECT_COMMAND, runInspect } from './cli/inspect';
 import { PREDICT_COMMAND, runPredict } from './cli/predict';
+import { runStudyCommand, STUDY_COMMAND } from './cli/study';
 import { runTrain, TRAIN_COMMAND } from './cli/train';
 import { RunFolderConflict } from './run/folder';
 
@@ -33,6 +34,7 @@ const COMMANDS: readonly Command[] = [
   { spec: PREDICT_COMMAND, run: (argv, out) => runPredict(argv, out) },
   { spec: EXPORT_COMMAND, run: (argv, out) => runExport(argv, out) },
   { spec: BENCH_COMMAND, run: runBench },
+  { spec: STUDY_COMMAND, run: runStudyCommand },
 ];
 
 const SPECS = COMMANDS.map((c) => c.spec);

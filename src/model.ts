@@ -351,6 +351,8 @@ export class Model {
 }
 
 function readCheckpointFile(file: string): Buffer {
+  // Devices and pipes have no end (/dev/zero) or block (a fifo): checkpoints are regular files.
+  if (!statSync(file).isFile()) throw new RangeError(`${file} is not a regular file, so not a checkpoint`);
   try {
     return readFileSync(file);
   } catch (e) {
@@ -377,6 +379,7 @@ export function resolveCheckpointPath(path: string): string {
   if (!statSync(path).isDirectory()) return path;
   const file = join(path, CHECKPOINT_FILE);
   if (!existsSync(file)) throw new RangeError(`${path} holds no ${CHECKPOINT_FILE}: not a layerout run folder (or its run never saved)`);
+  if (!statSync(file).isFile()) throw new Error(`${file} is not a file: the run folder is damaged`);
   return file;
 }
 

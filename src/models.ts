@@ -50,7 +50,9 @@ export function modelNames(): string[] {
 }
 
 export function catalogEntry(name: unknown): CatalogEntry {
-  if (typeof name !== 'string') throw new TypeError(`model must be a string, got ${describe(name)}`);
+  if (typeof name !== 'string') {
+    throw new TypeError(`model must be a built-in model's name, a network spec (an object with name, input and layers) or { torchscript: PATH }; got ${describe(name)}`);
+  }
   const entry = modelCatalog().find((m) => m.name === name);
   if (!entry) throw new RangeError(`model must be one of ${modelNames().join(', ')}; got '${name}'`);
   return entry;

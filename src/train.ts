@@ -7,7 +7,7 @@ import { Model } from './model';
 import { isTorchScriptSource, type DeviceName, type ModelName, type TorchScriptSource } from './models';
 import type { NetworkSpec } from './spec/types';
 import { createPolicy, type FreezePolicy, type MaskFunction, type PolicySpec } from './policy';
-import { RunFolder, type RunConfig } from './run/folder';
+import { RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
 import { lrAt, parseSchedule, type Schedule } from './schedule';
 import {
   BN_MODES,
@@ -153,9 +153,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const policy = createPolicy(policySource, { units: model.units, model: model.info.model, epochs, seed });
 
   const folder = options.out !== undefined ? new RunFolder(options.out) : undefined;
-  const lock = folder ? await folder.prepare(runConfig(options, checked, model, policy, policySource), options.resume ? 'resume' : options.force ? 'replace' : 'new', options.onNotice) : undefined;
+  let records: EpochRecord[] = [];
+  // A resume restores and checks the checkpoint before run.json is rewritten: a refused resume
+  // leaves the folder as it was.
+  const restore = async () => {
+    if (!folder || !options.resume || !folder.hasCheckpoint()) return;
+    const meta = await model.restore(folder.checkpointPath);
+    if (!meta.training) throw new Error(`${folder.checkpointPath} was not written by a training run`);
+    if (meta.training.policy !== policy.name) {
+      throw new RunFolderConflict(`${folder.checkpointPath} was written by policy ${meta.training.policy}, not ${policy.name}; resume with the same options`);
+    }
+    policy.setState(meta.training.policyState);
+    records = meta.training.records;
+  };
+  const mode = options.resume ? 'resume' : options.force ? 'replace' : 'new';
+  const lock = folder ? await folder.prepare(runConfig(options, checked, model, policy, policySource), mode, options.onNotice, restore) : undefined;
   try {
-    return await runEpochs(options, checked, model, policy, folder);
+    return await runEpochs(options, checked, model, policy, folder, records);
   } finally {
     lock?.release();
   }
@@ -167,20 +181,11 @@ async function runEpochs(
   model: Model,
   policy: FreezePolicy,
   folder: RunFolder | undefined,
+  restored: EpochRecord[],
 ): Promise<TrainResult> {
   const { epochs, seed, bn, schedule } = checked;
-  let records: EpochRecord[] = [];
+  const records = [...restored];
   let end: RunEnd | undefined; // set when the run stops early
-  const resuming = Boolean(options.resume && folder?.hasCheckpoint());
-  if (folder && resuming) {
-    const meta = await model.restore(folder.checkpointPath);
-    if (!meta.training) throw new Error(`${folder.checkpointPath} was not written by a training run`);
-    if (meta.training.policy !== policy.name) {
-      throw new Error(`${folder.checkpointPath} was written by policy ${meta.training.policy}, not ${policy.name}; resume with the same options`);
-    }
-    policy.setState(meta.training.policyState);
-    records = meta.training.records;
-  }
   const save = async () => {
     if (!folder) return;
     const training = { epochsDone: records.length, policy: policy.name, policyState: policy.getState(), records };
@@ -196,8 +201,11 @@ async function runEpochs(
       end = { reason: 'interrupted' };
       break;
     }
-    const mask = policy.mask(e);
-    model.setFrozen(mask, bn);
+    // Per-batch policies (every=batch) give all masks of the epoch up front; the native loop
+    // applies mask b before batch b. The model's own mask is then all-trainable.
+    const batchMasks = policy.batchMasks?.(e, Math.ceil(options.data.train.shape[0] / checked.batchSize)) ?? null;
+    const mask = batchMasks ? batchMasks[0] : policy.mask(e);
+    model.setFrozen(batchMasks ? mask.map(() => false) : mask, bn);
     const momentumReset = policy.resetsMomentum(e);
     if (momentumReset) model.resetMomentum();
     const lr = lrAt(schedule, checked.lr, e, epochs);
@@ -214,6 +222,7 @@ async function runEpochs(
       signal: options.signal,
       onNonFinite: checked.onNonFinite,
       onProgress: options.onBatch ? (p) => options.onBatch?.({ ...p, epoch: e + 1 }) : undefined,
+      ...(batchMasks ? { batchMasks } : {}),
     });
     if (stats.aborted) {
       // The partial epoch is dropped: the checkpoint on disk is the end of the last whole epoch.
@@ -224,8 +233,10 @@ async function runEpochs(
       // Dropped like an abort: the checkpoint on disk stays the last finite state.
       end = { reason: 'non-finite-loss', nonFinite: { epoch: e + 1, batch: stats.nonFinite.batch + 1, lr, loss: stats.nonFinite.loss } };
       if (folder) {
-        const summary = summarise(model, policy.name, epochs, records, end);
-        await folder.writeProgress(records, summary);
+        // The model goes back to the last finite state, the one the checkpoint holds, so the
+        // summary's digest and the returned model describe what is saved.
+        await model.restore(folder.checkpointPath);
+        await folder.writeProgress(records, summarise(model, policy.name, epochs, records, end));
       }
       break;
     }
@@ -233,10 +244,7 @@ async function runEpochs(
     const record: EpochRecord = {
       epoch: e + 1,
       lr,
-      frozen: mask,
-      frozenUnits: mask.filter(Boolean).length,
-      frozenParamsShare: frozenParamsShare(model.units, mask, bn),
-      idealBackwardSavedShare: idealBackwardSaving(model.units, mask, bn),
+      ...maskShares(model, batchMasks ?? [mask], bn),
       layerOutEpoch: policy.isLayerOutEpoch(e),
       momentumReset,
       trainLoss: stats.trainLoss,
@@ -256,6 +264,21 @@ async function runEpochs(
   }
   end ??= { reason: records.length < epochs ? 'interrupted' : 'completed' };
   return { summary: summarise(model, policy.name, epochs, records, end), model };
+}
+
+/**
+ * The record's mask fields. With per-batch masks, `frozenUnits`, `frozenParamsShare` and
+ * `idealBackwardSavedShare` are means over the epoch's batches (each batch weighs the same) and
+ * `frozen` is the first batch's mask.
+ */
+function maskShares(model: Model, masks: boolean[][], bn: BnMode): Pick<EpochRecord, 'frozen' | 'frozenUnits' | 'frozenParamsShare' | 'idealBackwardSavedShare'> {
+  const ideal = masks.map((m) => idealBackwardSaving(model.units, m, bn));
+  return {
+    frozen: masks[0],
+    frozenUnits: mean(masks.map((m) => m.filter(Boolean).length)),
+    frozenParamsShare: mean(masks.map((m) => frozenParamsShare(model.units, m, bn))),
+    idealBackwardSavedShare: ideal.some((x) => x === null) ? null : mean(ideal as number[]),
+  };
 }
 
 function runConfig(

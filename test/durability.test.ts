@@ -1,13 +1,14 @@
 // Damaged checkpoints are found and named; non-finite losses stop a run with its last finite
 // checkpoint kept; a failed write keeps the previous file.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DatasetPair } from '../src/data/types';
 import { Model } from '../src/model';
 import { writeFileAtomic } from '../src/run/atomic';
+import { RunFolder } from '../src/run/folder';
 import { train, type TrainOptions } from '../src/train';
 import { tempDir, THREADS, tinyDigits } from './helpers';
 
@@ -127,12 +128,12 @@ describe('a full disk', () => {
 });
 
 describe('atomic writes', () => {
-  it('a failed rename names the file and the cause, keeps what was there and leaves no temporary file', async () => {
+  it('a folder where the file should go is refused, named, kept, and no temporary file is left', async () => {
     const dir = tempDir();
     const path = join(dir, 'checkpoint.pt');
     mkdirSync(path); // a folder where the file should go: the final rename fails
     writeFileSync(join(path, 'keep'), 'x');
-    await expect(writeFileAtomic(path, 'new')).rejects.toThrow(/could not write .*checkpoint\.pt: (EISDIR|ENOTEMPTY|EEXIST)/);
+    await expect(writeFileAtomic(path, 'new')).rejects.toThrow(/could not write .*checkpoint\.pt: ENOTREG \(.*checkpoint\.pt is a folder; only a regular file is replaced\)/);
     expect(readdirSync(dir)).toEqual(['checkpoint.pt']);
     expect(readdirSync(path)).toEqual(['keep']);
   });
@@ -168,5 +169,31 @@ describe('one writer per run folder', () => {
     expect(String(failed[0].reason)).toMatch(/is in use by pid|already holds a run/);
     const winner = (ok[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof train>>>).value;
     expect((await Model.load(out)).digest()).toBe(winner.summary.digest);
+  });
+});
+
+describe('what a run folder refuses', () => {
+  it('a resume with other options is refused before anything is written', async () => {
+    const out = join(tempDir(), 'resume');
+    await train({ ...small, epochs: 1, out, policy: 'none' });
+    const runJson = readFileSync(join(out, 'run.json'), 'utf8');
+    await expect(train({ ...small, epochs: 2, out, resume: true, policy: 'efreeze' })).rejects.toThrow(/started with other options: policy was "none", now "efreeze"/);
+    await expect(train({ ...small, epochs: 2, out, resume: true, policy: 'none', lr: 0.3 })).rejects.toThrow(/lr was 0.05, now 0.3/);
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(runJson);
+    const { summary } = await train({ ...small, epochs: 2, out, resume: true, policy: 'none' });
+    expect(summary.epochsDone).toBe(2);
+  });
+
+  it('names a damaged run.json, a folder where the lock should be, and never replaces what is not a regular file', async () => {
+    const out = join(tempDir(), 'odd');
+    await train({ ...small, epochs: 1, out, policy: 'none' });
+    writeFileSync(join(out, 'run.json'), JSON.stringify({ format: 'layerout-run-2', model: { model: 'mlp' }, training: {} }));
+    expect(() => new RunFolder(out).readConfig()).toThrow(/run.json is damaged: missing or wrong data.kind \(string\).* model.classes \(number\)/);
+    mkdirSync(join(out, 'lock'));
+    await expect(train({ ...small, epochs: 1, out, force: true })).rejects.toThrow(/lock is a folder, not a lock file: remove it/);
+    const dir = tempDir();
+    symlinkSync(join(dir, 'elsewhere'), join(dir, 'link.pt'));
+    await expect(new Model({ model: 'mnist-net' }).save(join(dir, 'link.pt'))).rejects.toThrow(/link.pt is a symbolic link; only a regular file is replaced/);
+    expect(readdirSync(dir)).toEqual(['link.pt']);
   });
 });

@@ -96,6 +96,12 @@ describe('malformed specs', () => {
     ['does not end in classes', (s) => ({ ...s, layers: [...s.layers.slice(0, -1), { type: 'linear', out: 7 }] }), /ends with 7 features but must give one per class \(10\)/],
     ['bias not a boolean', (s) => ({ ...s, layers: [{ ...s.layers[0], bias: 'no' }, ...s.layers.slice(1)] }), /^layers\[0\]\.bias: must be true or false/],
     ['bad init', (s) => ({ ...s, init: { conv: 'orthogonal' } }), /^init\.conv: must be one of he-fan-out, he-fan-in, xavier/],
+    ['too many parameters', (s) => ({ ...s, layers: [{ type: 'flatten' }, { type: 'linear', out: 1048576 }, { type: 'linear', out: 1048576 }, { type: 'linear', out: 'classes' }] }), /^layers: the network has 1\.10e\+12 parameters \(4099\.\d GiB in float32/],
+    ['nested too deep', (s) => {
+      let body: unknown[] = [{ type: 'relu' }];
+      for (let i = 0; i < 40; i++) body = [{ type: 'residual', shortcut: 'identity', body }];
+      return { ...s, layers: [...body, ...s.layers] };
+    }, /residual blocks nest more than 32 deep/],
   ];
   it.each(cases)('%s', (_, make, message) => {
     expect(() => new Model({ model: make(base()) as NetworkSpec })).toThrow(message);

@@ -105,6 +105,12 @@ describe.skipIf(!hasTorch)('TorchScript models', () => {
     expect(() => new Model({ model: { torchscript: newer }, inputShape: [1, 28, 28] })).toThrow(/newer.pt was saved by a newer PyTorch than this libtorch 1\.13/);
     expect(() => new Model({ model: { torchscript: file }, inputShape: [1, 28, 28], classes: 7 })).toThrow(/gives \[2, 10\] for an input of shape \[2, 1, 28, 28\]; a classifier of 7 classes must give \[2, 7\]/);
     expect(() => new Model({ model: { torchscript: file }, inputShape: [3, 28, 28] })).toThrow(/fails on an input of shape \[2, 3, 28, 28\]/);
+    const shared = join(dir, 'shared.pt');
+    python(
+      'import sys, torch, torch.nn as nn\nclass Shared(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(784, 10)\n        self.fc2 = self.fc\n    def forward(self, x):\n        return self.fc2(self.fc(x.flatten(1)) @ torch.zeros(10, 784))\ntorch.jit.script(Shared()).save(sys.argv[1])\n',
+      shared,
+    );
+    expect(() => new Model({ model: { torchscript: shared }, inputShape: [1, 28, 28] })).toThrow(/uses one parameter under two names \(fc\.weight and fc2\.weight\)/);
     const copy = join(dir, 'copy.pt');
     copyFileSync(file, copy);
     const out = join(dir, 'run');

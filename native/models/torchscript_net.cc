@@ -5,6 +5,7 @@
 
 #include <torch/script.h>
 
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -33,7 +34,17 @@ class TorchScriptNet : public Net {
     inputShape_ = inputShape;
     // The module's tensors, registered under flattened names: the same tensors, so the script's
     // forward sees every requires_grad change and every in-place update.
-    for (const auto& p : module_.named_parameters(true)) register_parameter(flat(p.name), p.value);
+    std::map<const void*, std::string> owners;
+    for (const auto& p : module_.named_parameters(true)) {
+      auto [it, fresh] = owners.emplace(p.value.unsafeGetTensorImpl(), p.name);
+      if (!fresh) {
+        // A module registered twice (self.fc2 = self.fc) would be updated twice per step and
+        // could not be frozen in one place.
+        throw std::invalid_argument("the module uses one parameter under two names (" + it->second + " and " + p.name +
+                                    "): layerout needs each parameter in exactly one module");
+      }
+      register_parameter(flat(p.name), p.value);
+    }
     for (const auto& b : module_.named_buffers(true)) register_buffer(flat(b.name), b.value);
     findUnits();
   }
@@ -123,6 +134,9 @@ void checkOutput(Net& net, const std::string& path, const std::vector<int64_t>& 
       throw std::invalid_argument(path + " fails on an input of shape " + shapeText(batch) + ": " + describe(e));
     }
     net.train(true);
+  }
+  if (!out.is_floating_point()) {
+    throw std::invalid_argument(path + " gives " + std::string(c10::toString(out.scalar_type())) + " values; logits must be floating point");
   }
   if (out.dim() != 2 || out.size(0) != 2 || out.size(1) != classes) {
     throw std::invalid_argument(path + " gives " + shapeText(out.sizes()) + " for an input of shape " + shapeText(batch) +

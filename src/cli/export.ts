@@ -1,7 +1,7 @@
 // `layerout export RUN --out FILE`: the trained weights as a file PyTorch opens with
 // torch.load(), keyed like the PyTorch definitions in scripts/peer/peer.py.
-import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, lstatSync, statSync, type Stats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Model, resolveCheckpointPath } from '../model';
 import { writeFileAtomic } from '../run/atomic';
 import { parseCommand, UsageError, type CommandSpec } from './args';
@@ -22,11 +22,24 @@ export async function runExport(argv: string[], out: (line: string) => void): Pr
   const file = String(options.out);
   const folder = dirname(file);
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`--out ${file}: the folder ${folder} does not exist`);
-  if (existsSync(file) && !options.force) throw new UsageError(`--out ${file} exists; add --force to replace it`);
+  const existing = lstatOrNull(file);
+  if (existing && !options.force) throw new UsageError(`--out ${file} exists; add --force to replace it`);
+  if (existing && !existing.isFile()) throw new UsageError(`--out ${file} exists and is not a regular file; choose another path`);
   const path = resolveCheckpointPath(positional[0]);
+  if (resolve(file) === resolve(path) || (existsSync(join(dirname(path), 'run.json')) && resolve(dirname(file)) === resolve(dirname(path)))) {
+    throw new UsageError(`--out ${file} is inside the run folder ${dirname(path)}; export next to it, not into it`);
+  }
   const model = await Model.load(path);
   const bytes = await model.stateDict();
   await writeFileAtomic(file, bytes);
   out(`${file}: ${model.info.model} (${model.info.totalParams.toLocaleString('en-US')} parameters) from ${path}, ${bytes.length.toLocaleString('en-US')} bytes`);
   return 0;
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
 }

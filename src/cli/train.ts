@@ -139,6 +139,8 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  // SIGTERM (kill, a scheduler) stops the same way: the run folder stays resumable, its lock released.
+  process.on('SIGTERM', onSigint);
   const reporter = new ProgressReporter(epochs);
   const json = Boolean(given.json);
   const quiet = Boolean(given.quiet);
@@ -164,6 +166,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
     }));
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
   if (json) out(JSON.stringify({ summary }));
   else {

@@ -46,6 +46,7 @@ function readDataSpec(spec: string): DatasetPair {
       const [classes, count, c, h, w] = m.slice(1).map(Number);
       if (classes < 2 || count < classes) throw new RangeError(`--data ${spec}: need at least 2 classes and one sample per class`);
       if (c < 1 || h < 1 || w < 1) throw new RangeError(`--data ${spec}: image sizes must be at least 1x1x1, got ${c}x${h}x${w}`);
+      if (count * c * h * w > 2 ** 31 - 1) throw new RangeError(`--data ${spec}: ${count} images of ${c}x${h}x${w} are more than 2 GiB of pixels`);
       return makeSynthetic({ classes, count, shape: [c, h, w] });
     }
     default:

@@ -13,6 +13,11 @@ export interface LayerOutOptions {
   /** Baseline (unfrozen) epochs before LayerOut starts. */
   warmup?: number;
   compat?: Compat;
+  /**
+   * 'epoch' (default): one mask per epoch. 'batch': a new mask for every batch, drawn from the
+   * epoch's v (stochastic-depth-like granularity); `batchMasks` draws them all up front.
+   */
+  every?: 'epoch' | 'batch';
 }
 
 interface LayerOutState {
@@ -45,6 +50,7 @@ export class LayerOutPolicy implements FreezePolicy {
   private readonly sampleV: 'epoch' | 'once';
   private readonly warmup: number;
   private readonly compat: Compat;
+  readonly every: 'epoch' | 'batch';
   private rng: Rng;
   private v: number[] | null = null;
 
@@ -53,6 +59,8 @@ export class LayerOutPolicy implements FreezePolicy {
     this.compat = options.compat ?? 'paper';
     this.warmup = options.warmup ?? 0;
     this.fixedV = options.v;
+    this.every = options.every ?? 'epoch';
+    if (this.every !== 'epoch' && this.every !== 'batch') throw new RangeError(`every must be epoch or batch, got ${String(this.every)}`);
     // The authors' code draws its vector once per run.
     this.sampleV = this.compat === 'reference-code' ? 'once' : (options.sampleV ?? 'epoch');
     if (this.fixedV) {
@@ -70,6 +78,7 @@ export class LayerOutPolicy implements FreezePolicy {
     const parts = [this.fixedV ? 'v=fixed' : `sample=${this.sampleV}`];
     if (this.warmup) parts.push(`warmup=${this.warmup}`);
     if (this.compat !== 'paper') parts.push(`compat=${this.compat}`);
+    if (this.every === 'batch') parts.push('every=batch');
     this.name = `${label}(${parts.join(', ')})`;
   }
 
@@ -83,8 +92,22 @@ export class LayerOutPolicy implements FreezePolicy {
 
   mask(epoch: number): boolean[] {
     if (!this.isLayerOutEpoch(epoch)) return Array(this.k).fill(false);
-    const v = this.currentV();
-    const freezeProb = this.freezeProbabilities(v);
+    return this.draw(this.freezeProbabilities(this.currentV()));
+  }
+
+  /**
+   * every=batch: one mask per batch of a LayerOut epoch, all drawn now, in batch order, from
+   * the epoch's v (a new v per epoch unless sample=once or v is fixed) and this policy's RNG,
+   * so a resumed run draws the same ones. Null for warm-up epochs and for every=epoch.
+   */
+  batchMasks(epoch: number, batches: number): boolean[][] | null {
+    if (this.every !== 'batch' || !this.isLayerOutEpoch(epoch)) return null;
+    if (!Number.isInteger(batches) || batches < 1) throw new RangeError(`batches must be a positive whole number, got ${batches}`);
+    const freezeProb = this.freezeProbabilities(this.currentV());
+    return Array.from({ length: batches }, () => this.draw(freezeProb));
+  }
+
+  private draw(freezeProb: number[]): boolean[] {
     for (let attempt = 0; attempt < MAX_REDRAWS; attempt++) {
       const draws = freezeProb.map((p) => this.rng.next() < p);
       const mask = this.compat === 'reference-code' ? leadingRun(draws) : draws;

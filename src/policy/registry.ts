@@ -35,17 +35,20 @@ const compat = oneOf('compat', ['reference-code', 'paper']);
 const sampleWord = oneOf('sample', ['epoch', 'once']);
 const sample = intoField(sampleWord, 'sampleV');
 const spacing = oneOf('spacing', ['linear', 'cubic']);
+// Granularity of the LayerOut family: one mask per epoch (the paper) or one per batch
+// (stochastic-depth-like, also FreezeOut's granularity); see LayerOutPolicy.batchMasks.
+const every = oneOf('every', ['epoch', 'batch']);
 
 export const POLICIES = {
   none: policyKind('none', [], (_spec, ctx) => new NonePolicy(ctx.units.length)),
-  layerout: policyKind('layerout', [warmup, probabilities('v'), sample, compat], (spec, ctx) =>
+  layerout: policyKind('layerout', [warmup, probabilities('v'), sample, compat, every], (spec, ctx) =>
     new LayerOutPolicy(ctx, spec, 'layerout'),
   ),
   // efreeze/dfreeze are LayerOut with the paper's manual vector for the model.
-  efreeze: policyKind('efreeze', [warmup, compat], (spec, ctx) =>
+  efreeze: policyKind('efreeze', [warmup, compat, every], (spec, ctx) =>
     new LayerOutPolicy(ctx, { ...spec, v: manualVector('efreeze', ctx.model, ctx.units.length) }, 'efreeze'),
   ),
-  dfreeze: policyKind('dfreeze', [warmup, compat], (spec, ctx) =>
+  dfreeze: policyKind('dfreeze', [warmup, compat, every], (spec, ctx) =>
     new LayerOutPolicy(ctx, { ...spec, v: manualVector('dfreeze', ctx.model, ctx.units.length) }, 'dfreeze'),
   ),
   freezeout: policyKind('freezeout', [runFraction('t0'), spacing], (spec, ctx) => new FreezeOutPolicy(ctx, spec)),

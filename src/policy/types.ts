@@ -21,6 +21,12 @@ export interface FreezePolicy {
   isLayerOutEpoch(epoch: number): boolean;
   /** Whether momentum buffers are reset before `epoch` (the authors' code rebuilds its optimizer). */
   resetsMomentum(epoch: number): boolean;
+  /**
+   * Per-batch freezing (optional): the masks of every batch of `epoch`, drawn up front, or null
+   * when that epoch uses one mask (then `mask` is asked instead). Called once per epoch, in order,
+   * in place of `mask`; `batches` is the epoch's batch count.
+   */
+  batchMasks?(epoch: number, batches: number): boolean[][] | null;
   /** Everything needed to continue identically (RNG included), as JSON. */
   getState(): unknown;
   setState(state: unknown): void;

@@ -2,7 +2,7 @@
 // rename over the target, fsync the folder. A reader sees the old file or the new one, never a
 // part; a failed write removes its temporary file and names the file and the cause.
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export class WriteError extends Error {
@@ -27,6 +27,13 @@ function killPoint(): void {
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  // A rename would replace a device node, a folder or a symlink itself (as root even /dev/null):
+  // only regular files (or nothing) may be replaced.
+  const existing = await lstat(path).catch(() => null);
+  if (existing && !existing.isFile()) {
+    const what = existing.isSymbolicLink() ? 'a symbolic link' : existing.isDirectory() ? 'a folder' : 'not a regular file';
+    throw new WriteError(path, Object.assign(new Error(`${path} is ${what}; only a regular file is replaced`), { code: 'ENOTREG' }));
+  }
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const file = await open(tmp, 'wx');

@@ -83,7 +83,13 @@ export class RunFolder {
    * folder), refuses to start a new run over an existing one, and writes run.json (which also
    * proves the folder is writable). The caller releases the returned lock when the run ends.
    */
-  async prepare(config: RunConfig, mode: 'new' | 'resume' | 'replace', notice?: (message: string) => void): Promise<RunLock> {
+  async prepare(
+    config: RunConfig,
+    mode: 'new' | 'resume' | 'replace',
+    notice?: (message: string) => void,
+    /** Runs with the lock held, before run.json is written: a resume checks the run here. */
+    check?: () => Promise<void>,
+  ): Promise<RunLock> {
     if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) throw new Error(`run folder ${this.dir} is a file, not a folder`);
     makeFolder(this.dir);
     const lock = RunLock.acquire(this.dir, notice);
@@ -93,6 +99,11 @@ export class RunFolder {
       }
       this.removeTemporaryFiles(); // left by a writer that was killed; the lock is ours now
       if (mode === 'replace') this.clear();
+      if (mode === 'resume' && this.hasCheckpoint() && existsSync(this.runPath)) {
+        const changed = configChanges(this.readConfig(), config);
+        if (changed.length) throw new RunFolderConflict(`${this.dir} was started with other options: ${changed.join('; ')}; resume with the same options (only epochs, threads and device may change)`);
+      }
+      await check?.();
       await this.writeConfig(config);
       return lock;
     } catch (e) {
@@ -127,7 +138,7 @@ export class RunFolder {
     } catch (e) {
       throw new Error(`${this.runPath} is not valid JSON: ${(e as Error).message}`);
     }
-    if (raw?.format === RUN_FORMAT) return raw as unknown as RunConfig;
+    if (raw?.format === RUN_FORMAT) return checkConfig(raw, this.runPath);
     if (typeof raw?.model === 'string') return upgradeCliOptions(raw);
     throw new Error(`${this.runPath} is not a layerout run file`);
   }
@@ -142,6 +153,43 @@ export class RunFolder {
     await writeFileAtomic(join(this.dir, 'metrics.csv'), metricsCsv(records));
     await writeFileAtomic(join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   }
+}
+
+/** The fields a run file must have, with their types: a damaged run.json is named, not crashed on. */
+function checkConfig(raw: Record<string, unknown>, where: string): RunConfig {
+  const problems: string[] = [];
+  const field = (path: string, type: string) => {
+    const value = path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' && Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined), raw);
+    if (typeof value !== type || value === null) problems.push(`${path} (${type})`);
+  };
+  for (const f of ['model.model', 'data.kind', 'training.policyName', 'training.bn']) field(f, 'string');
+  for (const f of ['model.classes', 'model.seed', 'data.classes', 'data.train.count', 'data.test.count', 'training.epochs', 'training.batchSize', 'training.lr', 'training.momentum', 'training.weightDecay', 'training.seed']) field(f, 'number');
+  for (const f of ['data.train', 'data.test', 'training.schedule']) field(f, 'object');
+  if (problems.length) throw new Error(`${where} is damaged: missing or wrong ${problems.join(', ')}`);
+  return raw as unknown as RunConfig;
+}
+
+/** What differs between the options a run was started with and those it is resumed with. */
+export function configChanges(old: RunConfig, now: RunConfig): string[] {
+  const changes: string[] = [];
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const compare = (what: string, a: unknown, b: unknown) => {
+    if (!same(a, b)) changes.push(`${what} was ${JSON.stringify(a ?? null)}, now ${JSON.stringify(b ?? null)}`);
+  };
+  // First-format folders recorded less (no mlp widths, augmentation as CLI text): compare what they have.
+  for (const key of ['model', 'classes', 'seed', 'hidden', 'inputShape', 'network'] as const) {
+    if (old.model[key] !== undefined) compare(key === 'model' ? 'model' : `model ${key}`, old.model[key], now.model[key]);
+  }
+  if (old.model.torchscript) compare('TorchScript file', old.model.torchscript.sha256, now.model.torchscript?.sha256);
+  for (const key of ['policy', 'batchSize', 'lr', 'momentum', 'weightDecay', 'schedule', 'bn', 'seed', 'augment'] as const) {
+    if (key === 'augment' && typeof old.training.augment === 'string') continue;
+    compare(key, old.training[key], now.training[key]);
+  }
+  compare('data kind', old.data.kind, now.data.kind);
+  // First-format folders did not record sample counts (0): nothing to compare there.
+  if (old.data.train.count) compare('training samples', old.data.train.count, now.data.train.count);
+  if (old.data.test.count) compare('test samples', old.data.test.count, now.data.test.count);
+  return changes;
 }
 
 /**

@@ -1,6 +1,6 @@
 // One writer per run folder: a lock file holding the owner's pid and host, created exclusively
 // before anything is written. A lock left by a dead process on this host is taken over.
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,10 +38,12 @@ export class RunLock {
           throw new Error(`could not lock run folder ${dir}: ${err.code ?? ''} ${err.message}`.trim());
         }
       }
+      if (statSync(path).isDirectory()) throw new Error(`${path} is a folder, not a lock file: remove it, then start again`);
       const owner = readOwner(path);
       if (owner && (owner.host !== hostname() || alive(owner.pid))) {
         const where = owner.host === hostname() ? '' : ` on host ${owner.host}`;
-        throw new Error(`run folder ${dir} is in use by pid ${owner.pid}${where} (since ${owner.since}); wait for it or stop it`);
+        const since = typeof owner.since === 'string' ? ` (since ${owner.since})` : '';
+        throw new Error(`run folder ${dir} is in use by pid ${owner.pid}${where}${since}; wait for it or stop it`);
       }
       // Unreadable (a writer killed mid-write) or left by a dead local process: take it over.
       notice(`run folder ${dir}: taking over the lock of ${owner ? `pid ${owner.pid}, which is no longer running` : 'an unreadable lock file'}`);

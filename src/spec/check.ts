@@ -20,6 +20,11 @@ const FIELDS: Record<(typeof TYPES)[number], readonly string[]> = {
   residual: ['shortcut', 'body'],
 };
 
+/** Limits that keep a spec from asking for more than a machine has (a clear error, not an OOM kill). */
+const MAX_PARAMS = 1e9; // weights, momentum and gradients: 12 GB in float32
+const MAX_LAYERS = 10000;
+const MAX_DEPTH = 32;
+
 type Shape = { image: true; c: number; h: number; w: number } | { image: false; f: number };
 
 const text = (s: Shape) => (s.image ? `${s.c}x${s.h}x${s.w}` : `${s.f} features`);
@@ -55,6 +60,10 @@ export function planNetwork(spec: unknown, classes: number): NetworkPlan {
   if (out.f !== classes) throw new SpecError(`layers: the network ends with ${out.f} features but must give one per class (${classes}); use out: "classes"`);
   const units = countUnits(layers);
   if (units < 1) throw new SpecError('layers: the network has no conv or linear layer, so nothing to train');
+  const params = countParams(layers);
+  if (params > MAX_PARAMS) {
+    throw new SpecError(`layers: the network has ${params.toExponential(2)} parameters (${((params * 4) / 2 ** 30).toFixed(1)} GiB in float32, three times that to train); at most ${MAX_PARAMS.toExponential(0)} are allowed`);
+  }
   return {
     name: spec.name,
     inputShape: [input[0], input[1], input[2]],
@@ -65,28 +74,40 @@ export function planNetwork(spec: unknown, classes: number): NetworkPlan {
   };
 }
 
+function countParams(layers: PlanLayer[]): number {
+  return layers.reduce((n, l) => {
+    if (l.type === 'conv') return n + l.in * l.out * l.kernel * l.kernel + (l.bias ? l.out : 0);
+    if (l.type === 'linear') return n + l.in * l.out + (l.bias ? l.out : 0);
+    if (l.type === 'batchnorm') return n + 2 * l.out;
+    return n + countParams(l.body) + (l.shortcut === 'projection' ? l.in * l.out + 2 * l.out : 0);
+  }, 0);
+}
+
 function countUnits(layers: PlanLayer[]): number {
   return layers.reduce((n, l) => n + (l.type === 'conv' || l.type === 'linear' ? 1 : 0) + countUnits(l.body) + (l.shortcut === 'projection' ? 1 : 0), 0);
 }
 
-function planSequence(layers: unknown, where: string, start: Shape, classes: number): { layers: PlanLayer[]; out: Shape } {
+function planSequence(layers: unknown, where: string, start: Shape, classes: number, depth = 0): { layers: PlanLayer[]; out: Shape } {
   if (!Array.isArray(layers) || layers.length === 0) throw new SpecError(`${where}: must be a non-empty array of layers, got ${describe(layers)}`);
+  if (depth > MAX_DEPTH) throw new SpecError(`${where}: residual blocks nest more than ${MAX_DEPTH} deep`);
+  if (layers.length > MAX_LAYERS) throw new SpecError(`${where}: more than ${MAX_LAYERS} layers`);
   let shape = start;
   const plan: PlanLayer[] = [];
   layers.forEach((layer, i) => {
     const place = `${where}[${i}]`;
     const path = `${where.replace(/\[(\d+)\]/g, '.$1')}.${i}`;
     const previous = plan[plan.length - 1];
-    const planned = planLayer(layer, place, path, shape, classes, previous);
+    const planned = planLayer(layer, place, path, shape, classes, depth, previous);
     plan.push(planned.layer);
     shape = planned.out;
   });
   return { layers: plan, out: shape };
 }
 
-function planLayer(layer: unknown, place: string, path: string, shape: Shape, classes: number, previous?: PlanLayer): { layer: PlanLayer; out: Shape } {
+function planLayer(layer: unknown, place: string, path: string, shape: Shape, classes: number, depth: number, previous?: PlanLayer): { layer: PlanLayer; out: Shape } {
   if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) throw new SpecError(`${place}: must be a layer object, got ${describe(layer)}`);
-  const l = layer as Record<string, unknown>;
+  // Only the layer's own fields count: nothing inherited (Object.prototype.padding = 1) leaks in.
+  const l: Record<string, unknown> = Object.fromEntries(Object.keys(layer).map((k) => [k, (layer as Record<string, unknown>)[k]]));
   if (!TYPES.includes(l.type as (typeof TYPES)[number])) {
     throw new SpecError(`${place}.type: must be one of ${TYPES.join(', ')}, got ${describe(l.type)}`);
   }
@@ -152,7 +173,7 @@ function planLayer(layer: unknown, place: string, path: string, shape: Shape, cl
         throw new SpecError(`${place}.shortcut: must be one of ${SHORTCUTS.join(', ')}, got ${describe(l.shortcut)}`);
       }
       const shortcut = l.shortcut as (typeof SHORTCUTS)[number];
-      const body = planSequence(l.body, `${place}.body`, s, classes);
+      const body = planSequence(l.body, `${place}.body`, s, classes, depth + 1);
       const o = body.out;
       if (!o.image) throw new SpecError(`${place}.body: must keep an image shape (it ends with ${text(o)})`);
       let stride = 1;

@@ -1,0 +1,237 @@
+// Runs a study's grid one run after another, each in its own run folder. A finished run is
+// skipped, an interrupted one resumed exactly (train's resume), and a run folder whose saved
+// options differ from the study's is an error unless `force` (then that run starts again).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveModelArg } from '../cli/model-arg';
+import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/augment';
+import { limitData, loadDataSpec } from '../data/spec';
+import type { DatasetPair } from '../data/types';
+import { RunFolder, type RunConfig } from '../run/folder';
+import { parseSchedule } from '../schedule';
+import { train, type TrainOptions } from '../train';
+import type { EpochRecord, TrainSummary } from '../types';
+import { studyGrid, type StudyConfig, type StudyRun } from './config';
+
+/** Where a run folder stands. */
+export type RunState = 'new' | 'partial' | 'finished' | 'stopped';
+
+export interface RunFolderState {
+  state: RunState;
+  summary: TrainSummary | null;
+  config: RunConfig | null;
+}
+
+/** Reads a run folder: finished = summary.json says completed with every epoch done. */
+export function runFolderState(dir: string): RunFolderState {
+  const folder = new RunFolder(dir);
+  if (!existsSync(folder.runPath)) return { state: 'new', summary: null, config: null };
+  const config = folder.readConfig();
+  const summaryPath = join(dir, 'summary.json');
+  let summary: TrainSummary | null = null;
+  if (existsSync(summaryPath)) {
+    try {
+      summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as TrainSummary;
+    } catch {
+      summary = null; // rewritten atomically, so only a foreign edit gets here: resume rewrites it
+    }
+  }
+  if (summary?.endReason === 'completed' && summary.epochsDone === summary.epochs && summary.epochs === config.training.epochs) {
+    return { state: 'finished', summary, config };
+  }
+  if (summary?.endReason === 'non-finite-loss') return { state: 'stopped', summary, config };
+  return { state: 'partial', summary, config };
+}
+
+/** A run's records from its metrics.jsonl (empty when it has none yet). */
+export function readRecords(dir: string): EpochRecord[] {
+  const file = join(dir, 'metrics.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as EpochRecord);
+}
+
+/** Loads the study's data once per seed (the stratified subsets are seeded by the run seed, as in `train`). */
+export class StudyData {
+  private base: DatasetPair | undefined;
+  private readonly bySeed = new Map<number, DatasetPair>();
+  constructor(
+    private readonly config: StudyConfig,
+    private readonly load: (spec: string) => DatasetPair = loadDataSpec,
+  ) {}
+
+  forSeed(seed: number): DatasetPair {
+    let data = this.bySeed.get(seed);
+    if (!data) {
+      this.base ??= this.load(this.config.data);
+      data = limitData(this.base, this.config.train['limit-train'], this.config.train['limit-test'], seed);
+      this.bySeed.clear(); // one subset at a time: runs are ordered by seed
+      this.bySeed.set(seed, data);
+    }
+    return data;
+  }
+
+  augment(seed: number): AugmentOptions | undefined {
+    const text = this.config.train.augment;
+    if (text === undefined) return undefined;
+    const data = this.forSeed(seed);
+    return parseAugmentList(text, defaultAugment(data.kind, data.train.shape[1]));
+  }
+}
+
+function isNamedModel(model: string): boolean {
+  return !model.endsWith('.json') && !model.startsWith('torchscript:');
+}
+
+/** Stable JSON for comparisons (object keys sorted). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+  );
+}
+
+/**
+ * The options of `run` that a saved run folder must match, as `name: [saved, requested]` for
+ * each one that differs. `augment` is only computed (which loads the data) when the study sets it.
+ */
+export function changedOptions(config: StudyConfig, run: StudyRun, saved: RunConfig, data: StudyData): string[] {
+  const t = config.train;
+  const s = saved.training;
+  const source = saved.data.source;
+  const pairs: [string, unknown, unknown][] = [
+    ['data', source?.spec ?? null, config.data],
+    ['limit-train', source?.limitTrain ?? null, t['limit-train'] ?? null],
+    ['limit-test', source?.limitTest ?? null, t['limit-test'] ?? null],
+    ['policy', s.policy, run.policy],
+    ['epochs', s.epochs, config.epochs],
+    ['batch', s.batchSize, t.batch ?? 128],
+    ['lr', s.lr, t.lr ?? 0.01],
+    ['momentum', s.momentum, t.momentum ?? 0.9],
+    ['weight-decay', s.weightDecay, t['weight-decay'] ?? 5e-4],
+    ['schedule', s.schedule, parseSchedule(t.schedule ?? 'constant')],
+    ['bn', s.bn, t.bn ?? 'train'],
+    ['seed', s.seed, run.seed],
+    ['on-nonfinite', s.onNonFinite ?? 'stop', t['on-nonfinite'] ?? 'stop'],
+  ];
+  if (isNamedModel(run.model)) pairs.push(['model', saved.model.model, run.model]);
+  if (t.classes !== undefined) pairs.push(['classes', saved.model.classes, t.classes]);
+  if (t.augment !== undefined || s.augment !== null) pairs.push(['augment', s.augment, t.augment === undefined ? null : data.augment(run.seed)]);
+  return pairs.filter(([, a, b]) => canonical(a) !== canonical(b)).map(([name, a, b]) => `${name}: ${canonical(a)} in the folder, ${canonical(b)} now`);
+}
+
+export type RunOutcome = 'skipped' | 'trained' | 'resumed' | 'restarted' | 'stopped' | 'interrupted';
+
+export interface StudyProgress {
+  run: StudyRun;
+  /** Runs in the grid. */
+  runs: number;
+  record: EpochRecord;
+  epochs: number;
+  /** Epochs of the whole grid still to train after this one. */
+  epochsLeft: number;
+  /** Estimated milliseconds left (from this invocation's epochs so far). */
+  etaMs: number;
+}
+
+export interface RunStudyOptions {
+  /** Start changed runs again instead of refusing. */
+  force?: boolean;
+  signal?: AbortSignal;
+  /** Loads a `--data` spec (tests give data built in memory). */
+  loadData?: (spec: string) => DatasetPair;
+  onRunStart?: (run: StudyRun, info: { runs: number; resumeFrom: number; outcome: RunOutcome }) => void;
+  onRunEnd?: (run: StudyRun, outcome: RunOutcome, summary: TrainSummary | null) => void;
+  onEpoch?: (progress: StudyProgress) => void;
+  onNotice?: (message: string) => void;
+  /** Passed on to train() (tests use it to stop a run at a given epoch). */
+  trainHook?: (run: StudyRun, options: TrainOptions) => TrainOptions;
+}
+
+export interface StudyRunResult {
+  runs: { run: StudyRun; outcome: RunOutcome }[];
+  /** True when a signal stopped the study before the grid was done. */
+  interrupted: boolean;
+}
+
+/** Checks every run folder first (all changed options reported at once), then trains what is left. */
+export async function runStudy(config: StudyConfig, options: RunStudyOptions = {}): Promise<StudyRunResult> {
+  const grid = studyGrid(config);
+  const data = new StudyData(config, options.loadData);
+  const states = grid.map((run) => ({ run, ...runFolderState(run.dir) }));
+  const problems: string[] = [];
+  const restart = new Set<StudyRun>();
+  for (const s of states) {
+    if (!s.config) continue;
+    const changed = changedOptions(config, s.run, s.config, data);
+    if (changed.length === 0) continue;
+    if (options.force) restart.add(s.run);
+    else problems.push(`${s.run.dir} (${s.run.model}, ${s.run.policy}, seed ${s.run.seed}): ${changed.join('; ')}`);
+  }
+  if (problems.length) {
+    throw new RangeError(
+      `the study's options differ from ${problems.length} run folder(s) it already holds; rerun with --force to train them again, or use another --out:\n  ${problems.join('\n  ')}`,
+    );
+  }
+  const done = (s: (typeof states)[number]) => !restart.has(s.run) && (s.state === 'finished' || s.state === 'stopped');
+  let epochsLeft = states.reduce((sum, s) => sum + (done(s) ? 0 : config.epochs - (restart.has(s.run) ? 0 : (s.summary?.epochsDone ?? 0))), 0);
+  const started = Date.now();
+  let epochsHere = 0;
+  const result: StudyRunResult = { runs: [], interrupted: false };
+  for (const s of states) {
+    const { run } = s;
+    if (done(s)) {
+      const outcome: RunOutcome = s.state === 'stopped' ? 'stopped' : 'skipped';
+      result.runs.push({ run, outcome });
+      options.onRunEnd?.(run, outcome, s.summary);
+      continue;
+    }
+    if (options.signal?.aborted) {
+      result.interrupted = true;
+      break;
+    }
+    const again = restart.has(run);
+    const resumeFrom = again ? 0 : (s.summary?.epochsDone ?? 0);
+    const outcome: RunOutcome = again ? 'restarted' : s.state === 'partial' ? 'resumed' : 'trained';
+    options.onRunStart?.(run, { runs: grid.length, resumeFrom, outcome });
+    let trainOptions: TrainOptions = {
+      model: resolveModelArg(run.model) as TrainOptions['model'],
+      classes: config.train.classes,
+      data: data.forSeed(run.seed),
+      policy: run.policy,
+      epochs: config.epochs,
+      batchSize: config.train.batch,
+      lr: config.train.lr,
+      momentum: config.train.momentum,
+      weightDecay: config.train['weight-decay'],
+      schedule: config.train.schedule,
+      bn: config.train.bn,
+      seed: run.seed,
+      device: config.train.device,
+      threads: config.train.threads,
+      augment: data.augment(run.seed),
+      onNonFinite: config.train['on-nonfinite'],
+      out: run.dir,
+      ...(again ? { force: true } : { resume: true }),
+      signal: options.signal,
+      onNotice: options.onNotice,
+      onEpoch: (record) => {
+        epochsLeft--;
+        epochsHere++;
+        const etaMs = ((Date.now() - started) / epochsHere) * epochsLeft;
+        options.onEpoch?.({ run, runs: grid.length, record, epochs: config.epochs, epochsLeft, etaMs });
+      },
+    };
+    if (options.trainHook) trainOptions = options.trainHook(run, trainOptions);
+    const { summary } = await train(trainOptions);
+    const end: RunOutcome = summary.endReason === 'non-finite-loss' ? 'stopped' : summary.endReason === 'completed' ? outcome : 'interrupted';
+    result.runs.push({ run, outcome: end });
+    options.onRunEnd?.(run, end, summary);
+    if (end === 'interrupted') {
+      result.interrupted = true;
+      break;
+    }
+  }
+  return result;
+}
