@@ -27,7 +27,7 @@ export async function runPredict(argv: string[], out: (line: string) => void): P
   const path = resolveCheckpointPath(positional[0]);
   const model = await Model.load(path);
   const folder = dirname(path);
-  const seed = existsSync(join(folder, 'run.json')) ? new RunFolder(folder).readConfig().training.seed : 0;
+  const seed = runSeed(folder);
   const data = loadCliData(String(options.data), undefined, options['limit-test'] as number | undefined, seed);
   const test = data.test;
   if (test.classes > model.info.classes) {
@@ -44,4 +44,14 @@ export async function runPredict(argv: string[], out: (line: string) => void): P
     for (const line of formatClassificationReport(report)) out(line);
   }
   return 0;
+}
+
+/** The run's seed (it picks the --limit-test subset); 0 when the folder has no readable run.json. */
+function runSeed(folder: string): number {
+  if (!existsSync(join(folder, 'run.json'))) return 0;
+  try {
+    return new RunFolder(folder).readConfig().training.seed;
+  } catch {
+    return 0; // a damaged run.json does not stop a prediction from an intact checkpoint
+  }
 }
