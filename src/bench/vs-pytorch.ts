@@ -31,9 +31,17 @@ function peer(python: string, args: string[]): unknown {
   return JSON.parse(execFileSync(python, [join(packageRoot, 'scripts', 'peer', 'peer.py'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }));
 }
 
+/**
+ * The images the epoch comparison feeds a model, from its input shape: single-channel models get
+ * MNIST-sized images 4 pixels smaller (padded up to the input, as the MNIST family is trained).
+ */
+function dataShape([c, h, w]: number[]): [number, number, number] {
+  return c === 1 ? [1, h - 4, w - 4] : [c, h, w];
+}
+
 async function addonEpochMs(model: ModelName, samples: number, batch: number, threads: number, device: string, epochs: number): Promise<{ epochMs: number; dataMs: number }[]> {
   const m = new Model({ model, device: device as DeviceName });
-  const [c, h, w] = m.info.model === 'mnist-net' ? [1, 28, 28] : m.info.inputShape;
+  const [c, h, w] = dataShape(m.info.inputShape);
   m.setData('train', patternDataset(samples, [c, h, w], 10));
   const augment = { cropPad: 4, flip: c === 3, eraseP: c === 3 ? 0.5 : 0, mean: Array(c).fill(0.5), std: Array(c).fill(0.25) };
   const out: { epochMs: number; dataMs: number }[] = [];
@@ -56,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   const addonEpochs: number[] = [];
   const dataShares: number[] = [];
   const peerEpochs: number[] = [];
-  const shape = model === 'mnist-net' ? '1,28,28' : '3,32,32';
+  const shape = dataShape(new Model({ model }).info.inputShape).join(',');
   const peerCommon = ['--model', model, '--batch', String(batch), '--threads', String(threads), '--device', device];
   for (let r = 0; r < rounds; r++) {
     log(`round ${r + 1}/${rounds}: addon steps`);
