@@ -174,8 +174,8 @@ describe('custom policies and parsing', () => {
 describe('the policy table', () => {
   it('derives help from the table: every kind with each of its options', () => {
     expect(POLICY_HELP).toBe(
-      'none, layerout[:warmup=E][:v=P1,P2,...][:sample=epoch|once][:compat=reference-code|paper], ' +
-        'efreeze[:warmup=E][:compat=reference-code|paper], dfreeze[:warmup=E][:compat=reference-code|paper], ' +
+      'none, layerout[:warmup=E][:v=P1,P2,...][:sample=epoch|once][:compat=reference-code|paper][:every=epoch|batch], ' +
+        'efreeze[:warmup=E][:compat=reference-code|paper][:every=epoch|batch], dfreeze[:warmup=E][:compat=reference-code|paper][:every=epoch|batch], ' +
         'freezeout[:t0=T][:spacing=linear|cubic]',
     );
   });

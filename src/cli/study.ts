@@ -46,7 +46,7 @@ export const STUDY_OPTIONS: OptionDefs = {
 
 export const STUDY_COMMAND: CommandSpec = {
   name: 'study',
-  summary: 'Run a policy x seed grid and report mean ± std, Welch intervals vs the baseline, time to accuracy and figures.',
+  summary: 'Policy x seed grids: mean ± std, Welch intervals, time to accuracy, figures.',
   options: STUDY_OPTIONS,
   usage: ['--model M[,M2] --data SPEC --policies P1,P2 --seeds 1,2,3 --epochs N --out DIR [train options]', '--config study.json [options]'],
   notes: [
@@ -145,6 +145,7 @@ export async function runStudyCommand(argv: string[], out: (line: string) => voi
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   const started = Date.now();
   let result;
   try {
@@ -173,6 +174,7 @@ export async function runStudyCommand(argv: string[], out: (line: string) => voi
     });
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
   const results = collectStudy(config);
   const env = studyEnvironment(commandText(argv), loadNative().runtimeInfo().torchVersion, config.train.threads ?? defaultThreads(), config.train.device ?? 'cpu');
@@ -181,7 +183,8 @@ export async function runStudyCommand(argv: string[], out: (line: string) => voi
   out(`study: ${finished}/${results.runs.length} runs finished (${formatDuration(Date.now() - started)} this time); wrote ${files.join(', ')}`);
   for (const p of results.policies) {
     const diff = p.finalDiff ? `, Δ ${(100 * p.finalDiff.diff).toFixed(2)} [${(100 * p.finalDiff.low).toFixed(2)}, ${(100 * p.finalDiff.high).toFixed(2)}]` : '';
-    out(`  ${p.model} ${p.policy}: n ${p.n}, final ${Number.isFinite(p.finalAcc.mean) ? (100 * p.finalAcc.mean).toFixed(2) : '—'}% ± ${Number.isFinite(p.finalAcc.std) ? (100 * p.finalAcc.std).toFixed(2) : '—'}${diff}`);
+    const acc = p.n ? `, final ${(100 * p.finalAcc.mean).toFixed(2)}%${p.n > 1 ? ` ± ${(100 * p.finalAcc.std).toFixed(2)}` : ''}${diff}` : ' (no finished run yet)';
+    out(`  ${p.model} ${p.policy}: n ${p.n}${acc}`);
   }
   if (result.interrupted) {
     err(`interrupted: ${finished} of ${results.runs.length} runs finished; run the same command again to continue`);

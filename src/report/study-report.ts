@@ -75,6 +75,7 @@ export function studyFigures(results: StudyResults, config: StudyConfig): Record
         xLabel: 'training time, s (mean over seeds; evaluation excluded)',
         yLabel: 'test accuracy',
         yFormat: accFormat,
+        xMin: 0,
       },
     );
   }

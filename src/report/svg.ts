@@ -22,6 +22,8 @@ export interface LineChartOptions {
   /** Formats a tick value (default: up to 3 significant digits). */
   xFormat?: (v: number) => string;
   yFormat?: (v: number) => string;
+  /** Start the x axis at this value at the latest (e.g. 0 for time). */
+  xMin?: number;
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -45,9 +47,9 @@ const fmt = (v: number) => String(Number(v.toPrecision(3)));
 const num = (v: number) => v.toFixed(1);
 
 export function lineChart(series: ChartSeries[], options: LineChartOptions): string {
-  const width = options.width ?? 720;
+  const width = options.width ?? 780;
   const height = options.height ?? 420;
-  const legendWidth = 230;
+  const legendWidth = 270;
   const m = { left: 64, right: legendWidth + 16, top: 36, bottom: 52 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
@@ -56,6 +58,7 @@ export function lineChart(series: ChartSeries[], options: LineChartOptions): str
   const ys = all.flatMap((p) => (p.band !== undefined && Number.isFinite(p.band) ? [p.y - p.band, p.y + p.band] : [p.y]));
   let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  if (options.xMin !== undefined) x0 = Math.min(x0, options.xMin);
   if (x1 === x0) [x0, x1] = [x0 - 1, x1 + 1];
   if (y1 === y0) [y0, y1] = [y0 - 0.01, y1 + 0.01];
   const pad = (y1 - y0) * 0.05;
