@@ -144,3 +144,27 @@ function torchScriptOptions(source: TorchScriptSource, options: ModelOptions, cl
 export function fileSha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
+
+/**
+ * The model a text names (`--model`, a study config): a built-in model's name as it is, a `.json`
+ * path read as a network spec, `torchscript:PATH` as a TorchScript source.
+ */
+export function modelSource(value: string): string | NetworkSpec | TorchScriptSource {
+  if (value.startsWith('torchscript:')) {
+    const path = value.slice('torchscript:'.length);
+    if (!path) throw new RangeError('--model torchscript:PATH needs the path of a TorchScript file');
+    return { torchscript: path };
+  }
+  if (!value.endsWith('.json')) return value;
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (e) {
+    throw new RangeError(`--model ${value}: cannot read the network spec (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as NetworkSpec;
+  } catch (e) {
+    throw new RangeError(`--model ${value}: not valid JSON (${(e as Error).message})`);
+  }
+}

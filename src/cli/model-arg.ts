@@ -1,32 +1,16 @@
 // `--model`: a built-in model's name, or a network spec file (PATH.json).
-import { readFileSync } from 'node:fs';
-import { modelNames, type TorchScriptSource } from '../models';
+import { modelNames, modelSource, type TorchScriptSource } from '../models';
 import type { NetworkSpec } from '../spec/types';
 import { UsageError, type OptionDef } from './args';
 
 export const MODEL_HELP = 'a built-in model (see `layerout info`), a network spec file PATH.json, or torchscript:PATH';
 
-/**
- * The model a `--model` value names: a catalog name as it is, a .json path read as a spec,
- * `torchscript:PATH` as a TorchScript source.
- */
+/** The model a `--model` value names (models.ts's `modelSource`), as a usage error when unreadable. */
 export function resolveModelArg(value: string): string | NetworkSpec | TorchScriptSource {
-  if (value.startsWith('torchscript:')) {
-    const path = value.slice('torchscript:'.length);
-    if (!path) throw new UsageError('--model torchscript:PATH needs the path of a TorchScript file');
-    return { torchscript: path };
-  }
-  if (!value.endsWith('.json')) return value;
-  let text: string;
   try {
-    text = readFileSync(value, 'utf8');
+    return modelSource(value);
   } catch (e) {
-    throw new UsageError(`--model ${value}: cannot read the network spec (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text) as NetworkSpec;
-  } catch (e) {
-    throw new UsageError(`--model ${value}: not valid JSON (${(e as Error).message})`);
+    throw new UsageError((e as Error).message);
   }
 }
 

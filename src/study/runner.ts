@@ -3,9 +3,9 @@
 // options differ from the study's is an error unless `force` (then that run starts again).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveModelArg } from '../cli/model-arg';
 import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/augment';
 import { limitData, loadDataSpec } from '../data/spec';
+import { modelSource } from '../models';
 import type { DatasetPair } from '../data/types';
 import { RunFolder, type RunConfig } from '../run/folder';
 import { parseSchedule } from '../schedule';
@@ -196,7 +196,7 @@ export async function runStudy(config: StudyConfig, options: RunStudyOptions = {
     const outcome: RunOutcome = again ? 'restarted' : s.state === 'partial' ? 'resumed' : 'trained';
     options.onRunStart?.(run, { runs: grid.length, resumeFrom, outcome });
     let trainOptions: TrainOptions = {
-      model: resolveModelArg(run.model) as TrainOptions['model'],
+      model: modelSource(run.model) as TrainOptions['model'],
       classes: config.train.classes,
       data: data.forSeed(run.seed),
       policy: run.policy,
