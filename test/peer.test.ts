@@ -23,6 +23,16 @@ describe.skipIf(!hasTorch)('the PyTorch peer', () => {
     expect(peer('count', '--model', 'resnet110-bottleneck')).toEqual({ model: 'resnet110-bottleneck', units: 167, totalParams: 1704154 });
   });
 
+  it('profiles a step by operator, grouped into phases that add up to the step', () => {
+    const p = peer('profile', '--model', 'mnist-net', '--batch', '4', '--steps', '1');
+    const phases = Object.fromEntries(p.phases.map((x: { phase: string; ms: number }) => [x.phase, x.ms]));
+    expect(phases['convolution forward']).toBeGreaterThan(0);
+    expect(phases['convolution backward (input + weight gradients)']).toBeGreaterThan(0);
+    expect(phases.linear).toBeGreaterThan(0);
+    const sum = p.phases.reduce((s: number, x: { ms: number }) => s + x.ms, 0);
+    expect(sum).toBeCloseTo(p.stepMs, 6);
+  });
+
   it('times steps per mask and runs an augmented epoch', () => {
     const masks = join(tempDir(), 'masks.json');
     writeFileSync(masks, JSON.stringify([

@@ -4,6 +4,10 @@ timing method, plus a plain PyTorch epoch loop over in-memory tensors with the s
 
   peer.py bench --model M --batch B --steps N --warmup W --threads T --device D --masks masks.json
   peer.py epoch --model M --samples N --batch B --threads T --device D --shape C,H,W --pad P --flip --erase P
+  peer.py profile --model M --batch B --threads T [--steps N]
+    (operator profile of N training steps with torch.profiler, grouped into convolution forward,
+     input- and weight-gradient (one operator in libtorch 1.13), BatchNorm, ReLU, pooling, linear,
+     loss, optimizer, other: element-wise adds and copies not attributable to one phase)
   peer.py logits --model M --classes C [--hidden 64,32 --shape C,H,W] --weights FILE --input FILE --batch-shape N,C,H,W
     (loads `layerout export`'s FILE into the model with load_state_dict, then prints the logits of
      the float32 batch in --input, in eval mode)
@@ -294,9 +298,58 @@ def logits(args):
     return {'model': args.model, 'logits': out.flatten().tolist()}
 
 
+# Operator names of torch.profiler (CPU, libtorch 1.13) -> the phases the CPU-speed issue asks for.
+PHASES = [
+    ('convolution forward', ('aten::mkldnn_convolution', 'aten::_slow_conv2d_forward', 'aten::thnn_conv2d')),
+    ('convolution backward (input + weight gradients)', ('aten::convolution_backward', 'mkldnnconvolutionbackward',
+                                                          'aten::mkldnn_convolution_backward', 'aten::_slow_conv2d_backward')),
+    ('BatchNorm', ('batch_norm', 'batchnorm')),
+    ('ReLU', ('relu', 'threshold', 'clamp_min')),
+    ('pooling', ('pool',)),
+    ('linear', ('aten::addmm', 'aten::mm', 'aten::linear')),
+    ('loss', ('log_softmax', 'nll_loss', 'cross_entropy')),
+    ('optimizer', ('_foreach', 'optimizer')),
+]
+
+
+def profile(args):
+    from torch.profiler import ProfilerActivity, profile as run_profile
+    torch.manual_seed(0)
+    model = build(args.model, args.classes).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4, foreach=True)
+    c, h, w = model.input_shape
+    x = torch.randn(args.batch, c, h, w)
+    y = torch.arange(args.batch) % args.classes
+    for _ in range(2):
+        step(model, opt, x, y, torch.device('cpu'))
+    with run_profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(args.steps):
+            step(model, opt, x, y, torch.device('cpu'))
+    # Self CPU time per operator (no double counting of nested calls), grouped.
+    totals = {name: 0.0 for name, _ in PHASES}
+    totals['other'] = 0.0
+    ops = []
+    for e in prof.key_averages():
+        us = e.self_cpu_time_total
+        ops.append((e.key, us))
+        key = e.key.lower()
+        for name, needles in PHASES:
+            if any(n.lower() in key for n in needles):
+                totals[name] += us
+                break
+        else:
+            totals['other'] += us
+    total = sum(totals.values())
+    ops.sort(key=lambda o: -o[1])
+    return {'model': args.model, 'batch': args.batch, 'threads': torch.get_num_threads(), 'steps': args.steps,
+            'torch': torch.__version__, 'stepMs': total / 1e3 / args.steps,
+            'phases': [{'phase': k, 'ms': v / 1e3 / args.steps, 'share': v / total} for k, v in totals.items()],
+            'topOperators': [{'op': k, 'ms': v / 1e3 / args.steps, 'share': v / total} for k, v in ops[:12]]}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('command', choices=['bench', 'epoch', 'count', 'logits'])
+    ap.add_argument('command', choices=['bench', 'epoch', 'count', 'logits', 'profile'])
     ap.add_argument('--model', required=True)
     ap.add_argument('--classes', type=int, default=10)
     ap.add_argument('--batch', type=int, default=128)
@@ -323,6 +376,8 @@ def main():
         out = {'model': args.model, 'units': len(model.units), 'totalParams': sum(p.numel() for p in model.parameters())}
     elif args.command == 'logits':
         out = logits(args)
+    elif args.command == 'profile':
+        out = profile(args)
     else:
         out = bench(args) if args.command == 'bench' else epoch(args)
     print(json.dumps(out))
