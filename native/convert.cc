@@ -127,6 +127,7 @@ ModelSpec toModelSpec(const Napi::Object& obj) {
   for (auto d : spec.inputShape) {
     if (d > 4096) bad("inputShape entries must be at most 4096");
   }
+  spec.channelsLast = obj.Get("channelsLast").ToBoolean().Value();
   auto torchscript = obj.Get("torchscript");
   if (!torchscript.IsUndefined() && !torchscript.IsNull()) {
     spec.torchscript = requireString(torchscript, "torchscript");

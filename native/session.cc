@@ -17,8 +17,17 @@ Session::Session(const ModelSpec& modelSpec, uint64_t seed, const torch::Device&
     net = buildModel(spec);
   }
   net->to(device);
+  applyMemoryFormat();
   sgd = std::make_unique<Sgd>(net->parameters());
   mask.assign(net->units().size(), false);
+}
+
+void Session::applyMemoryFormat() {
+  if (!spec.channelsLast) return;
+  torch::NoGradGuard noGrad;
+  for (auto& p : net->parameters()) {
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
 }
 
 }  // namespace layerout

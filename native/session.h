@@ -27,6 +27,14 @@ struct Session {
   // Runs between backward and the update of every training step (step.h); none by default.
   std::shared_ptr<GradientsReadyHook> gradientsReadyHook;
 
+  // Channels-last (spec.channelsLast): oneDNN's convolutions run faster on this layout on CPU.
+  // Puts every 4-d parameter in it (again after a checkpoint restore replaced the tensors)...
+  void applyMemoryFormat();
+  // ...and every input batch.
+  torch::Tensor input(const torch::Tensor& x) const {
+    return spec.channelsLast && x.dim() == 4 ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
+  }
+
   std::atomic<bool> busy{false};
   std::atomic<bool> abortRequested{false};
 };

@@ -4,7 +4,7 @@ namespace layerout {
 
 ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch::Tensor& y) {
   ForwardResult out;
-  out.logits = session.net->forward(x);
+  out.logits = session.net->forward(session.input(x));
   out.loss = torch::nn::functional::cross_entropy(out.logits, y);
   return out;
 }

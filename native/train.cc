@@ -194,7 +194,7 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
     const int64_t to = std::min(n, from + batchSize);
     auto x = maker.test(data.images.slice(0, from, to));
     auto y = data.labels.slice(0, from, to);
-    auto logits = net.forward(x);
+    auto logits = net.forward(session.input(x));
     lossSum += torch::nn::functional::cross_entropy(logits, y,
                                                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                    .item<double>();
@@ -221,7 +221,7 @@ torch::Tensor predict(Session& session, const torch::Tensor& images, int64_t bat
   try {
     for (int64_t from = 0; from < n; from += batchSize) {
       auto batch = images.slice(0, from, std::min(n, from + batchSize)).to(session.device);
-      parts.push_back(net.forward(maker.test(batch)).to(torch::kCPU, torch::kFloat32));
+      parts.push_back(net.forward(session.input(maker.test(batch))).to(torch::kCPU, torch::kFloat32));
     }
   } catch (...) {
     setTrainingMode(net, session.mask, session.bnMode);

@@ -21,6 +21,7 @@ export interface NativeModelOptions {
   network?: { convInit: string; linearInit: string; layers: PlanLayer[] };
   /** An absolute path to a TorchScript file (with inputShape). */
   torchscript?: string;
+  channelsLast?: boolean;
 }
 
 export interface NativeAugment {

@@ -39,6 +39,8 @@ export interface TrainOptions {
   bn?: BnMode;
   seed?: number;
   device?: DeviceName;
+  /** Channels-last memory format for conv weights and inputs (see ModelOptions). */
+  channelsLast?: boolean;
   threads?: number;
   augment?: AugmentOptions;
   /**
@@ -144,6 +146,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     inputShape: options.inputShape ?? (isTorchScriptSource(options.model) ? [data.train.shape[1], data.train.shape[2], data.train.shape[3]] : undefined),
     seed,
     device: options.device,
+    channelsLast: options.channelsLast,
   });
   model.setData('train', data.train, data.kind);
   model.setData('test', data.test, data.kind);
@@ -313,6 +316,7 @@ function runConfig(
       seed: checked.seed,
       augment: options.augment ?? null,
       onNonFinite: checked.onNonFinite,
+      channelsLast: options.channelsLast ?? false,
     },
   };
 }

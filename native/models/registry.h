@@ -34,6 +34,7 @@ struct ModelSpec {
   std::vector<int64_t> inputShape;     // configurable models (mlp) and spec networks: C, H, W
   std::shared_ptr<NetworkPlan> network;  // set for a spec network (not a catalog model)
   std::string torchscript;               // set for a TorchScript file (with inputShape)
+  bool channelsLast = false;             // 4-d weights and inputs in channels-last memory format
 };
 
 struct CatalogEntry {

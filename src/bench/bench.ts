@@ -18,6 +18,8 @@ export interface BenchOptions {
   model: ModelName | NetworkSpec | TorchScriptSource;
   /** TorchScript models: the input shape C, H, W. */
   inputShape?: [number, number, number];
+  /** Channels-last memory format for conv weights and inputs. */
+  channelsLast?: boolean;
   classes?: number;
   batch?: number;
   steps?: number;
@@ -56,7 +58,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const warmup = options.warmup ?? 2;
   const threads = options.threads ?? defaultThreads();
   const bn = options.bn ?? 'train';
-  const model = new Model({ model: options.model, classes: options.classes, device: options.device, seed: options.seed ?? 0, inputShape: options.inputShape });
+  const model = new Model({ model: options.model, classes: options.classes, device: options.device, seed: options.seed ?? 0, inputShape: options.inputShape, channelsLast: options.channelsLast });
   const [c, h, w] = model.info.inputShape;
   model.setData('train', patternDataset(batch, [c, h, w], model.info.classes, 'bench'));
   const masks = expandMasks(options.masks, model.units, model.info.model, options.seed ?? 0);

@@ -42,6 +42,8 @@ export interface RunSettings {
   augment: AugmentOptions | string | null;
   /** Absent in folders written before it existed ('stop'). */
   onNonFinite?: NonFiniteAction;
+  /** Channels-last memory format (absent: false). */
+  channelsLast?: boolean;
 }
 
 export interface RunConfig {
@@ -181,6 +183,9 @@ export function configChanges(old: RunConfig, now: RunConfig): string[] {
     if (old.model[key] !== undefined) compare(key === 'model' ? 'model' : `model ${key}`, old.model[key], now.model[key]);
   }
   if (old.model.torchscript) compare('TorchScript file', old.model.torchscript.sha256, now.model.torchscript?.sha256);
+  if (Boolean(old.training.channelsLast) !== Boolean(now.training.channelsLast)) {
+    changes.push(`channelsLast was ${Boolean(old.training.channelsLast)}, now ${Boolean(now.training.channelsLast)}`);
+  }
   for (const key of ['policy', 'batchSize', 'lr', 'momentum', 'weightDecay', 'schedule', 'bn', 'seed', 'augment'] as const) {
     if (key === 'augment' && typeof old.training.augment === 'string') continue;
     compare(key, old.training[key], now.training[key]);

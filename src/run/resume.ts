@@ -64,6 +64,7 @@ export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Tra
     threads: overrides.threads,
     augment: runAugment(t.augment, data),
     onNonFinite: t.onNonFinite,
+    channelsLast: t.channelsLast,
     out: dir,
     resume: true,
   };

@@ -1,0 +1,44 @@
+// Channels-last memory format: the same network and the same guarantees, another layout.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Model } from '../src/model';
+import { train } from '../src/train';
+import { cifarShaped, epoch, modelWithData, tempDir, THREADS, tinyDigits } from './helpers';
+
+describe('channels-last', () => {
+  it('starts from the same weights and predicts what the default layout predicts (< 1e-4)', async () => {
+    const data = cifarShaped();
+    const nchw = modelWithData({ model: 'resnet20', seed: 5 }, data);
+    const cl = modelWithData({ model: 'resnet20', seed: 5, channelsLast: true }, data);
+    expect(cl.digest()).toBe(nchw.digest()); // digests hash values in a fixed layout
+    const a = await nchw.predict(data.test.images, data.test.shape, { threads: THREADS });
+    const b = await cl.predict(data.test.images, data.test.shape, { threads: THREADS });
+    expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-4);
+  });
+
+  it('keeps frozen units bit-identical, momentum included, and round-trips checkpoints with the default layout', async () => {
+    const model = modelWithData({ model: 'mnist-net', seed: 2, channelsLast: true });
+    await epoch(model, 0);
+    model.setFrozen([true, false, true, false, false, false, false]);
+    const before = [0, 2].map((u) => [model.unitDigest(u), model.momentumDigest(u)]);
+    await epoch(model, 1);
+    expect([0, 2].map((u) => [model.unitDigest(u), model.momentumDigest(u)])).toEqual(before);
+    const file = join(tempDir(), 'cl.pt');
+    await model.save(file);
+    const plain = new Model({ model: 'mnist-net' });
+    await plain.restore(file);
+    expect(plain.digest()).toBe(model.digest());
+    const back = new Model({ model: 'mnist-net', channelsLast: true });
+    await back.restore(file);
+    expect(back.digest()).toBe(model.digest());
+    await epoch(modelWithData({ model: 'mnist-net', channelsLast: true }), 0); // trains after a restore too
+  });
+
+  it('is part of a run: a resume in the other layout is refused', async () => {
+    const out = join(tempDir(), 'run');
+    const options = { model: 'mnist-net', data: tinyDigits(40), batchSize: 20, threads: THREADS, out };
+    await train({ ...options, epochs: 1, channelsLast: true });
+    await expect(train({ ...options, epochs: 2, resume: true })).rejects.toThrow(/channelsLast was true, now false/);
+    expect((await train({ ...options, epochs: 2, resume: true, channelsLast: true })).summary.epochsDone).toBe(2);
+  });
+});
