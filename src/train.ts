@@ -317,6 +317,7 @@ function runConfig(
       augment: options.augment ?? null,
       onNonFinite: checked.onNonFinite,
       channelsLast: options.channelsLast ?? false,
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
     },
   };
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { DatasetPair } from '../src/data/types';
 import { Model } from '../src/model';
 import { RunFolder } from '../src/run/folder';
+import { loadDataSpec } from '../src/data/spec';
 import { train } from '../src/train';
 import { tempDir, THREADS } from './helpers';
 
@@ -34,7 +35,7 @@ describe('run folders written by train({ out })', () => {
       format: 'layerout-run-2',
       model: { model: 'mlp', classes: 3, hidden: [8], inputShape: [1, 4, 4], seed: 5 },
       data: { kind: 'preprocessed', classes: 3, source: null, train: { name: 'floats/train', count: 60 } },
-      training: { policy: 'layerout', epochs: 3, batchSize: 10, lr: 0.1, seed: 5, bn: 'train' },
+      training: { policy: 'layerout', epochs: 3, batchSize: 10, lr: 0.1, seed: 5, bn: 'train', threads: THREADS },
     });
     expect(summary.finalTestAcc).toBeGreaterThan(0.9); // three well-separated classes
     const loaded = await Model.load(out);
@@ -79,5 +80,16 @@ describe('run folders written by train({ out })', () => {
     expect(meta.training?.records[0]).toMatchObject({ frozenParamsShare: 0.4, idealBackwardSavedShare: 0.25 });
     expect(meta.training?.records[0]).not.toHaveProperty('frozenParamsPct');
     expect(new RunFolder(out).readConfig()).toMatchObject({ format: 'layerout-run-2', training: { batchSize: 10, epochs: 1 }, data: { source: { spec: 'synthetic:3:30:1x4x4' } } });
+  });
+});
+
+describe('resuming from the run folder', () => {
+  it('uses the thread count the run started with unless given another (digests depend on it)', async () => {
+    const { resumeOptions } = await import('../src/run/resume');
+    const out = join(tempDir(), 'threads');
+    const data = loadDataSpec('synthetic:3:30:1x4x4');
+    await train({ ...base, data, epochs: 1, out, threads: 1 });
+    expect(resumeOptions(out).threads).toBe(1);
+    expect(resumeOptions(out, { threads: 2 }).threads).toBe(2);
   });
 });

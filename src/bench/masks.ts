@@ -12,6 +12,9 @@ export interface NamedMask {
 
 /** Expands mask names into concrete masks; policy draws are seeded so runs repeat. */
 export function expandMasks(names: string[], units: readonly FreezeUnit[], model: string, seed = 0): NamedMask[] {
+  // The default list fits any model: prefix-K/suffix-K that a small model cannot take are left out
+  // (asked for by name, they stay an error).
+  if (names === DEFAULT_MASKS) names = names.filter((n) => !/^(prefix|suffix)-\d+$/.test(n) || Number(n.split('-')[1]) < units.length);
   const k = units.length;
   const out: NamedMask[] = [];
   const draw = (policy: string, count: number, label: string) => {

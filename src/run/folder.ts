@@ -44,6 +44,8 @@ export interface RunSettings {
   onNonFinite?: NonFiniteAction;
   /** Channels-last memory format (absent: false). */
   channelsLast?: boolean;
+  /** libtorch threads the run started with: a resume uses them unless told otherwise (results depend on them). */
+  threads?: number;
 }
 
 export interface RunConfig {

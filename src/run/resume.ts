@@ -61,7 +61,8 @@ export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Tra
     bn: t.bn,
     seed: t.seed,
     device: overrides.device,
-    threads: overrides.threads,
+    // The run's own thread count unless told otherwise: reductions, and so digests, depend on it.
+    threads: overrides.threads ?? t.threads,
     augment: runAugment(t.augment, data),
     onNonFinite: t.onNonFinite,
     channelsLast: t.channelsLast,
