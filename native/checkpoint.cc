@@ -74,12 +74,6 @@ bool parseDigestTable(const std::string& json, std::map<std::string, std::string
   }
 }
 
-std::string shapeText(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 void loadArchive(torch::serialize::InputArchive& archive, const std::string& bytes, const torch::Device& device) {
   try {
     archive.load_from(bytes.data(), bytes.size(), device);

@@ -14,4 +14,10 @@ std::string describe(const std::exception& e) {
   return e.what();
 }
 
+std::string shapeText(c10::IntArrayRef shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
 }  // namespace layerout

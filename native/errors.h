@@ -1,6 +1,7 @@
 // The one place where C++ exceptions become messages and JS errors.
 #pragma once
 
+#include <c10/util/ArrayRef.h>
 #include <napi.h>
 
 #include <exception>
@@ -10,6 +11,9 @@ namespace layerout {
 
 // A readable message for any exception, without libtorch's C++ backtrace.
 std::string describe(const std::exception& e);
+
+// A tensor shape for messages: "[2, 10]".
+std::string shapeText(c10::IntArrayRef shape);
 
 // Runs `body` on the JS thread; any C++ exception becomes a JS Error "<what>: <message>".
 template <typename Body>

@@ -2,13 +2,12 @@
 
 namespace layerout {
 
-namespace {
-// Module names may not contain dots; unit names keep them (layer1.0.conv1) for readability.
 std::string moduleName(std::string name) {
-  for (auto& c : name) if (c == '.') c = '_';
+  for (auto& c : name) {
+    if (c == '.') c = '_';
+  }
   return name;
 }
-}  // namespace
 
 // Registers a conv (and its BatchNorm), records it as a freeze unit, and advances the
 // spatial size (h, w) so each unit's multiply-adds are known without a trial forward pass.

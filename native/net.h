@@ -71,4 +71,8 @@ class Net : public torch::nn::Module {
 
 using NetPtr = std::shared_ptr<Net>;
 
+// Module and tensor names may not contain dots in a torch::nn::Module; unit names keep them
+// (layer1.0.conv1) for readability, registered names turn them into underscores.
+std::string moduleName(std::string name);
+
 }  // namespace layerout

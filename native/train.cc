@@ -51,6 +51,15 @@ StepResult trainStep(Session& session, const torch::Tensor& x, const torch::Tens
   return step;
 }
 
+// Eval mode and no autograd for its lifetime; the session's training mode comes back however
+// the scope ends (evaluation and prediction).
+struct Inference {
+  explicit Inference(Session& s) : session(s) { session.net->eval(); }
+  ~Inference() { setTrainingMode(*session.net, session.mask, session.bnMode); }
+  Session& session;
+  torch::NoGradGuard noGrad;
+};
+
 const Dataset& requireData(const Dataset& data, const char* split) {
   if (data.size() == 0) throw std::runtime_error(std::string("no ") + split + " data has been set");
   return data;
@@ -181,11 +190,10 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
 
 EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment) {
   useThreads(threads);
-  torch::NoGradGuard noGrad;
   auto& net = *session.net;
   const auto& data = requireData(session.testSet, "test");
   BatchMaker maker(net.inputShape(), augment, session.device);
-  net.eval();
+  Inference inference(session);
   const auto start = Clock::now();
   double lossSum = 0;
   int64_t correct = 0;
@@ -200,7 +208,6 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
                    .item<double>();
     correct += (logits.argmax(1) == y).sum().item<int64_t>();
   }
-  setTrainingMode(net, session.mask, session.bnMode);
   EvalResult result;
   result.samples = n;
   result.loss = lossSum / n;
@@ -212,22 +219,15 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
 torch::Tensor predict(Session& session, const torch::Tensor& images, int64_t batchSize, int64_t threads,
                       const AugmentOptions& augment) {
   useThreads(threads);
-  torch::NoGradGuard noGrad;
   auto& net = *session.net;
   BatchMaker maker(net.inputShape(), augment, session.device);
-  net.eval();
+  Inference inference(session);
   std::vector<torch::Tensor> parts;
   const int64_t n = images.size(0);
-  try {
-    for (int64_t from = 0; from < n; from += batchSize) {
-      auto batch = images.slice(0, from, std::min(n, from + batchSize)).to(session.device);
-      parts.push_back(net.forward(session.input(maker.test(batch))).to(torch::kCPU, torch::kFloat32));
-    }
-  } catch (...) {
-    setTrainingMode(net, session.mask, session.bnMode);
-    throw;
+  for (int64_t from = 0; from < n; from += batchSize) {
+    auto batch = images.slice(0, from, std::min(n, from + batchSize)).to(session.device);
+    parts.push_back(net.forward(session.input(maker.test(batch))).to(torch::kCPU, torch::kFloat32));
   }
-  setTrainingMode(net, session.mask, session.bnMode);
   return torch::cat(parts).contiguous();
 }
 

@@ -7,17 +7,20 @@ import { cifarShaped, epoch, modelWithData, tempDir, tinyDigits } from './helper
 describe('the epoch loop', () => {
   it('reports loss, accuracy, timings and progress', async () => {
     const model = modelWithData({ model: 'mnist-net' }, tinyDigits(96));
-    const progress: number[] = [];
-    const stats = await epoch(model, 0, { onProgress: (p) => progress.push(p.batch), progressEvery: 2 });
+    const progress: { batch: number; loss: number; acc: number }[] = [];
+    const stats = await epoch(model, 0, { onProgress: (p) => progress.push(p), progressEvery: 2 });
     expect(stats).toMatchObject({ batches: 6, samples: 96, aborted: false });
     expect(stats.trainLoss).toBeGreaterThan(0);
+    // The last progress report covers every sample: the epoch's loss and accuracy exactly.
+    expect(progress[2].loss).toBe(stats.trainLoss);
+    expect(progress[2].acc).toBe(stats.trainAcc);
     // Accuracy is a count of correct samples over 96: a multiple of 1/96 in [0, 1].
-    expect(stats.trainAcc).toBeGreaterThanOrEqual(0);
-    expect(stats.trainAcc).toBeLessThanOrEqual(1);
-    expect(Math.abs(stats.trainAcc * 96 - Math.round(stats.trainAcc * 96))).toBeLessThan(1e-9);
+    const trainCorrect = Math.round(stats.trainAcc * 96);
+    expect(stats.trainAcc * 96).toBeCloseTo(trainCorrect, 9);
+    expect(trainCorrect).toBeLessThanOrEqual(96);
     for (const k of ['dataMs', 'forwardMs', 'backwardMs', 'optimizerMs'] as const) expect(stats[k]).toBeGreaterThan(0);
     expect(stats.epochMs).toBeGreaterThanOrEqual(stats.forwardMs + stats.backwardMs);
-    expect(progress).toEqual([2, 4, 6]);
+    expect(progress.map((p) => p.batch)).toEqual([2, 4, 6]);
     const evaluation = await model.evaluate({ threads: 1 });
     expect(evaluation.samples).toBe(19); // synthetic test split: count / 5
     // evaluate's accuracy is the share of argmax predictions equal to the labels.

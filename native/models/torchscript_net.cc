@@ -20,14 +20,6 @@ std::string typeName(const torch::jit::Module& m) {
 bool isLayer(const std::string& t) { return t == "Conv1d" || t == "Conv2d" || t == "Conv3d" || t == "Linear"; }
 bool isBatchNorm(const std::string& t) { return t == "BatchNorm1d" || t == "BatchNorm2d" || t == "BatchNorm3d"; }
 
-// Module names may not contain dots in a torch::nn::Module.
-std::string flat(std::string name) {
-  for (auto& c : name) {
-    if (c == '.') c = '_';
-  }
-  return name;
-}
-
 class TorchScriptNet : public Net {
  public:
   TorchScriptNet(torch::jit::Module module, const std::vector<int64_t>& inputShape) : module_(std::move(module)) {
@@ -43,9 +35,9 @@ class TorchScriptNet : public Net {
         throw std::invalid_argument("the module uses one parameter under two names (" + it->second + " and " + p.name +
                                     "): layerout needs each parameter in exactly one module");
       }
-      register_parameter(flat(p.name), p.value);
+      register_parameter(moduleName(p.name), p.value);
     }
-    for (const auto& b : module_.named_buffers(true)) register_buffer(flat(b.name), b.value);
+    for (const auto& b : module_.named_buffers(true)) register_buffer(moduleName(b.name), b.value);
     findUnits();
   }
 
@@ -114,12 +106,6 @@ class TorchScriptNet : public Net {
 }  // namespace
 
 namespace {
-std::string shapeText(at::IntArrayRef shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 // One forward pass on zeros: the module must take the input shape and give one logit per class.
 void checkOutput(Net& net, const std::string& path, const std::vector<int64_t>& inputShape, int64_t classes) {
   std::vector<int64_t> batch = {2, inputShape[0], inputShape[1], inputShape[2]};

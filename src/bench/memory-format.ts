@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util';
 import { patternDataset } from '../data/synthetic';
 import { Model } from '../model';
 import { loadNative } from '../native';
+import { median } from './bench';
 import { expandMasks } from './masks';
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { steps: { type: 'string', default: '8' }, threads: { type: 'string', default: '2' } } });

@@ -1,5 +1,5 @@
 // scripts/bench-own-networks: step time of resnet20 built in, written as a spec
-// (examples/resnet20.json) and scripted in PyTorch (scripts/peer/resnet20_script.py), all three
+// (examples/resnet20.json) and scripted in PyTorch (scripts/peer/script_model.py resnet20), all three
 // interleaved in one process so the shared machine's drift touches each alike.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -9,9 +9,9 @@ import { parseArgs } from 'node:util';
 import { patternDataset } from '../data/synthetic';
 import { Model } from '../model';
 import { loadNative } from '../native';
+import { median } from './bench';
 import { expandMasks } from './masks';
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const threads = Number(values.threads);
   const root = join(__dirname, '..', '..');
   const script = join(mkdtempSync(join(tmpdir(), 'layerout-bench-')), 'resnet20.pt');
-  execFileSync(values.python as string, [join(root, 'scripts', 'peer', 'resnet20_script.py'), script]);
+  execFileSync(values.python as string, [join(root, 'scripts', 'peer', 'script_model.py'), 'resnet20', script]);
   const models: [string, Model][] = [
     ['built-in resnet20', new Model({ model: 'resnet20' })],
     ['examples/resnet20.json', new Model({ model: JSON.parse(readFileSync(join(root, 'examples', 'resnet20.json'), 'utf8')) })],

@@ -9,6 +9,7 @@ import { studyEnvironment, writeStudyReport } from '../report/study-report';
 import type { StudyConfig, StudyTrainOptions } from '../study/config';
 import { collectStudy } from '../study/results';
 import { runStudy } from '../study/runner';
+import { onInterrupt } from './interrupt';
 import { parseCommand, UsageError, type CommandSpec, type OptionDefs, type ParsedOptions } from './args';
 import { modelOption } from './model-arg';
 import { formatDuration } from './progress';
@@ -137,21 +138,13 @@ function commandText(argv: string[]): string {
 
 export async function runStudyCommand(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const { config, force, quiet } = studyConfig(argv);
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130);
-    err('\ninterrupt: stopping within one batch (press Ctrl-C again to quit at once); run the same command again to continue');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const interrupt = onInterrupt(err, '; run the same command again to continue');
   const started = Date.now();
   let result;
   try {
     result = await runStudy(config, {
       force,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onNotice: (m) => err(m),
       onRunStart: (run, info) => {
         if (!quiet) {
@@ -173,8 +166,7 @@ export async function runStudyCommand(argv: string[], out: (line: string) => voi
       },
     });
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    interrupt.dispose();
   }
   const results = collectStudy(config);
   const env = studyEnvironment(commandText(argv), loadNative().runtimeInfo().torchVersion, config.train.threads ?? defaultThreads(), config.train.device ?? 'cpu');

@@ -8,6 +8,7 @@ import { resumeOptions } from '../run/resume';
 import { parseSchedule, SCHEDULE_HELP } from '../schedule';
 import { train, type TrainOptions } from '../train';
 import { BN_MODES, NON_FINITE_ACTIONS, type BnMode, type NonFiniteAction, type TrainSummary } from '../types';
+import { onInterrupt } from './interrupt';
 import { parseCommand, UsageError, type CommandSpec, type OptionDefs, type ParsedOptions } from './args';
 import { modelOption, resolveModelArg } from './model-arg';
 import { ProgressReporter, formatDuration } from './progress';
@@ -133,16 +134,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   const outDir = options.out;
   const epochs = options.epochs;
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130);
-    err('\ninterrupt: stopping within one batch (press Ctrl-C again to quit at once)');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  // SIGTERM (kill, a scheduler) stops the same way: the run folder stays resumable, its lock released.
-  process.on('SIGTERM', onSigint);
+  const interrupt = onInterrupt(err);
   const reporter = new ProgressReporter(epochs);
   const json = Boolean(given.json);
   const quiet = Boolean(given.quiet);
@@ -151,7 +143,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   try {
     ({ summary } = await train({
       ...options,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onNotice: (message) => err(message),
       onStart: ({ model: m, policy, startEpoch }) => {
         if (!json && !quiet) {
@@ -167,8 +159,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
       },
     }));
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    interrupt.dispose();
   }
   if (json) out(JSON.stringify({ summary }));
   else {

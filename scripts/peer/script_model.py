@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Writes a CIFAR ResNet-20 (basic blocks, option-A shortcuts, as layerout's built-in) as a
-TorchScript file: the "comparable network" of scripts/bench-own-networks.
+"""Writes a network defined in PyTorch as a TorchScript file, for `--model torchscript:PATH`:
 
-  resnet20_script.py OUT.pt [--classes 10]
+  script_model.py resnet20 OUT.pt [--classes 10]   CIFAR ResNet-20 as layerout's built-in (basic
+                                                   blocks, option-A shortcuts): the "comparable
+                                                   network" of scripts/bench-own-networks
+  script_model.py small-cnn OUT.pt [--classes 10]  a small CNN for 1x28x28 images (Fashion-MNIST)
 """
 import argparse
 
@@ -51,13 +53,29 @@ class ResNet20(nn.Module):
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
+class SmallCnn(nn.Module):
+    def __init__(self, classes: int):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, classes))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+NETWORKS = {'resnet20': ResNet20, 'small-cnn': SmallCnn}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('network', choices=sorted(NETWORKS))
     ap.add_argument('out')
     ap.add_argument('--classes', type=int, default=10)
     args = ap.parse_args()
     torch.manual_seed(0)
-    torch.jit.script(ResNet20(args.classes)).save(args.out)
+    torch.jit.script(NETWORKS[args.network](args.classes)).save(args.out)
 
 
 if __name__ == '__main__':
