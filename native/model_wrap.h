@@ -1,6 +1,7 @@
 // The JS class NativeModel: a thin, typed wrapper around a Session.
 #pragma once
 
+#include "dist/group.h"
 #include "session.h"
 
 #include <napi.h>
@@ -30,6 +31,12 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value MomentumBytes(const Napi::CallbackInfo& info);
   Napi::Value ResetMomentum(const Napi::CallbackInfo& info);
   Napi::Value IsBusy(const Napi::CallbackInfo& info);
+  // Data parallel (dist/group.h)
+  Napi::Value JoinGroup(const Napi::CallbackInfo& info);
+  Napi::Value GroupAgree(const Napi::CallbackInfo& info);
+  Napi::Value GroupBroadcast(const Napi::CallbackInfo& info);
+  Napi::Value LeaveGroup(const Napi::CallbackInfo& info);
+  Group& requireGroup(const char* what) const;
 
   // Throws "model is busy" for synchronous calls made while a job runs.
   void requireIdle(const Napi::Env& env, const char* what);

@@ -5,6 +5,7 @@
 #include "data.h"
 #include "data_input.h"
 #include "device.h"
+#include "dist/group.h"
 #include "errors.h"
 
 #include <ATen/Parallel.h>
@@ -21,6 +22,7 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   obj.Set("cudaAvailable", torch::cuda::is_available());
   obj.Set("cudaDevices", static_cast<double>(torch::cuda::device_count()));
   obj.Set("threads", static_cast<double>(at::get_num_threads()));
+  obj.Set("c10d", c10dAvailable());
 #ifdef LAYEROUT_TORCH_CUDA
   obj.Set("cudaBuild", true);
 #else

@@ -13,6 +13,8 @@
 namespace layerout {
 
 class GradientsReadyHook;
+class Group;
+class GradientSync;
 
 struct Session {
   Session(const ModelSpec& spec, uint64_t seed, const torch::Device& device);
@@ -26,6 +28,10 @@ struct Session {
   Dataset trainSet, testSet;
   // Runs between backward and the update of every training step (step.h); none by default.
   std::shared_ptr<GradientsReadyHook> gradientsReadyHook;
+  // Data parallel (dist/): the process group this model trains in, and the hook that sums its
+  // gradients (also installed as gradientsReadyHook). Null for a single process.
+  std::shared_ptr<Group> group;
+  std::shared_ptr<GradientSync> gradientSync;
 
   // Channels-last (spec.channelsLast): oneDNN's convolutions run faster on this layout on CPU.
   // Puts every 4-d parameter in it (again after a checkpoint restore replaced the tensors)...

@@ -11,8 +11,8 @@ ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch:
 
 void backward(const ForwardResult& forward) { forward.loss.backward(); }
 
-void gradientsReady(Session& session) {
-  if (session.gradientsReadyHook) session.gradientsReadyHook->onGradientsReady(session);
+void gradientsReady(Session& session, std::vector<double>& shared) {
+  if (session.gradientsReadyHook) session.gradientsReadyHook->onGradientsReady(session, shared);
 }
 
 void update(Session& session, const SgdHyper& hyper) {

@@ -8,11 +8,13 @@
 namespace layerout {
 
 // Called after backward, before the update, with every gradient of the step computed. Frozen
-// parameters have undefined gradients. Runs on the compute thread; may block (a collective).
+// parameters have undefined gradients. `shared` holds the loop's per-step sums (a data-parallel
+// hook sums them over the ranks along with the gradients). Runs on the compute thread; may
+// block (a collective).
 class GradientsReadyHook {
  public:
   virtual ~GradientsReadyHook() = default;
-  virtual void onGradientsReady(Session& session) = 0;
+  virtual void onGradientsReady(Session& session, std::vector<double>& shared) = 0;
 };
 
 struct ForwardResult {
@@ -22,7 +24,7 @@ struct ForwardResult {
 ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch::Tensor& y);
 void backward(const ForwardResult& forward);
 // Runs the session's hook, if one is installed.
-void gradientsReady(Session& session);
+void gradientsReady(Session& session, std::vector<double>& shared);
 // The SGD update, then every gradient cleared (set to undefined).
 void update(Session& session, const SgdHyper& hyper);
 

@@ -1,6 +1,7 @@
 #include "train.h"
 
 #include "device.h"
+#include "dist/grad_sync.h"
 #include "step.h"
 
 #include <chrono>
@@ -44,10 +45,53 @@ StepResult trainStep(Session& session, const torch::Tensor& x, const torch::Tens
     }
   }
   backward(forward);
-  gradientsReady(session);
+  std::vector<double> shared;
+  gradientsReady(session, shared);
   step.backwardMs = lap(t, session.device);
   update(session, hyper);
   step.optimizerMs = lap(t, session.device);
+  return step;
+}
+
+// Rows [from, to) of a batch of `count` that `rank` of `world` takes: near-equal contiguous slices.
+std::pair<int64_t, int64_t> shard(int64_t count, int64_t rank, int64_t world) {
+  return {count * rank / world, count * (rank + 1) / world};
+}
+
+struct SharedStep {
+  double forwardMs = 0, backwardMs = 0;
+  double loss = 0;        // the global batch's mean loss
+  double lossSum = 0;     // summed over the global batch
+  double correct = 0;     // over the global batch
+  bool stop = false;      // some rank asked to stop
+};
+
+// Forward and backward on this rank's slice of a global batch of `globalCount`, then the
+// gradients-ready hook sums the gradients, the loss and the stop requests over the ranks. The
+// loss is the slice's sum over the global count, so the summed gradient is the global batch's
+// mean gradient, as in one process. No update here: the caller decides from the shared result.
+SharedStep dataParallelStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, int64_t globalCount,
+                            Clock::time_point& t) {
+  SharedStep step;
+  std::vector<double> shared{0, 0, session.abortRequested.load() ? 1.0 : 0.0};
+  torch::Tensor loss;
+  if (x.size(0) > 0) {
+    auto logits = session.net->forward(session.input(x));
+    auto lossSum = torch::nn::functional::cross_entropy(
+        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    loss = lossSum / static_cast<double>(globalCount);
+    torch::NoGradGuard noGrad;
+    shared[0] = lossSum.item<double>();
+    shared[1] = static_cast<double>((logits.argmax(1) == y).sum().item<int64_t>());
+  }
+  step.forwardMs = lap(t, session.device);
+  if (loss.defined()) loss.backward();
+  gradientsReady(session, shared);
+  step.backwardMs = lap(t, session.device);
+  step.lossSum = shared[0];
+  step.loss = shared[0] / static_cast<double>(globalCount);
+  step.correct = shared[1];
+  step.stop = shared[2] > 0;
   return step;
 }
 
@@ -111,9 +155,13 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
   auto lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
   auto correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
   const auto epochStart = Clock::now();
+  // Data parallel: every rank draws the whole global batch (order and augmentation) from the
+  // same seed and trains on its slice; a stop request is shared through the step's sums.
+  const auto* group = session.group.get();
+  if (session.gradientSync) session.gradientSync->resetCounters();
 
   for (int64_t b = 0; b < result.batches; ++b) {
-    if (session.abortRequested.load()) {
+    if (!group && session.abortRequested.load()) {
       result.aborted = true;
       result.batches = b;
       break;
@@ -126,7 +174,46 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
     auto idx = order.slice(0, b * options.batchSize, std::min(n, (b + 1) * options.batchSize));
     auto x = maker.train(data.images.index_select(0, idx), gen);
     auto y = data.labels.index_select(0, idx);
+    if (group) {
+      const auto [from, to] = shard(idx.size(0), group->rank(), group->world());
+      x = x.slice(0, from, to);
+      y = y.slice(0, from, to);
+    }
     result.dataMs += lap(t, device);
+
+    if (group) {
+      auto step = dataParallelStep(session, x, y, idx.size(0), t);
+      result.forwardMs += step.forwardMs;
+      result.backwardMs += step.backwardMs;
+      const bool finite = std::isfinite(step.loss);
+      if (step.stop || (!finite && options.onNonFinite != NonFinite::Continue)) session.sgd->clearGrads();
+      if (step.stop) {
+        result.aborted = true;
+        result.batches = b;
+        break;
+      }
+      if (!finite && options.onNonFinite == NonFinite::Stop) {
+        result.stoppedNonFinite = true;
+        result.nonFiniteBatch = b;
+        result.nonFiniteLoss = step.loss;
+        result.batches = b;
+        break;
+      }
+      if (!finite && options.onNonFinite == NonFinite::SkipBatch) {
+        ++result.skippedBatches;
+        continue;
+      }
+      update(session, options.hyper);
+      result.optimizerMs += lap(t, device);
+      lossSum += step.lossSum;
+      correct += static_cast<int64_t>(step.correct);
+      result.samples += idx.size(0);
+      if (onProgress && ((b + 1) % options.progressEvery == 0 || b + 1 == result.batches)) {
+        onProgress(Progress{b + 1, result.batches, lossSum.item<double>() / result.samples,
+                            static_cast<double>(correct.item<int64_t>()) / result.samples});
+      }
+      continue;
+    }
 
     auto step = trainStep(session, x, y, options.hyper, t, options.onNonFinite != NonFinite::Continue);
     result.forwardMs += step.forwardMs;
@@ -154,6 +241,19 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
                  static_cast<double>(correct.item<int64_t>()) / result.samples};
       onProgress(p);
     }
+  }
+  if (group && !result.aborted && !result.stoppedNonFinite) {
+    // BatchNorm running statistics saw only each rank's slices: rank 0's go to every rank, so
+    // every rank holds the same model (and rank 0 writes the checkpoint).
+    std::vector<torch::Tensor> buffers;
+    for (const auto& buffer : net.buffers()) {
+      if (buffer.is_floating_point()) buffers.push_back(buffer);
+    }
+    if (!buffers.empty()) session.group->broadcast(buffers, "BatchNorm statistics broadcast");
+  }
+  if (session.gradientSync) {
+    result.allreducedBytes = session.gradientSync->bytes();
+    result.allreduceMs = session.gradientSync->ms();
   }
   synchronize(device);
   result.epochMs = std::chrono::duration<double, std::milli>(Clock::now() - epochStart).count();
@@ -198,8 +298,11 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
   double lossSum = 0;
   int64_t correct = 0;
   const int64_t n = data.size();
-  for (int64_t from = 0; from < n; from += batchSize) {
-    const int64_t to = std::min(n, from + batchSize);
+  // Data parallel: each rank evaluates its slice of the test set and the sums are shared.
+  const auto [first, last] = session.group ? shard(n, session.group->rank(), session.group->world())
+                                           : std::pair<int64_t, int64_t>{0, n};
+  for (int64_t from = first; from < last; from += batchSize) {
+    const int64_t to = std::min(last, from + batchSize);
     auto x = maker.test(data.images.slice(0, from, to));
     auto y = data.labels.slice(0, from, to);
     auto logits = net.forward(session.input(x));
@@ -207,6 +310,12 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
                                                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                    .item<double>();
     correct += (logits.argmax(1) == y).sum().item<int64_t>();
+  }
+  if (session.group) {
+    std::vector<torch::Tensor> sums{torch::tensor({lossSum, static_cast<double>(correct)}, torch::kFloat64)};
+    session.group->allreduceSum(sums, "evaluation sums");
+    lossSum = sums[0][0].item<double>();
+    correct = static_cast<int64_t>(sums[0][1].item<double>());
   }
   EvalResult result;
   result.samples = n;

@@ -35,6 +35,9 @@ struct EpochResult {
   int64_t nonFiniteBatch = -1;
   double nonFiniteLoss = 0;
   int64_t skippedBatches = 0;  // SkipBatch: batches left out of the update and the averages
+  // Data parallel: gradient bytes this rank all-reduced, and the time it spent doing so.
+  int64_t allreducedBytes = 0;
+  double allreduceMs = 0;
 };
 
 struct Progress {

@@ -117,6 +117,8 @@ void EpochWorker::OnOK() {
   obj.Set("samples", static_cast<double>(result_.samples));
   obj.Set("aborted", result_.aborted);
   obj.Set("skippedBatches", static_cast<double>(result_.skippedBatches));
+  obj.Set("allreducedBytes", static_cast<double>(result_.allreducedBytes));
+  obj.Set("allreduceMs", result_.allreduceMs);
   if (result_.stoppedNonFinite) {
     auto stop = Napi::Object::New(Env());
     stop.Set("batch", static_cast<double>(result_.nonFiniteBatch));

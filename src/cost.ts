@@ -39,6 +39,15 @@ export function idealBackwardSaving(units: readonly CostUnit[], mask: readonly b
   return base === 0 ? 0 : 1 - left / base;
 }
 
+/** Parameters that still train under the mask (a frozen unit's BatchNorm affine trains when bn is 'train'). */
+export function trainableParams(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number {
+  let trainable = 0;
+  units.forEach((u, i) => {
+    trainable += !mask[i] ? u.params : bn === 'train' ? u.bnParams : 0;
+  });
+  return trainable;
+}
+
 /** Share (0..1) of all trainable parameters frozen by the mask (BatchNorm affine only when frozen too). */
 export function frozenParamsShare(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number {
   let total = 0;

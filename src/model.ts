@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { checkAugment, defaultAugment, type AugmentOptions } from './data/augment';
 import { checkDataset, checkImages, type ImageDataset } from './data/types';
 import { defaultThreads, fileSha256, toNativeModelOptions, type ModelOptions } from './models';
-import { loadNative, type NativeModel, type NativeModelOptions } from './native';
+import { loadNative, type NativeGroupOptions, type NativeModel, type NativeModelOptions } from './native';
 import { writeFileAtomic } from './run/atomic';
 import { isNetworkSpec } from './spec/check';
 import type { NetworkSpec } from './spec/types';
@@ -75,6 +75,14 @@ export interface CheckpointCheck {
 /** The file a run folder keeps its checkpoint in. */
 export const CHECKPOINT_FILE = 'checkpoint.pt';
 const RUN_FILE = 'run.json';
+
+/** @internal The native group calls, for src/distributed only. */
+export interface NativeGroupOps {
+  join(options: NativeGroupOptions): Promise<void>;
+  agree(values: number[], stop: boolean): Promise<{ equal: boolean; stop: boolean }>;
+  broadcast(bytes: Uint8Array | null): Promise<Buffer>;
+  leave(clean: boolean): Promise<void>;
+}
 
 export class Model {
   readonly info: ModelInfo;
@@ -310,6 +318,22 @@ export class Model {
     this.native.resetMomentum();
   }
 
+  /** Restores checkpoint bytes received from elsewhere (data parallel: rank 0's state); `source` names them in errors. */
+  async restoreFrom(bytes: Buffer, source: string): Promise<CheckpointMeta> {
+    return this.restoreBytes(bytes, source, true);
+  }
+
+  /** @internal Data parallel (src/distributed/group.ts): the native process group of this model. */
+  get group(): NativeGroupOps {
+    const native = this.native;
+    return {
+      join: (options) => native.joinGroup(options),
+      agree: (values, stop) => native.groupAgree(values, stop),
+      broadcast: (bytes) => native.groupBroadcast(bytes),
+      leave: (clean) => native.leaveGroup(clean),
+    };
+  }
+
   private async restoreBytes(bytes: Buffer, source: string, strict: boolean): Promise<CheckpointMeta> {
     const meta = readCheckpointMeta(bytes, source, !strict, this.spec);
     const same = meta.model.model === this.spec.model && meta.model.classes === this.spec.classes;
@@ -421,5 +445,7 @@ function zeroStats(): EpochStats {
     aborted: false,
     skippedBatches: 0,
     nonFinite: null,
+    allreducedBytes: 0,
+    allreduceMs: 0,
   };
 }

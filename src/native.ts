@@ -78,6 +78,25 @@ export interface NativeModel {
   momentumBytes(unit: number): Buffer | null;
   resetMomentum(): void;
   isBusy(): boolean;
+  // Data parallel (native/dist/): every call is a collective; all ranks make the same calls in order.
+  joinGroup(options: NativeGroupOptions): Promise<void>;
+  /** Whether every rank passed the same values, and whether any passed stop. */
+  groupAgree(values: number[], stop: boolean): Promise<{ equal: boolean; stop: boolean }>;
+  /** Rank 0's bytes on every rank. */
+  groupBroadcast(bytes: Uint8Array | null): Promise<Buffer>;
+  /** `clean`: in step with the other ranks (a barrier); otherwise just dropped (after a failure). */
+  leaveGroup(clean: boolean): Promise<void>;
+}
+
+export interface NativeGroupOptions {
+  rank: number;
+  world: number;
+  storePath: string;
+  masterHost: string;
+  masterPort: number;
+  iface: string;
+  timeoutMs: number;
+  bucketBytes: number;
 }
 
 export interface RuntimeInfo {
@@ -87,6 +106,8 @@ export interface RuntimeInfo {
   threads: number;
   /** Whether the addon was built against a CUDA libtorch. */
   cudaBuild: boolean;
+  /** Whether the addon has data parallel (c10d's Gloo process group). */
+  c10d: boolean;
 }
 
 export interface NativeAddon {

@@ -1,6 +1,9 @@
 // Training orchestration: per epoch, ask the policy for a mask, apply it, train one epoch in the
 // addon, evaluate, record, and checkpoint so an interrupted run resumes identically.
-import { frozenParamsShare, idealBackwardSaving } from './cost';
+import { createHash } from 'node:crypto';
+import { frozenParamsShare, idealBackwardSaving, trainableParams } from './cost';
+import { DataParallel } from './distributed/group';
+import { checkDistributed, type DistributedOptions } from './distributed/options';
 import { checkAugment, type AugmentOptions } from './data/augment';
 import type { DatasetPair } from './data/types';
 import { Model } from './model';
@@ -63,6 +66,12 @@ export interface TrainOptions {
   /** Called once the model is built and any checkpoint restored. */
   onStart?: (info: { model: Model; policy: FreezePolicy; startEpoch: number }) => void;
   progressEvery?: number;
+  /**
+   * Data parallel over c10d (README "Data parallel"): this process is one rank of a job. The batch
+   * size stays the global batch; every rank must be given the same options and data. Rank 0
+   * writes `out`; the other ranks ignore it.
+   */
+  distributed?: DistributedOptions;
 }
 
 /** What `train` resolves to: the summary and the trained model (ready for predict/save/export). */
@@ -131,7 +140,18 @@ function checkOptions(options: TrainOptions) {
     weightDecay: requireNumber('weightDecay', options.weightDecay ?? 5e-4, 0),
     batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),
     onNonFinite: requireOneOf('onNonFinite', options.onNonFinite ?? 'stop', NON_FINITE_ACTIONS),
+    distributed: checkedDistributed(options),
   };
+}
+
+function checkedDistributed(options: TrainOptions) {
+  if (options.distributed === undefined) return null;
+  const dist = checkDistributed(options.distributed);
+  const batch = options.batchSize ?? 128;
+  if (Number.isInteger(batch) && batch < dist.worldSize) {
+    throw new RangeError(`batchSize is the global batch and must be at least the number of ranks (${dist.worldSize}), got ${batch}`);
+  }
+  return dist.worldSize > 1 ? dist : null;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -155,7 +175,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const policySource = options.policy ?? 'none';
   const policy = createPolicy(policySource, { units: model.units, model: model.info.model, epochs, seed });
 
-  const folder = options.out !== undefined ? new RunFolder(options.out) : undefined;
+  const group = checked.distributed ? await DataParallel.join(model, checked.distributed) : undefined;
+  // Rank 0 alone owns the run folder.
+  const folder = options.out !== undefined && (!group || group.isLeader) ? new RunFolder(options.out) : undefined;
   let records: EpochRecord[] = [];
   // A resume restores and checks the checkpoint before run.json is rewritten: a refused resume
   // leaves the folder as it was.
@@ -170,13 +192,69 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     records = meta.training.records;
   };
   const mode = options.resume ? 'resume' : options.force ? 'replace' : 'new';
-  const lock = folder ? await folder.prepare(runConfig(options, checked, model, policy, policySource), mode, options.onNotice, restore) : undefined;
+  let lock: Awaited<ReturnType<RunFolder['prepare']>> | undefined;
+  let failed = true;
   try {
-    return await runEpochs(options, checked, model, policy, folder, records);
+    if (!group || group.isLeader) {
+      try {
+        lock = folder ? await folder.prepare(runConfig(options, checked, model, policy, policySource), mode, options.onNotice, restore) : undefined;
+      } catch (e) {
+        await group?.broadcast(Buffer.from(JSON.stringify({ error: (e as Error).message })));
+        throw e;
+      }
+    }
+    if (group) records = await startTogether(group, options, checked, model, policy, records);
+    const result = await runEpochs(options, checked, model, policy, folder, records, group);
+    failed = false;
+    return result;
   } finally {
     lock?.release();
+    // After a failure the group is dropped, not left in step: the other ranks may be gone.
+    await group?.leave(!failed).catch(() => undefined);
   }
 }
+
+/**
+ * The ranks start together, in three collectives every rank makes: whether rank 0 could start
+ * (and why not); that every rank has the same options and data; then rank 0's state (weights,
+ * momentum, policy state, records: a checkpoint) on every rank, so a new or resumed run starts
+ * identical everywhere. Returns the records so far.
+ */
+async function startTogether(
+  group: DataParallel,
+  options: TrainOptions,
+  checked: ReturnType<typeof checkOptions>,
+  model: Model,
+  policy: FreezePolicy,
+  records: EpochRecord[],
+): Promise<EpochRecord[]> {
+  const started = JSON.parse((await group.broadcast(Buffer.from(JSON.stringify({ ok: true })))).toString('utf8')) as { ok?: boolean; error?: string };
+  if (!started.ok) throw new Error(`rank 0 could not start the run: ${started.error}`);
+  const plan = { ...checked, distributed: null, data: dataDigest(options.data), model: model.modelSpec, policy: policy.name, augment: options.augment ?? null };
+  await group.agree("the run's options and data", plan, false);
+  if (group.isLeader) {
+    const training = { epochsDone: records.length, policy: policy.name, policyState: policy.getState(), records };
+    await group.broadcast(await model.checkpointBytes(training));
+    return records;
+  }
+  const meta = await model.restoreFrom(await group.broadcast(null), "rank 0's state");
+  if (!meta.training) throw new Error("rank 0's state holds no training state");
+  policy.setState(meta.training.policyState);
+  return meta.training.records;
+}
+
+/** SHA-256 of a dataset pair's images and labels (ranks compare it before training together). */
+function dataDigest(data: DatasetPair): string {
+  const hash = createHash('sha256');
+  for (const set of [data.train, data.test]) {
+    hash.update(JSON.stringify(set.shape));
+    hash.update(new Uint8Array(set.images.buffer, set.images.byteOffset, set.images.byteLength));
+    const labels = Array.isArray(set.labels) ? Int32Array.from(set.labels) : set.labels;
+    hash.update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+  }
+  return hash.digest('hex');
+}
+
 
 async function runEpochs(
   options: TrainOptions,
@@ -185,6 +263,7 @@ async function runEpochs(
   policy: FreezePolicy,
   folder: RunFolder | undefined,
   restored: EpochRecord[],
+  group?: DataParallel,
 ): Promise<TrainResult> {
   const { epochs, seed, bn, schedule } = checked;
   const records = [...restored];
@@ -200,18 +279,23 @@ async function runEpochs(
   options.onStart?.({ model, policy, startEpoch: records.length });
 
   for (let e = records.length; e < epochs; e++) {
-    if (options.signal?.aborted) {
-      end = { reason: 'interrupted' };
-      break;
-    }
     // Per-batch policies (every=batch) give all masks of the epoch up front; the native loop
     // applies mask b before batch b. The model's own mask is then all-trainable.
     const batchMasks = policy.batchMasks?.(e, Math.ceil(options.data.train.shape[0] / checked.batchSize)) ?? null;
     const mask = batchMasks ? batchMasks[0] : policy.mask(e);
-    model.setFrozen(batchMasks ? mask.map(() => false) : mask, bn);
     const momentumReset = policy.resetsMomentum(e);
-    if (momentumReset) model.resetMomentum();
     const lr = lrAt(schedule, checked.lr, e, epochs);
+    // Data parallel: every rank drew its own plan from the shared seed; they must agree (and hold
+    // the same weights) before any gradient is exchanged, and a stop request anywhere stops all.
+    const stop = group
+      ? await group.agree(`the plan of epoch ${e + 1}`, { e, lr, mask, batchMasks, momentumReset, digest: model.digest() }, Boolean(options.signal?.aborted))
+      : options.signal?.aborted;
+    if (stop) {
+      end = { reason: 'interrupted' };
+      break;
+    }
+    model.setFrozen(batchMasks ? mask.map(() => false) : mask, bn);
+    if (momentumReset) model.resetMomentum();
     const stats = await model.trainEpoch({
       epoch: e,
       lr,
@@ -260,6 +344,7 @@ async function runEpochs(
       optimizerMs: stats.optimizerMs,
       epochMs: stats.epochMs,
       device: model.info.device,
+      ...(group ? { dataParallel: dataParallelRecord(model, batchMasks ?? [mask], stats, bn, group.worldSize) } : {}),
     };
     records.push(record);
     await save();
@@ -267,6 +352,13 @@ async function runEpochs(
   }
   end ??= { reason: records.length < epochs ? 'interrupted' : 'completed' };
   return { summary: summarise(model, policy.name, epochs, records, end), model };
+}
+
+/** Bytes this rank all-reduced in the epoch, and the ideal: 4 bytes per trainable parameter per step. */
+function dataParallelRecord(model: Model, masks: boolean[][], stats: { batches: number; allreducedBytes: number; allreduceMs: number }, bn: BnMode, ranks: number): NonNullable<EpochRecord['dataParallel']> {
+  let ideal = 0;
+  for (let b = 0; b < stats.batches; b++) ideal += 4 * trainableParams(model.units, masks.length > 1 ? masks[b] : masks[0], bn);
+  return { ranks, allreducedBytes: stats.allreducedBytes, idealAllreducedBytes: ideal, allreduceMs: stats.allreduceMs };
 }
 
 /**
@@ -317,6 +409,7 @@ function runConfig(
       augment: options.augment ?? null,
       onNonFinite: checked.onNonFinite,
       channelsLast: options.channelsLast ?? false,
+      ...(checked.distributed ? { ranks: checked.distributed.worldSize } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
     },
   };

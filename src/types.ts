@@ -74,6 +74,9 @@ export interface EpochStats {
   skippedBatches: number;
   /** Under 'stop': the batch (0-based) whose loss was not finite; nothing of it was applied. */
   nonFinite: { batch: number; loss: number } | null;
+  /** Data parallel: gradient bytes this rank all-reduced, and its time in the all-reduce (part of backwardMs). 0 in one process. */
+  allreducedBytes: number;
+  allreduceMs: number;
 }
 
 export interface EvalStats {
@@ -113,6 +116,11 @@ export interface EpochRecord {
   optimizerMs: number;
   epochMs: number;
   device: string;
+  /**
+   * Data-parallel runs: the ranks, the gradient bytes rank 0 all-reduced, the ideal (4 bytes per
+   * trainable parameter per step: frozen units send nothing) and rank 0's time in the all-reduce.
+   */
+  dataParallel?: { ranks: number; allreducedBytes: number; idealAllreducedBytes: number; allreduceMs: number };
 }
 
 /** Why a run ended where it did. */

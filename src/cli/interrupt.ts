@@ -1,5 +1,7 @@
 // Ctrl-C and SIGTERM during a long command: the first stops the work within one batch (the run
 // folder stays resumable, its lock released); a second Ctrl-C quits at once.
+import { LAUNCHED_ENV } from '../distributed/launch';
+
 export interface Interrupt {
   signal: AbortSignal;
   /** Stops listening; call when the work is over. */
@@ -7,6 +9,7 @@ export interface Interrupt {
 }
 
 export function onInterrupt(err: (line: string) => void, hint = ''): Interrupt {
+  if (process.env[LAUNCHED_ENV] && process.send) return fromLauncher();
   const controller = new AbortController();
   let interrupts = 0;
   const handler = () => {
@@ -21,6 +24,31 @@ export function onInterrupt(err: (line: string) => void, hint = ''): Interrupt {
     dispose: () => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
+    },
+  };
+}
+
+/**
+ * A rank started by `--nproc`: the terminal's Ctrl-C reaches every process of the group, but only
+ * the launcher acts on it (it tells each rank, so they stop at the same batch). The launcher
+ * going away stops the rank too; SIGTERM still stops it like Ctrl-C.
+ */
+function fromLauncher(): Interrupt {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  const ignore = () => undefined;
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', stop);
+  process.on('message', stop);
+  process.on('disconnect', stop);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', stop);
+      process.off('message', stop);
+      process.off('disconnect', stop);
+      process.disconnect?.();
     },
   };
 }

@@ -8,6 +8,9 @@ import { resumeOptions } from '../run/resume';
 import { parseSchedule, SCHEDULE_HELP } from '../schedule';
 import { train, type TrainOptions } from '../train';
 import { BN_MODES, NON_FINITE_ACTIONS, type BnMode, type NonFiniteAction, type TrainSummary } from '../types';
+import { DEFAULT_DIST_TIMEOUT_S, distributedFromEnv, parseMaster, type DistributedOptions } from '../distributed/options';
+import { LAUNCHED_ENV, launchLocal, withoutOption } from '../distributed/launch';
+import { defaultThreads } from '../models';
 import { onInterrupt } from './interrupt';
 import { parseCommand, UsageError, type CommandSpec, type OptionDefs, type ParsedOptions } from './args';
 import { modelOption, resolveModelArg } from './model-arg';
@@ -42,6 +45,12 @@ export const TRAIN_OPTIONS: OptionDefs = {
   force: { type: 'flag', help: 'with --out: replace the run that folder holds' },
   json: { type: 'flag', help: 'JSON lines: one per epoch, then {"summary": ...}' },
   quiet: { type: 'flag', help: 'print only the summary' },
+  nproc: { type: 'int', help: 'data parallel: start N local processes (ranks), splitting --threads between them', min: 1, max: 256 },
+  'world-size': { type: 'int', help: 'data parallel across machines: the number of ranks (with --rank and --master)', min: 1, max: 65536 },
+  rank: { type: 'int', help: "this process's rank, 0..world-size-1; rank 0 serves the rendezvous and writes --out", min: 0 },
+  master: { type: 'string', arg: 'HOST:PORT', help: "rank 0's address for the rendezvous", check: (v) => void parseMaster(String(v)) },
+  'dist-iface': { type: 'string', arg: 'NAME', help: 'network interface for gradient traffic (default: the hostname\'s address)' },
+  'dist-timeout': { type: 'number', help: 'seconds a rank waits for the others before failing', min: 0, minExclusive: true, default: DEFAULT_DIST_TIMEOUT_S },
   'on-nonfinite': {
     type: 'string',
     arg: 'ACTION',
@@ -59,11 +68,12 @@ export const TRAIN_COMMAND: CommandSpec = {
   notes: [
     '--resume DIR continues a run folder with the options it was started with; only --epochs, --threads, --device, --json and --quiet may change (and --data, for runs made through the API on data built in memory). Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.',
     'Exit codes: 0 done, 1 error, 2 bad options, 3 stopped by a non-finite loss (the checkpoint keeps the last finite state), 130 interrupted.',
+    'Data parallel: --batch stays the global batch, split over the ranks; N ranks follow the one-process run (same data order, masks, learning rates). --nproc N runs N ranks here; on several machines start one process per rank with --world-size W --rank R --master HOST:PORT (or torchrun\'s RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). A lost rank stops every rank (exit 1).',
   ],
 };
 
 /** Options that may change when resuming; the rest come from the run folder. */
-const RESUMABLE = new Set(['resume', 'epochs', 'threads', 'json', 'quiet', 'device', 'data']);
+const RESUMABLE = new Set(['resume', 'epochs', 'threads', 'json', 'quiet', 'device', 'data', 'nproc', 'world-size', 'rank', 'master', 'dist-iface', 'dist-timeout']);
 
 /** Exit code of a run stopped by a non-finite loss. */
 export const EXIT_NON_FINITE = 3;
@@ -128,9 +138,51 @@ function parseAugmentCli(text: string, data: DatasetPair) {
   }
 }
 
+/** This process's place in a data-parallel job: from --world-size/--rank/--master or torchrun's variables; null for one process. */
+function distributedOptions(given: ParsedOptions): DistributedOptions | null {
+  const flags = ['world-size', 'rank', 'master'].filter((k) => given[k] !== undefined);
+  const timeoutSeconds = (given['dist-timeout'] as number | undefined) ?? (process.env.LAYEROUT_DIST_TIMEOUT ? Number(process.env.LAYEROUT_DIST_TIMEOUT) : undefined);
+  const iface = given['dist-iface'] as string | undefined;
+  if (flags.length && flags.length < 3) throw new UsageError('--world-size, --rank and --master go together');
+  if (flags.length) {
+    if (process.env.WORLD_SIZE !== undefined && !process.env[LAUNCHED_ENV]) throw new UsageError('give --world-size/--rank/--master or the WORLD_SIZE/RANK variables, not both');
+    const worldSize = Number(given['world-size']);
+    const rank = Number(given.rank);
+    if (rank >= worldSize) throw new UsageError(`--rank must be less than --world-size (${worldSize}), got ${rank}`);
+    return { worldSize, rank, master: String(given.master), iface, timeoutSeconds };
+  }
+  let env;
+  try {
+    env = distributedFromEnv();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return env && { ...env, iface, timeoutSeconds };
+}
+
 export async function runTrain(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const { options: given } = parseCommand(argv, TRAIN_COMMAND);
-  const options = trainOptions(given);
+  const distributed = distributedOptions(given);
+  const nproc = given.nproc as number | undefined;
+  const launched = Boolean(process.env[LAUNCHED_ENV]);
+  if (nproc !== undefined && nproc > 1 && !launched) {
+    if (distributed) throw new UsageError('--nproc starts its own ranks: leave out --world-size/--rank/--master and WORLD_SIZE/RANK');
+    trainOptions(given); // every option checked once, here, before any rank starts
+    return launchLocal({
+      nproc,
+      threads: (given.threads as number | undefined) ?? defaultThreads(),
+      timeoutSeconds: (given['dist-timeout'] as number | undefined) ?? DEFAULT_DIST_TIMEOUT_S,
+      script: process.argv[1],
+      args: ['train', ...withoutOption(withoutOption(argv, 'nproc'), 'threads')],
+      err,
+    });
+  }
+  if (distributed && distributed.rank > 0) {
+    // Other ranks are quiet: rank 0 reports; errors still reach stderr.
+    out = () => undefined;
+    err = () => undefined;
+  }
+  const options = { ...trainOptions(given), ...(distributed && distributed.worldSize > 1 ? { distributed } : {}) };
   const outDir = options.out;
   const epochs = options.epochs;
 

@@ -46,6 +46,8 @@ export interface RunSettings {
   channelsLast?: boolean;
   /** libtorch threads the run started with: a resume uses them unless told otherwise (results depend on them). */
   threads?: number;
+  /** Data-parallel runs: the ranks the run started with (a resume may use another number). */
+  ranks?: number;
 }
 
 export interface RunConfig {
