@@ -9,7 +9,10 @@ ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch:
   return out;
 }
 
-void backward(const ForwardResult& forward) { forward.loss.backward(); }
+void backward(Session& session, const torch::Tensor& loss) {
+  if (session.gradientsReadyHook) session.gradientsReadyHook->onBackwardStart(session);
+  if (loss.defined()) loss.backward();
+}
 
 void gradientsReady(Session& session, std::vector<double>& shared) {
   if (session.gradientsReadyHook) session.gradientsReadyHook->onGradientsReady(session, shared);

@@ -14,6 +14,8 @@ namespace layerout {
 class GradientsReadyHook {
  public:
   virtual ~GradientsReadyHook() = default;
+  // Called just before backward (a data-parallel hook readies its buckets).
+  virtual void onBackwardStart(Session& session) {}
   virtual void onGradientsReady(Session& session, std::vector<double>& shared) = 0;
 };
 
@@ -22,7 +24,8 @@ struct ForwardResult {
 };
 
 ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch::Tensor& y);
-void backward(const ForwardResult& forward);
+// Backward, after the hook's onBackwardStart.
+void backward(Session& session, const torch::Tensor& loss);
 // Runs the session's hook, if one is installed.
 void gradientsReady(Session& session, std::vector<double>& shared);
 // The SGD update, then every gradient cleared (set to undefined).

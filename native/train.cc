@@ -44,7 +44,7 @@ StepResult trainStep(Session& session, const torch::Tensor& x, const torch::Tens
       return step;
     }
   }
-  backward(forward);
+  backward(session, forward.loss);
   std::vector<double> shared;
   gradientsReady(session, shared);
   step.backwardMs = lap(t, session.device);
@@ -85,7 +85,7 @@ SharedStep dataParallelStep(Session& session, const torch::Tensor& x, const torc
     shared[1] = static_cast<double>((logits.argmax(1) == y).sum().item<int64_t>());
   }
   step.forwardMs = lap(t, session.device);
-  if (loss.defined()) loss.backward();
+  backward(session, loss);  // an empty slice has no loss: its rank still takes part, sending zeros
   gradientsReady(session, shared);
   step.backwardMs = lap(t, session.device);
   step.lossSum = shared[0];

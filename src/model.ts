@@ -200,10 +200,12 @@ export class Model {
     if (onProgress !== undefined && typeof onProgress !== 'function') {
       throw new TypeError(`onProgress must be a function, got ${describe(onProgress)}`);
     }
-    if (signal?.aborted) return { ...zeroStats(), aborted: true };
     const promise = this.native.trainEpoch(native, (p) => onProgress?.(p));
     const onAbort = () => this.native.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Already aborted: the epoch still starts and stops at its first batch, so the ranks of a
+    // data-parallel run stop together (the request travels with that batch's sums).
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await promise;
     } finally {
@@ -429,23 +431,4 @@ function specRecord(options: NativeModelOptions, network?: NetworkSpec): ModelSp
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-function zeroStats(): EpochStats {
-  return {
-    trainLoss: 0,
-    trainAcc: 0,
-    dataMs: 0,
-    forwardMs: 0,
-    backwardMs: 0,
-    optimizerMs: 0,
-    epochMs: 0,
-    batches: 0,
-    samples: 0,
-    aborted: false,
-    skippedBatches: 0,
-    nonFinite: null,
-    allreducedBytes: 0,
-    allreduceMs: 0,
-  };
 }
