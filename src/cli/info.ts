@@ -23,7 +23,7 @@ export function runInfo(argv: string[], out: (line: string) => void): void {
   const options = applyDefaults(parseCommand(argv, INFO_COMMAND).options, INFO_OPTIONS);
   const runtime = loadNative().runtimeInfo();
   if (!options.model) {
-    out(`libtorch ${runtime.torchVersion}, CUDA ${runtime.cudaAvailable ? `yes (${runtime.cudaDevices} GPU)` : 'no'}`);
+    out(`libtorch ${runtime.torchVersion}, CUDA ${runtime.cudaAvailable ? `yes (${runtime.cudaDevices} GPU)` : 'no'}, data parallel ${runtime.c10d ? 'yes (c10d/Gloo)' : 'no (built without Gloo headers: install libgloo-dev and rebuild)'}`);
     out(`models: ${modelNames().join(', ')}`);
     return;
   }

@@ -227,7 +227,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
     return EXIT_NON_FINITE;
   }
   if (summary.endReason === 'interrupted' && summary.epochsDone < summary.epochs) {
-    if (outDir) err(`interrupted after epoch ${summary.epochsDone}: the checkpoint is in ${outDir}; continue with: layerout train --resume ${outDir}`);
+    if (outDir) err(`interrupted after epoch ${summary.epochsDone}: the checkpoint is in ${outDir}; continue with: layerout train --resume ${outDir}${launched && distributed ? ` --nproc ${distributed.worldSize}` : ''}`);
     else err(`interrupted after epoch ${summary.epochsDone} (no --out folder, so nothing was saved)`);
     return 130;
   }
