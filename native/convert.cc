@@ -128,6 +128,12 @@ ModelSpec toModelSpec(const Napi::Object& obj) {
     if (d > 4096) bad("inputShape entries must be at most 4096");
   }
   spec.channelsLast = obj.Get("channelsLast").ToBoolean().Value();
+  const auto precision = obj.Get("precision");
+  if (!precision.IsUndefined()) {
+    const auto name = requireString(precision, "precision");
+    if (name != "fp32" && name != "bf16") bad("precision must be fp32 or bf16");
+    spec.bf16 = name == "bf16";
+  }
   auto torchscript = obj.Get("torchscript");
   if (!torchscript.IsUndefined() && !torchscript.IsNull()) {
     spec.torchscript = requireString(torchscript, "torchscript");

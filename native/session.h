@@ -41,6 +41,21 @@ struct Session {
     return spec.channelsLast && x.dim() == 4 ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
   }
 
+  // Mixed precision (spec.bf16): a forward pass's scope. Autocast state is per thread, so every
+  // forward on the compute thread opens one; conv and linear then run in bfloat16 while weights,
+  // gradients, the loss and the update stay float32.
+  class Precision {
+   public:
+    explicit Precision(const Session& session);
+    ~Precision();
+    Precision(const Precision&) = delete;
+    Precision& operator=(const Precision&) = delete;
+
+   private:
+    bool on_, wasEnabled_ = false;
+    at::ScalarType wasType_ = at::kBFloat16;
+  };
+
   std::atomic<bool> busy{false};
   std::atomic<bool> abortRequested{false};
 };

@@ -76,7 +76,8 @@ SharedStep dataParallelStep(Session& session, const torch::Tensor& x, const torc
   std::vector<double> shared{0, 0, session.abortRequested.load() ? 1.0 : 0.0};
   torch::Tensor loss;
   if (x.size(0) > 0) {
-    auto logits = session.net->forward(session.input(x));
+    Session::Precision precision(session);
+    auto logits = session.net->forward(session.input(x)).to(torch::kFloat32);
     auto lossSum = torch::nn::functional::cross_entropy(
         logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     loss = lossSum / static_cast<double>(globalCount);
@@ -305,7 +306,11 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
     const int64_t to = std::min(last, from + batchSize);
     auto x = maker.test(data.images.slice(0, from, to));
     auto y = data.labels.slice(0, from, to);
-    auto logits = net.forward(session.input(x));
+    torch::Tensor logits;
+    {
+      Session::Precision precision(session);
+      logits = net.forward(session.input(x)).to(torch::kFloat32);
+    }
     lossSum += torch::nn::functional::cross_entropy(logits, y,
                                                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                    .item<double>();
@@ -335,6 +340,7 @@ torch::Tensor predict(Session& session, const torch::Tensor& images, int64_t bat
   const int64_t n = images.size(0);
   for (int64_t from = 0; from < n; from += batchSize) {
     auto batch = images.slice(0, from, std::min(n, from + batchSize)).to(session.device);
+    Session::Precision precision(session);
     parts.push_back(net.forward(session.input(maker.test(batch))).to(torch::kCPU, torch::kFloat32));
   }
   return torch::cat(parts).contiguous();

@@ -1,6 +1,7 @@
 #include "workers.h"
 
 #include "compute_thread.h"
+#include "dist/group.h"
 #include "errors.h"
 
 namespace layerout {
@@ -35,7 +36,8 @@ void TaskWorker::Execute() {
   try {
     runOnComputeThread(work_);
   } catch (const std::exception& e) {
-    SetError(what_ + ": " + describe(e));
+    // A group's errors already say what failed, on which rank and why.
+    SetError(dynamic_cast<const GroupError*>(&e) ? std::string(e.what()) : what_ + ": " + describe(e));
   }
 }
 

@@ -4,11 +4,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
+import { cpuHasBf16 } from './cpu';
 import { loadNative, type NativeModelOptions } from './native';
 import { isNetworkSpec, planNetwork } from './spec/check';
 import type { NetworkSpec } from './spec/types';
 import type { CatalogEntry } from './types';
-import { describe, requireInteger } from './validate';
+import { describe, requireInteger, requireOneOf } from './validate';
 
 /** A built-in model name; `modelNames()` lists them. */
 export type ModelName = string;
@@ -43,7 +44,16 @@ export interface ModelOptions {
    * on CPU: docs/cpu-profile.md). Numerics differ from the default layout in the last bits.
    */
   channelsLast?: boolean;
+  /**
+   * 'fp32' (default, exact) or 'bf16': forward passes under CPU autocast, so convolutions and
+   * linear layers run in bfloat16 while weights, gradients, the loss, the update and checkpoints
+   * stay float32. CPU only, and only where the CPU has native bfloat16 (AVX512-BF16 or AMX).
+   */
+  precision?: Precision;
 }
+
+export const PRECISIONS = ['fp32', 'bf16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
 
 /** The built-in models, in the addon's order. */
 export function modelCatalog(): readonly CatalogEntry[] {
@@ -87,7 +97,12 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
   if (options.channelsLast !== undefined && typeof options.channelsLast !== 'boolean') {
     throw new TypeError(`channelsLast must be true or false, got ${describe(options.channelsLast)}`);
   }
-  return { ...nativeModelOptions(options), channelsLast: options.channelsLast ?? false };
+  const precision = requireOneOf('precision', options.precision ?? 'fp32', PRECISIONS);
+  if (precision === 'bf16') {
+    if (options.device !== undefined && options.device !== 'cpu') throw new RangeError(`precision bf16 is available on CPU only in this version, not on ${options.device}`);
+    if (!cpuHasBf16()) throw new RangeError('precision bf16 needs a CPU with native bfloat16 (AVX512-BF16 or AMX); this CPU has neither: use fp32');
+  }
+  return { ...nativeModelOptions(options), channelsLast: options.channelsLast ?? false, precision };
 }
 
 function nativeModelOptions(options: ModelOptions): NativeModelOptions {

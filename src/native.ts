@@ -22,6 +22,7 @@ export interface NativeModelOptions {
   /** An absolute path to a TorchScript file (with inputShape). */
   torchscript?: string;
   channelsLast?: boolean;
+  precision?: 'fp32' | 'bf16';
 }
 
 export interface NativeAugment {

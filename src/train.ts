@@ -7,7 +7,7 @@ import { checkDistributed, type DistributedOptions } from './distributed/options
 import { checkAugment, type AugmentOptions } from './data/augment';
 import type { DatasetPair } from './data/types';
 import { Model } from './model';
-import { isTorchScriptSource, type DeviceName, type ModelName, type TorchScriptSource } from './models';
+import { isTorchScriptSource, type DeviceName, type ModelName, type Precision, type TorchScriptSource } from './models';
 import type { NetworkSpec } from './spec/types';
 import { createPolicy, type FreezePolicy, type MaskFunction, type PolicySpec } from './policy';
 import { RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
@@ -44,6 +44,8 @@ export interface TrainOptions {
   device?: DeviceName;
   /** Channels-last memory format for conv weights and inputs (see ModelOptions). */
   channelsLast?: boolean;
+  /** 'fp32' (default) or 'bf16' autocast on CPUs with native bfloat16 (see ModelOptions). */
+  precision?: Precision;
   threads?: number;
   augment?: AugmentOptions;
   /**
@@ -167,6 +169,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     seed,
     device: options.device,
     channelsLast: options.channelsLast,
+    precision: options.precision,
   });
   model.setData('train', data.train, data.kind);
   model.setData('test', data.test, data.kind);
@@ -409,6 +412,7 @@ function runConfig(
       augment: options.augment ?? null,
       onNonFinite: checked.onNonFinite,
       channelsLast: options.channelsLast ?? false,
+      ...(options.precision && options.precision !== 'fp32' ? { precision: options.precision } : {}),
       ...(checked.distributed ? { ranks: checked.distributed.worldSize } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
     },

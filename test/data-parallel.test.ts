@@ -2,7 +2,7 @@
 // the bytes all-reduced, agreement failures, lost ranks, Ctrl-C and resume. Ranks are child
 // processes on the compiled package (dist/), one libtorch thread each.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDistributed, distributedFromEnv, parseMaster } from '../src/distributed/options';
@@ -51,9 +51,14 @@ function worker(job: Job): Promise<Result> {
 }
 
 /** The same job on `world` ranks meeting through a fresh file store. */
-function ranks(job: Omit<Job, 'rank' | 'store'>, perRank: (rank: number) => Partial<Job> = () => ({})): Promise<Result[]> {
-  const store = join(tempDir('layerout-dp-test-'), 'store');
-  return Promise.all(Array.from({ length: job.world }, (_, rank) => worker({ ...job, rank, store, ...perRank(rank) })));
+async function ranks(job: Omit<Job, 'rank' | 'store'>, perRank: (rank: number) => Partial<Job> = () => ({})): Promise<Result[]> {
+  const dir = tempDir('layerout-dp-test-');
+  const store = join(dir, 'store');
+  try {
+    return await Promise.all(Array.from({ length: job.world }, (_, rank) => worker({ ...job, rank, store, ...perRank(rank) })));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function maxAbsDiff(a: number[][], b: number[][]): number {
@@ -134,6 +139,20 @@ describe('data parallel on 2 local ranks', () => {
     expect(r0.out!.summary.digest).toBe(r1.out!.summary.digest);
   });
 
+  it('sums correctly when a parameter is used twice in the graph (TorchScript)', async () => {
+    const file = join(tempDir(), 'reused.pt');
+    const py = spawnSync('/usr/bin/python3', [join(__dirname, '..', 'scripts', 'peer', 'script_model.py'), 'reused', file], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const job = { ...base, policy: 'none', epochs: 1, model: { torchscript: file } };
+    const [[r0, r1], [one]] = await Promise.all([ranks({ ...job, world: 2 }), ranks({ ...job, world: 1 })]);
+    for (const r of [r0, r1, one]) expect(r.code, r.stderr).toBe(0);
+    expect(r0.out!.summary.digest).toBe(r1.out!.summary.digest);
+    expect(maxAbsDiff(r0.out!.weights, one.out!.weights)).toBeLessThan(2e-4);
+    // Autograd sums a parameter's uses before its gradient hook runs: one arrival, sent once.
+    const dp = r0.out!.records[0].dataParallel!;
+    expect(dp.allreducedBytes).toBe(dp.idealAllreducedBytes);
+  });
+
   it('stops every rank with a clear error when their options or data differ', async () => {
     for (const [differ, what] of [[{ seed: 1 }, 'seed'], [{ samples: 448 }, 'data']] as const) {
       const results = await ranks({ ...base, epochs: 1, world: 2 }, (rank) => (rank === 1 ? differ : {}));
@@ -148,7 +167,7 @@ describe('data parallel on 2 local ranks', () => {
     const store = join(tempDir('layerout-dp-test-'), 'store');
     const r = await worker({ ...base, world: 2, rank: 0, store, timeout: 2 });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/rank 0 of 2 could not join the data-parallel group through the file store .* within 2 s/);
+    expect(r.stderr).toMatch(/^rank 0 of 2 could not join the data-parallel group through the file store .* waits up to 2 s/m);
     expect(r.ms).toBeLessThan(30_000);
   });
 
@@ -213,6 +232,13 @@ describe('layerout train --nproc', () => {
     expect(lastSummary(resumed.stdout).digest).toBe(lastSummary(w.stdout).digest);
   });
 
+  it('a non-finite loss stops every rank with exit 3, not as a failure', async () => {
+    const r = spawnSync(process.execPath, [CLI, ...args, '--epochs', '1', '--lr', '1e6', '--nproc', '2'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/stopped: the loss was/);
+    expect(r.stderr).not.toMatch(/stopping the other ranks/);
+  });
+
   it('a killed rank stops the job quickly: non-zero exit naming it, no process left, the folder resumable', async () => {
     const out = join(tempDir(), 'killed');
     const job = start(['--epochs', '50', '--nproc', '2', '--out', out]);
@@ -247,7 +273,14 @@ describe('layerout train --nproc', () => {
     expect(r.stderr).toMatch(/HOST:PORT/);
     r = run('--nproc', '2', '--batch', '1');
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/global batch and must be at least the number of ranks \(2\)/);
+    expect(r.stderr).toMatch(/--batch is the global batch and must be at least --nproc \(2\), got 1/);
+    expect(r.stderr).not.toMatch(/rank/); // refused by the launcher, before any rank started
+    r = run('--nproc', '2', '--dist-timeout', '1e9');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--dist-timeout/);
+    r = run('--nproc', '1', '--rank', '0', '--world-size', '2', '--master', '127.0.0.1:29511');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--nproc starts its own ranks/);
   });
 });
 
@@ -259,10 +292,15 @@ describe('distributed options', () => {
     expect(() => checkDistributed({ rank: 0, worldSize: 2, master: 'a:1', timeoutSeconds: 0 })).toThrow(RangeError);
     expect(checkDistributed({ rank: 1, worldSize: 2, master: '[::1]:29500' })).toMatchObject({ masterHost: '::1', masterPort: 29500, timeoutMs: 60_000 });
     expect(() => parseMaster('host:70000')).toThrow(/port in 1..65535/);
+    expect(() => checkDistributed({ rank: 0, worldSize: 2, storeFile: '/nonexistent-folder/x/store' })).toThrow(/storeFile's folder \/nonexistent-folder\/x does not exist/);
+    expect(() => checkDistributed({ rank: 0, worldSize: 2, storeFile: '/tmp/s', timeoutSeconds: 1e9 })).toThrow(/at most 86400/);
   });
 
   it("read torchrun's variables", () => {
     expect(distributedFromEnv({})).toBeNull();
+    expect(distributedFromEnv({ WORLD_SIZE: '1' })).toBeNull();
+    expect(() => distributedFromEnv({ RANK: '1' })).toThrow(/RANK is set but WORLD_SIZE is not/);
+    expect(() => distributedFromEnv({ WORLD_SIZE: '2', RANK: '5', MASTER_ADDR: 'h', MASTER_PORT: '1' })).toThrow(/RANK \(5\) must be less than WORLD_SIZE \(2\)/);
     expect(distributedFromEnv({ WORLD_SIZE: '4', RANK: '3', MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29500' })).toEqual({ rank: 3, worldSize: 4, master: '10.0.0.1:29500' });
     expect(() => distributedFromEnv({ WORLD_SIZE: '4', RANK: 'x' })).toThrow(/RANK must be a whole number/);
     expect(() => distributedFromEnv({ WORLD_SIZE: '4', RANK: '1' })).toThrow(/MASTER_ADDR/);

@@ -35,6 +35,7 @@ struct ModelSpec {
   std::shared_ptr<NetworkPlan> network;  // set for a spec network (not a catalog model)
   std::string torchscript;               // set for a TorchScript file (with inputShape)
   bool channelsLast = false;             // 4-d weights and inputs in channels-last memory format
+  bool bf16 = false;                     // forward passes under CPU autocast to bfloat16 (weights stay fp32)
 };
 
 struct CatalogEntry {

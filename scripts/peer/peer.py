@@ -170,10 +170,29 @@ def sync(device):
         torch.cuda.synchronize(device)
 
 
-def step(model, opt, x, y, device):
+def tuned(args):
+    """The addon's optional settings, applied the PyTorch way: channels-last model and inputs,
+    bf16 autocast on CPU (the ATen dispatch level comes from ATEN_CPU_CAPABILITY in the env)."""
+    fmt = torch.channels_last if getattr(args, 'channels_last', False) else torch.contiguous_format
+    bf16 = getattr(args, 'bf16', False)
+
+    def prepare(model):
+        return model.to(memory_format=fmt) if fmt is torch.channels_last else model
+
+    def forward(model, x):
+        if x.dim() == 4 and fmt is torch.channels_last:
+            x = x.contiguous(memory_format=fmt)
+        if bf16:
+            with torch.autocast('cpu', dtype=torch.bfloat16):
+                return model(x).float()
+        return model(x)
+    return prepare, forward
+
+
+def step(model, opt, x, y, device, forward=lambda m, x: m(x)):
     sync(device)
     t0 = time.perf_counter()
-    loss = F.cross_entropy(model(x), y)
+    loss = F.cross_entropy(forward(model, x), y)
     sync(device)
     t1 = time.perf_counter()
     loss.backward()
@@ -195,7 +214,8 @@ def median(v):
 def bench(args):
     device = torch.device(args.device)
     torch.manual_seed(0)
-    model = build(args.model, args.classes).to(device).train()
+    prepare, forward = tuned(args)
+    model = prepare(build(args.model, args.classes).to(device).train())
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     masks = json.load(open(args.masks))
     assert all(len(m['mask']) == len(model.units) for m in masks), 'mask length differs from the unit count'
@@ -208,13 +228,13 @@ def bench(args):
         if device.type == 'cuda':
             torch.cuda.reset_peak_memory_stats(device)
         for _ in range(args.warmup):
-            step(model, opt, x, y, device)
+            step(model, opt, x, y, device, forward)
         peaks[m['name']] = torch.cuda.max_memory_allocated(device) if device.type == 'cuda' else None
     times = {m['name']: ([], [], []) for m in masks}
     for _ in range(args.steps):
         for m in masks:
             set_frozen(model, m['mask'])
-            for acc, t in zip(times[m['name']], step(model, opt, x, y, device)):
+            for acc, t in zip(times[m['name']], step(model, opt, x, y, device, forward)):
                 acc.append(t)
     base = median(times['none'][1])
     rows = []
@@ -258,7 +278,8 @@ def augment(images, pad, flip, erase_p, mean, std, gen, device):
 def epoch(args):
     device = torch.device(args.device)
     torch.manual_seed(0)
-    model = build(args.model, args.classes).to(device).train()
+    prepare, forward = tuned(args)
+    model = prepare(build(args.model, args.classes).to(device).train())
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     c, h, w = (int(v) for v in args.shape.split(','))
     gen = torch.Generator().manual_seed(1)
@@ -274,7 +295,7 @@ def epoch(args):
         for i in range(0, args.samples, args.batch):
             idx = order[i:i + args.batch]
             x = augment(images.index_select(0, idx), args.pad, args.flip, args.erase, mean, std, gen, device)
-            loss = F.cross_entropy(model(x), labels.index_select(0, idx))
+            loss = F.cross_entropy(forward(model, x), labels.index_select(0, idx))
             loss.backward()
             opt.step()
             opt.zero_grad(set_to_none=True)
@@ -368,6 +389,8 @@ def main():
     ap.add_argument('--weights')
     ap.add_argument('--input')
     ap.add_argument('--batch-shape')
+    ap.add_argument('--channels-last', action='store_true')
+    ap.add_argument('--bf16', action='store_true')
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

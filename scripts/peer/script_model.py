@@ -5,6 +5,7 @@
                                                    blocks, option-A shortcuts): the "comparable
                                                    network" of scripts/bench-own-networks
   script_model.py small-cnn OUT.pt [--classes 10]  a small CNN for 1x28x28 images (Fashion-MNIST)
+  script_model.py reused OUT.pt [--classes 10]     a tiny 1x28x28 CNN applying one conv twice
 """
 import argparse
 
@@ -65,7 +66,23 @@ class SmallCnn(nn.Module):
         return self.classifier(self.features(x))
 
 
-NETWORKS = {'resnet20': ResNet20, 'small-cnn': SmallCnn}
+class Reused(nn.Module):
+    """One conv applied twice (its weight's gradient arrives twice per step): tests the
+    data-parallel all-reduce's fallback for parameters used more than once."""
+
+    def __init__(self, classes: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
+        self.conv2 = nn.Conv2d(4, 4, 3, padding=1)
+        self.fc = nn.Linear(4 * 7 * 7, classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(F.relu(self.conv2(x)))), 2)
+        return self.fc(x.flatten(1))
+
+
+NETWORKS = {'resnet20': ResNet20, 'small-cnn': SmallCnn, 'reused': Reused}
 
 
 def main():

@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import { frozenParamsShare, idealBackwardSaving } from '../cost';
 import { patternDataset } from '../data/synthetic';
 import { Model } from '../model';
-import { defaultThreads, type DeviceName, type ModelName, type TorchScriptSource } from '../models';
+import { defaultThreads, type DeviceName, type ModelName, type Precision, type TorchScriptSource } from '../models';
 import type { NetworkSpec } from '../spec/types';
 import { loadNative } from '../native';
 import type { BnMode } from '../types';
@@ -20,6 +20,7 @@ export interface BenchOptions {
   inputShape?: [number, number, number];
   /** Channels-last memory format for conv weights and inputs. */
   channelsLast?: boolean;
+  precision?: Precision;
   classes?: number;
   batch?: number;
   steps?: number;
@@ -58,7 +59,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const warmup = options.warmup ?? 2;
   const threads = options.threads ?? defaultThreads();
   const bn = options.bn ?? 'train';
-  const model = new Model({ model: options.model, classes: options.classes, device: options.device, seed: options.seed ?? 0, inputShape: options.inputShape, channelsLast: options.channelsLast });
+  const model = new Model({ model: options.model, classes: options.classes, device: options.device, seed: options.seed ?? 0, inputShape: options.inputShape, channelsLast: options.channelsLast, precision: options.precision });
   const [c, h, w] = model.info.inputShape;
   model.setData('train', patternDataset(batch, [c, h, w], model.info.classes, 'bench'));
   const masks = expandMasks(options.masks, model.units, model.info.model, options.seed ?? 0);

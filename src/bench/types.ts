@@ -53,5 +53,8 @@ export interface VsPytorchResult {
   torch: { addon: string; pytorch: string };
   machine: BenchResult['machine'];
   rows: VsPytorchRow[];
-  epoch: { samples: number; addonMs: number; pytorchMs: number; ratio: number; addonDataShare: number };
+  /** pytorchMs/ratio: plain PyTorch; samePytorchMs/sameRatio: PyTorch with the addon's settings. */
+  epoch: { samples: number; addonMs: number; pytorchMs: number; ratio: number; addonDataShare: number; samePytorchMs: number; sameRatio: number };
+  /** The addon's settings in this run (the dispatch level is the process's ATEN_CPU_CAPABILITY). */
+  settings: { channelsLast: boolean; precision: 'fp32' | 'bf16'; atenCpuCapability: string };
 }

@@ -19,11 +19,13 @@ export interface VsPytorchOptions {
   python?: string;
   json: boolean;
   out?: string;
+  channelsLast: boolean;
+  precision: 'fp32' | 'bf16';
 }
 
 export const VS_PYTORCH_USAGE =
   'usage: scripts/bench-vs-pytorch --model NAME [--batch 128] [--steps 10] [--rounds 2] [--threads T] [--device cpu|cuda] ' +
-  '[--masks none,efreeze,dfreeze,layerout:2,all-but-last] [--samples 2048] [--python PATH] [--json] [--out DIR]';
+  '[--masks none,efreeze,dfreeze,layerout:2,all-but-last] [--samples 2048] [--channels-last] [--precision fp32|bf16] [--python PATH] [--json] [--out DIR]';
 
 const WHOLE = /^\d+$/;
 
@@ -41,7 +43,7 @@ export function readVsPytorchOptions(argv: string[]): VsPytorchOptions {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { model: str, batch: str, steps: str, rounds: str, threads: str, device: str, masks: str, samples: str, python: str, out: str, json: { type: 'boolean' } },
+      options: { model: str, batch: str, steps: str, rounds: str, threads: str, device: str, masks: str, samples: str, python: str, out: str, json: { type: 'boolean' }, 'channels-last': { type: 'boolean' }, precision: str },
       strict: true,
       allowPositionals: false,
     }));
@@ -63,5 +65,12 @@ export function readVsPytorchOptions(argv: string[]): VsPytorchOptions {
     python: values.python,
     json: values.json ?? false,
     out: values.out,
+    channelsLast: values['channels-last'] ?? false,
+    precision: precisionOf(values.precision),
   };
+}
+
+function precisionOf(text: string | undefined): 'fp32' | 'bf16' {
+  if (text === undefined || text === 'fp32' || text === 'bf16') return text ?? 'fp32';
+  throw new UsageError(`--precision must be fp32 or bf16, got '${text}'`);
 }

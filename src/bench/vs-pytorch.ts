@@ -27,8 +27,15 @@ function findPython(given?: string): string {
   throw new Error(`no Python with torch found${given ? ` at ${given}` : ''}: on Debian/Ubuntu apt-get install python3-torch (npm run setup does)`);
 }
 
-function peer(python: string, args: string[]): unknown {
-  return JSON.parse(execFileSync(python, [join(packageRoot, 'scripts', 'peer', 'peer.py'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+function peer(python: string, args: string[], env: NodeJS.ProcessEnv = process.env): unknown {
+  return JSON.parse(execFileSync(python, [join(packageRoot, 'scripts', 'peer', 'peer.py'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env }));
+}
+
+/** Plain PyTorch: libtorch's own dispatch level, whatever this process asked for. */
+function defaultPeerEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.ATEN_CPU_CAPABILITY;
+  return env;
 }
 
 /**
@@ -39,8 +46,8 @@ function dataShape([c, h, w]: number[]): [number, number, number] {
   return c === 1 ? [1, h - 4, w - 4] : [c, h, w];
 }
 
-async function addonEpochMs(model: ModelName, samples: number, batch: number, threads: number, device: string, epochs: number): Promise<{ epochMs: number; dataMs: number }[]> {
-  const m = new Model({ model, device: device as DeviceName });
+async function addonEpochMs(model: ModelName, samples: number, batch: number, threads: number, device: string, epochs: number, tuning: Tuning): Promise<{ epochMs: number; dataMs: number }[]> {
+  const m = new Model({ model, device: device as DeviceName, ...tuning });
   const [c, h, w] = dataShape(m.info.inputShape);
   m.setData('train', patternDataset(samples, [c, h, w], 10));
   const augment = { cropPad: 4, flip: c === 3, eraseP: c === 3 ? 0.5 : 0, mean: Array(c).fill(0.5), std: Array(c).fill(0.25) };
@@ -49,8 +56,16 @@ async function addonEpochMs(model: ModelName, samples: number, batch: number, th
   return out;
 }
 
+interface Tuning {
+  channelsLast: boolean;
+  precision: 'fp32' | 'bf16';
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const { model, batch, steps, rounds, device, samples, json, out, masks: names, ...given } = readVsPytorchOptions(argv);
+  const { model, batch, steps, rounds, device, samples, json, out, masks: names, channelsLast, precision, ...given } = readVsPytorchOptions(argv);
+  const tuning: Tuning = { channelsLast, precision };
+  // The same settings, the PyTorch way (scripts/peer/peer.py); the dispatch level through the env.
+  const sameFlags = [...(channelsLast ? ['--channels-last'] : []), ...(precision === 'bf16' ? ['--bf16'] : [])];
   const threads = given.threads ?? defaultThreads();
   const python = findPython(given.python);
   const units = new Model({ model }).units;
@@ -64,22 +79,27 @@ export async function main(argv: string[]): Promise<number> {
   const addonEpochs: number[] = [];
   const dataShares: number[] = [];
   const peerEpochs: number[] = [];
+  const samePeerEpochs: number[] = [];
   const shape = dataShape(new Model({ model }).info.inputShape).join(',');
   const peerCommon = ['--model', model, '--batch', String(batch), '--threads', String(threads), '--device', device];
   for (let r = 0; r < rounds; r++) {
     log(`round ${r + 1}/${rounds}: addon steps`);
-    addonRuns.push(await runBenchmark({ model, batch, steps, threads, device, masks: names }));
+    addonRuns.push(await runBenchmark({ model, batch, steps, threads, device, masks: names, ...tuning }));
     log(`round ${r + 1}/${rounds}: pytorch steps`);
-    peerRuns.push(peer(python, ['bench', ...peerCommon, '--steps', String(steps), '--masks', join(tmp, 'masks.json')]) as PeerBench);
+    peerRuns.push(peer(python, ['bench', ...peerCommon, '--steps', String(steps), '--masks', join(tmp, 'masks.json')], defaultPeerEnv()) as PeerBench);
     log(`round ${r + 1}/${rounds}: addon epoch`);
-    for (const e of await addonEpochMs(model, samples, batch, threads, device, 1)) {
+    for (const e of await addonEpochMs(model, samples, batch, threads, device, 1, tuning)) {
       addonEpochs.push(e.epochMs);
       dataShares.push(e.dataMs / e.epochMs);
     }
     log(`round ${r + 1}/${rounds}: pytorch epoch`);
     const aug = shape.startsWith('3') ? ['--flip', '--erase', '0.5'] : [];
-    const pe = peer(python, ['epoch', ...peerCommon, '--samples', String(samples), '--epochs', '1', '--shape', shape, '--pad', '4', ...aug]) as { epochMs: number[] };
+    const epochArgs = ['epoch', ...peerCommon, '--samples', String(samples), '--epochs', '1', '--shape', shape, '--pad', '4', ...aug];
+    const pe = peer(python, epochArgs, defaultPeerEnv()) as { epochMs: number[] };
     peerEpochs.push(...pe.epochMs);
+    log(`round ${r + 1}/${rounds}: pytorch epoch, same settings as the addon`);
+    const same = peer(python, [...epochArgs, ...sameFlags]) as { epochMs: number[] };
+    samePeerEpochs.push(...same.epochMs);
   }
   const phases = (runs: { rows: ({ mask: string } & PhaseMs)[] }[], mask: string): PhaseMs => {
     const at = (key: keyof PhaseMs) => median(runs.map((run) => run.rows.find((row) => row.mask === mask)![key]));
@@ -107,7 +127,16 @@ export async function main(argv: string[]): Promise<number> {
     torch: { addon: addonRuns[0].machine.torch, pytorch: peerRuns[0].torch },
     machine: addonRuns[0].machine,
     rows,
-    epoch: { samples, addonMs: median(addonEpochs), pytorchMs: median(peerEpochs), ratio: median(addonEpochs) / median(peerEpochs), addonDataShare: median(dataShares) },
+    epoch: {
+      samples,
+      addonMs: median(addonEpochs),
+      pytorchMs: median(peerEpochs),
+      ratio: median(addonEpochs) / median(peerEpochs),
+      addonDataShare: median(dataShares),
+      samePytorchMs: median(samePeerEpochs),
+      sameRatio: median(addonEpochs) / median(samePeerEpochs),
+    },
+    settings: { channelsLast, precision, atenCpuCapability: process.env.ATEN_CPU_CAPABILITY ?? 'default' },
   };
   const md = vsPytorchMarkdown(result);
   if (out) {

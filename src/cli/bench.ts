@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBenchmark } from '../bench/bench';
 import { DEFAULT_MASKS, MASK_HELP } from '../bench/masks';
-import type { DeviceName } from '../models';
+import { PRECISIONS, type DeviceName, type Precision } from '../models';
 import { BN_MODES, type BnMode } from '../types';
 import { benchMarkdown, benchSvg } from '../report/bench-report';
 import { parseCommand, type CommandSpec, type OptionDefs } from './args';
@@ -20,6 +20,7 @@ export const BENCH_OPTIONS: OptionDefs = {
   device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
   input: { type: 'string', arg: 'CxHxW', help: 'input shape of a torchscript:PATH model (e.g. 1x28x28)' },
   'channels-last': { type: 'flag', help: 'conv weights and inputs in channels-last memory format' },
+  precision: { type: 'string', arg: 'P', help: 'fp32, or bf16 autocast (CPUs with native bfloat16)', choices: PRECISIONS, default: 'fp32' },
   masks: { type: 'string', arg: 'LIST', help: `comma-separated: ${MASK_HELP}`, default: DEFAULT_MASKS.join(',') },
   bn: { type: 'string', arg: 'MODE', help: 'BatchNorm of frozen units', choices: BN_MODES, default: 'train' },
   json: { type: 'flag', help: 'print one JSON object' },
@@ -46,6 +47,7 @@ export async function runBench(argv: string[], out: (line: string) => void, _err
     device: options.device as DeviceName | undefined,
     inputShape: parseInputShape(options.input as string | undefined),
     channelsLast: Boolean(options['channels-last']),
+    precision: options.precision as Precision | undefined,
     bn: options.bn as BnMode | undefined,
     masks,
     onProgress: options.json ? undefined : (m) => status.show(m),

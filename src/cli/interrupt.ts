@@ -35,7 +35,18 @@ export function onInterrupt(err: (line: string) => void, hint = ''): Interrupt {
  */
 function fromLauncher(): Interrupt {
   const controller = new AbortController();
-  const stop = () => controller.abort();
+  const stop = (message?: unknown) => {
+    controller.abort();
+    // Another rank failed: a rank still blocked in the rendezvous cannot notice, so it leaves.
+    // process.exit would wait for the blocked native call (Node joins its worker threads), so the
+    // rank kills itself; its run folder writes are atomic, so nothing is half-written.
+    if ((message as { stop?: string } | undefined)?.stop === 'failure') {
+      setTimeout(() => {
+        process.stderr.write('stopping: another rank failed\n');
+        process.kill(process.pid, 'SIGKILL');
+      }, 3000).unref();
+    }
+  };
   const ignore = () => undefined;
   process.on('SIGINT', ignore);
   process.on('SIGTERM', stop);
@@ -48,7 +59,7 @@ function fromLauncher(): Interrupt {
       process.off('SIGTERM', stop);
       process.off('message', stop);
       process.off('disconnect', stop);
-      process.disconnect?.();
+      if (process.connected) process.disconnect();
     },
   };
 }

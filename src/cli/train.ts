@@ -1,4 +1,6 @@
 // `layerout train ...`: a new run, or `--resume DIR` continuing one from its run folder.
+import { rmSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { defaultAugment, parseAugmentList } from '../data/augment';
 import { DATA_SPEC_HELP, limitData, loadDataSpec } from '../data/spec';
 import type { DatasetPair } from '../data/types';
@@ -10,7 +12,7 @@ import { train, type TrainOptions } from '../train';
 import { BN_MODES, NON_FINITE_ACTIONS, type BnMode, type NonFiniteAction, type TrainSummary } from '../types';
 import { DEFAULT_DIST_TIMEOUT_S, distributedFromEnv, parseMaster, type DistributedOptions } from '../distributed/options';
 import { LAUNCHED_ENV, launchLocal, withoutOption } from '../distributed/launch';
-import { defaultThreads } from '../models';
+import { defaultThreads, PRECISIONS, type Precision } from '../models';
 import { onInterrupt } from './interrupt';
 import { parseCommand, UsageError, type CommandSpec, type OptionDefs, type ParsedOptions } from './args';
 import { modelOption, resolveModelArg } from './model-arg';
@@ -38,6 +40,7 @@ export const TRAIN_OPTIONS: OptionDefs = {
   device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
   threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
   'channels-last': { type: 'flag', help: 'conv weights and inputs in channels-last memory format (faster on CPU; docs/cpu-profile.md)' },
+  precision: { type: 'string', arg: 'P', help: 'fp32, or bf16 autocast on CPUs with native bfloat16 (conv/linear in bfloat16; weights and checkpoints fp32)', choices: PRECISIONS, default: 'fp32' },
   'limit-train': { type: 'int', help: 'seeded stratified subset of the training set', min: 1 },
   'limit-test': { type: 'int', help: 'seeded stratified subset of the test set', min: 1 },
   out: { type: 'string', arg: 'DIR', help: 'run folder: run.json, checkpoint, metrics.jsonl/csv, summary.json' },
@@ -50,7 +53,7 @@ export const TRAIN_OPTIONS: OptionDefs = {
   rank: { type: 'int', help: "this process's rank, 0..world-size-1; rank 0 serves the rendezvous and writes --out", min: 0 },
   master: { type: 'string', arg: 'HOST:PORT', help: "rank 0's address for the rendezvous", check: (v) => void parseMaster(String(v)) },
   'dist-iface': { type: 'string', arg: 'NAME', help: 'network interface for gradient traffic (default: the hostname\'s address)' },
-  'dist-timeout': { type: 'number', help: 'seconds a rank waits for the others before failing', min: 0, minExclusive: true, default: DEFAULT_DIST_TIMEOUT_S },
+  'dist-timeout': { type: 'number', help: 'seconds a rank waits for the others before failing (joining through --master: the store, then the connections, each)', min: 0.001, max: 86400, default: DEFAULT_DIST_TIMEOUT_S },
   'on-nonfinite': {
     type: 'string',
     arg: 'ACTION',
@@ -94,7 +97,7 @@ function trainOptions(given: ParsedOptions): TrainOptions {
     const dir = String(given.resume);
     const bad = Object.keys(given).filter((k) => !RESUMABLE.has(k));
     if (bad.length) {
-      throw new UsageError(`--resume takes its options from ${dir}/run.json; only --epochs, --threads, --device, --json, --quiet may be given (not --${bad.join(', --')})`);
+      throw new UsageError(`--resume takes its options from ${dir}/run.json; only --epochs, --threads, --device, --json, --quiet and the data-parallel options (--nproc, --world-size, --rank, --master, --dist-iface, --dist-timeout) may be given (not --${bad.join(', --')})`);
     }
     const data = given.data !== undefined ? loadCliData(String(given.data), undefined, undefined, 0) : undefined;
     return resumeOptions(dir, {
@@ -123,6 +126,7 @@ function trainOptions(given: ParsedOptions): TrainOptions {
     device: given.device as DeviceName | undefined,
     threads: given.threads as number | undefined,
     channelsLast: Boolean(given['channels-last']),
+    precision: given.precision as Precision | undefined,
     augment,
     onNonFinite: given['on-nonfinite'] as NonFiniteAction | undefined,
     out: given.out as string | undefined,
@@ -165,9 +169,10 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   const distributed = distributedOptions(given);
   const nproc = given.nproc as number | undefined;
   const launched = Boolean(process.env[LAUNCHED_ENV]);
+  if (nproc !== undefined && distributed && !launched) throw new UsageError('--nproc starts its own ranks: leave out --world-size/--rank/--master and WORLD_SIZE/RANK');
   if (nproc !== undefined && nproc > 1 && !launched) {
-    if (distributed) throw new UsageError('--nproc starts its own ranks: leave out --world-size/--rank/--master and WORLD_SIZE/RANK');
-    trainOptions(given); // every option checked once, here, before any rank starts
+    const checked = trainOptions(given); // every option checked once, here, before any rank starts
+    if ((checked.batchSize ?? 128) < nproc) throw new UsageError(`--batch is the global batch and must be at least --nproc (${nproc}), got ${checked.batchSize}`);
     return launchLocal({
       nproc,
       threads: (given.threads as number | undefined) ?? defaultThreads(),
@@ -212,6 +217,11 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
     }));
   } finally {
     interrupt.dispose();
+    // A launcher that was killed cannot remove its temporary folder: rank 0 does.
+    const store = process.env.LAYEROUT_STORE_FILE;
+    if (launched && distributed?.rank === 0 && !process.connected && store && basename(dirname(store)).startsWith('layerout-dp-')) {
+      rmSync(dirname(store), { recursive: true, force: true });
+    }
   }
   if (json) out(JSON.stringify({ summary }));
   else {

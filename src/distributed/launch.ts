@@ -83,7 +83,8 @@ export async function launchLocal(options: LaunchOptions): Promise<number> {
       return new Promise<void>((resolve) => {
         child.on('exit', (code, signal) => {
           codes[rank] = code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1);
-          const failed = code !== 0 && !(stopping && code === 130);
+          // 130: stopped by Ctrl-C; 3: every rank stopped at the same non-finite loss. Neither is a failure.
+          const failed = code !== 0 && code !== 3 && !(stopping && code === 130);
           if (failed && !failure) {
             failure = { rank, code: codes[rank] as number };
             err(`layerout: rank ${rank} ${signal ? `was killed (${signal})` : `exited with code ${code}`}; stopping the other ranks`);

@@ -1,4 +1,6 @@
 // Data-parallel options: checked before anything is built, or read from torchrun's variables.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { describe, requireInteger, requireNumber } from '../validate';
 
 /** `train({ distributed })`: this process's place in a data-parallel job (README "Data parallel"). */
@@ -6,9 +8,9 @@ export interface DistributedOptions {
   /** This process's rank, 0..worldSize-1; rank 0 writes the run folder and reports progress. */
   rank: number;
   worldSize: number;
-  /** Rendezvous over TCP: rank 0 serves a store on this `host:port`, the others connect to it. */
+  /** Rendezvous over TCP: rank 0 serves a store on this `host:port`, the others connect to it. Joining waits up to twice the timeout (the store, then Gloo's connections). */
   master?: string;
-  /** Or rendezvous through a file every rank can reach (one machine; nothing listens on the network). */
+  /** Or rendezvous through a file every rank can reach (one machine; nothing listens on the network). Use a new path for every job: a file left by another job misleads the rendezvous. */
   storeFile?: string;
   /** Network interface for the gradient traffic (e.g. 'eth0'); default: loopback with `storeFile`, else the hostname's address. */
   iface?: string;
@@ -56,6 +58,9 @@ export function checkDistributed(options: DistributedOptions): CheckedDistribute
     throw new TypeError('distributed needs exactly one of master (HOST:PORT, several machines) or storeFile (one machine)');
   }
   const { host, port } = master !== undefined ? parseMaster(master) : { host: '', port: 0 };
+  if (storeFile !== undefined && !existsSync(dirname(resolve(storeFile)))) {
+    throw new RangeError(`distributed.storeFile's folder ${dirname(resolve(storeFile))} does not exist`);
+  }
   return {
     rank,
     worldSize,
@@ -63,7 +68,7 @@ export function checkDistributed(options: DistributedOptions): CheckedDistribute
     masterHost: host,
     masterPort: port,
     iface: given('iface') ?? '',
-    timeoutMs: Math.round(1000 * requireNumber('distributed.timeoutSeconds', options.timeoutSeconds ?? DEFAULT_DIST_TIMEOUT_S, 0, 86400, true)),
+    timeoutMs: Math.round(1000 * requireNumber('distributed.timeoutSeconds', options.timeoutSeconds ?? DEFAULT_DIST_TIMEOUT_S, 0.001, 86400)),
     bucketBytes: requireInteger('distributed.bucketBytes', options.bucketBytes ?? DEFAULT_BUCKET_BYTES, 4, 2 ** 40),
   };
 }
@@ -73,14 +78,20 @@ export function checkDistributed(options: DistributedOptions): CheckedDistribute
  * place of the last two for the local launcher), or null when WORLD_SIZE is unset.
  */
 export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): DistributedOptions | null {
-  if (env.WORLD_SIZE === undefined) return null;
+  if (env.WORLD_SIZE === undefined) {
+    if (env.RANK !== undefined) throw new RangeError('RANK is set but WORLD_SIZE is not: set both (as torchrun does), or neither');
+    return null;
+  }
   const int = (name: string) => {
     const text = env[name];
     if (text === undefined || !/^\d+$/.test(text)) throw new RangeError(`the environment variable ${name} must be a whole number, got ${text === undefined ? 'nothing' : `'${text}'`}`);
     return Number(text);
   };
   const worldSize = int('WORLD_SIZE');
+  if (worldSize < 1) throw new RangeError('the environment variable WORLD_SIZE must be at least 1, got 0');
+  if (worldSize === 1 && env.RANK === undefined) return null;
   const rank = int('RANK');
+  if (rank >= worldSize) throw new RangeError(`the environment variable RANK (${rank}) must be less than WORLD_SIZE (${worldSize})`);
   if (env.LAYEROUT_STORE_FILE) return { rank, worldSize, storeFile: env.LAYEROUT_STORE_FILE };
   if (!env.MASTER_ADDR) throw new RangeError('WORLD_SIZE is set but MASTER_ADDR is not: set MASTER_ADDR and MASTER_PORT (as torchrun does)');
   return { rank, worldSize, master: `${env.MASTER_ADDR}:${int('MASTER_PORT')}` };

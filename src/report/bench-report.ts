@@ -66,7 +66,9 @@ export function vsPytorchMarkdown(r: VsPytorchResult): string {
   return (
     head +
     rows.join('\n') +
-    `\n\nEpoch of ${e.samples} samples with augmentation: addon ${e.addonMs.toFixed(0)} ms, PyTorch ${e.pytorchMs.toFixed(0)} ms, ratio ${e.ratio.toFixed(2)}; ` +
+    `\n\nAddon settings: ${r.settings.precision}, ${r.settings.channelsLast ? 'channels-last' : 'default memory format'}, ATen CPU capability ${r.settings.atenCpuCapability}. ` +
+    `Epoch of ${e.samples} samples with augmentation: addon ${e.addonMs.toFixed(0)} ms; plain PyTorch ${e.pytorchMs.toFixed(0)} ms, ratio ${e.ratio.toFixed(2)}; ` +
+    `PyTorch with the addon's settings ${e.samePytorchMs.toFixed(0)} ms, ratio ${e.sameRatio.toFixed(2)}; ` +
     `the addon spent ${(100 * e.addonDataShare).toFixed(1)}% of its epoch preparing batches\n`
   );
 }

@@ -44,6 +44,8 @@ export interface RunSettings {
   onNonFinite?: NonFiniteAction;
   /** Channels-last memory format (absent: false). */
   channelsLast?: boolean;
+  /** Mixed precision (absent: fp32). */
+  precision?: 'fp32' | 'bf16';
   /** libtorch threads the run started with: a resume uses them unless told otherwise (results depend on them). */
   threads?: number;
   /** Data-parallel runs: the ranks the run started with (a resume may use another number). */
@@ -187,6 +189,9 @@ export function configChanges(old: RunConfig, now: RunConfig): string[] {
     if (old.model[key] !== undefined) compare(key === 'model' ? 'model' : `model ${key}`, old.model[key], now.model[key]);
   }
   if (old.model.torchscript) compare('TorchScript file', old.model.torchscript.sha256, now.model.torchscript?.sha256);
+  if ((old.training.precision ?? 'fp32') !== (now.training.precision ?? 'fp32')) {
+    changes.push(`precision was ${old.training.precision ?? 'fp32'}, now ${now.training.precision ?? 'fp32'}`);
+  }
   if (Boolean(old.training.channelsLast) !== Boolean(now.training.channelsLast)) {
     changes.push(`channelsLast was ${Boolean(old.training.channelsLast)}, now ${Boolean(now.training.channelsLast)}`);
   }

@@ -66,6 +66,7 @@ export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Tra
     augment: runAugment(t.augment, data),
     onNonFinite: t.onNonFinite,
     channelsLast: t.channelsLast,
+    precision: t.precision,
     out: dir,
     resume: true,
   };
