@@ -196,6 +196,7 @@ EpochOptions toEpochOptions(const Napi::Object& obj) {
   else if (nonFinite == "skip-batch") o.onNonFinite = NonFinite::SkipBatch;
   else if (nonFinite == "continue") o.onNonFinite = NonFinite::Continue;
   else bad("onNonFinite must be stop, skip-batch or continue");
+  o.startAborted = obj.Get("startAborted").ToBoolean().Value();
   auto masks = obj.Get("batchMasks");
   if (!masks.IsUndefined() && !masks.IsNull()) {
     if (!masks.IsArray()) bad("batchMasks must be an array of masks");

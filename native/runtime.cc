@@ -66,6 +66,7 @@ Napi::Value ModelCatalog(const Napi::CallbackInfo& info) {
     for (uint32_t d = 0; d < 3; ++d) shape.Set(d, static_cast<double>(catalog[i].inputShape[d]));
     entry.Set("inputShape", shape);
     entry.Set("configurable", catalog[i].configurable);
+    entry.Set("channelsLastOnCpu", catalog[i].channelsLastOnCpu);
     list.Set(static_cast<uint32_t>(i), entry);
   }
   return list;

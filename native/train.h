@@ -23,6 +23,9 @@ struct EpochOptions {
   // Per-batch freezing: when not empty, mask b is applied before batch b (one per batch); the
   // session's epoch mask is put back afterwards. Empty: the session's mask for the whole epoch.
   std::vector<std::vector<bool>> batchMasks;
+  // The caller's stop request came before the epoch: it stops at its first batch (data parallel:
+  // together with the other ranks, through that batch's sums).
+  bool startAborted = false;
 };
 
 struct EpochResult {

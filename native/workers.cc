@@ -67,6 +67,7 @@ EpochWorker::EpochWorker(const Napi::Function& onProgress, SessionPtr session, E
 Napi::Promise EpochWorker::Start(const Napi::Env& env, SessionPtr session, EpochOptions options,
                                  const Napi::Function& onProgress) {
   acquire(env, *session, "trainEpoch");
+  if (options.startAborted) session->abortRequested = true;
   auto* worker = new EpochWorker(onProgress, std::move(session), std::move(options));
   auto promise = worker->deferred_.Promise();
   worker->Queue();

@@ -86,6 +86,8 @@ export interface NativeGroupOps {
 
 export class Model {
   readonly info: ModelInfo;
+  /** Whether conv weights and inputs are kept in channels-last memory format (given, or the model's default). */
+  readonly channelsLast: boolean;
   private readonly native: NativeModel;
   private readonly spec: ModelSpecRecord;
   private mask: boolean[];
@@ -100,6 +102,7 @@ export class Model {
     const nativeOptions = toNativeModelOptions(options);
     this.native = new (loadNative().NativeModel)(nativeOptions);
     this.info = this.native.info();
+    this.channelsLast = nativeOptions.channelsLast ?? false;
     this.spec = specRecord(nativeOptions, isNetworkSpec(options.model) ? options.model : undefined);
     if (nativeOptions.torchscript) this.spec.torchscript = { path: nativeOptions.torchscript, sha256: fileSha256(nativeOptions.torchscript) };
     this.mask = this.info.layers.map(() => false);
@@ -200,12 +203,11 @@ export class Model {
     if (onProgress !== undefined && typeof onProgress !== 'function') {
       throw new TypeError(`onProgress must be a function, got ${describe(onProgress)}`);
     }
-    const promise = this.native.trainEpoch(native, (p) => onProgress?.(p));
+    // Already aborted: the epoch still starts and stops before its first batch is applied, so the
+    // ranks of a data-parallel run stop together (the request travels with that batch's sums).
+    const promise = this.native.trainEpoch({ ...native, startAborted: Boolean(signal?.aborted) }, (p) => onProgress?.(p));
     const onAbort = () => this.native.abort();
-    // Already aborted: the epoch still starts and stops at its first batch, so the ranks of a
-    // data-parallel run stop together (the request travels with that batch's sums).
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await promise;
     } finally {

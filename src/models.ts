@@ -42,6 +42,7 @@ export interface ModelOptions {
   /**
    * Keep conv weights and input batches in channels-last memory format (faster oneDNN convolutions
    * on CPU: docs/cpu-profile.md). Numerics differ from the default layout in the last bits.
+   * Default: the model's own (`modelCatalog()[i].channelsLastOnCpu`: the ResNets on CPU), else false.
    */
   channelsLast?: boolean;
   /**
@@ -102,7 +103,11 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
     if (options.device !== undefined && options.device !== 'cpu') throw new RangeError(`precision bf16 is available on CPU only in this version, not on ${options.device}`);
     if (!cpuHasBf16()) throw new RangeError('precision bf16 needs a CPU with native bfloat16 (AVX512-BF16 or AMX); this CPU has neither: use fp32');
   }
-  return { ...nativeModelOptions(options), channelsLast: options.channelsLast ?? false, precision };
+  const native = nativeModelOptions(options);
+  // Unset: the catalog's per-model default (channels-last for the ResNets on CPU, where it was
+  // measured faster); spec networks and TorchScript modules keep the default layout.
+  const preferred = native.device === 'cpu' && !native.network && !native.torchscript && modelCatalog().some((e) => e.name === native.model && e.channelsLastOnCpu);
+  return { ...native, channelsLast: options.channelsLast ?? preferred, precision };
 }
 
 function nativeModelOptions(options: ModelOptions): NativeModelOptions {

@@ -45,6 +45,8 @@ export interface NativeEpochOptions {
   augment: NativeAugment;
   onNonFinite: NonFiniteAction;
   batchMasks?: boolean[][];
+  /** The stop request came before the epoch: it stops at its first batch. */
+  startAborted?: boolean;
 }
 
 export interface NativeJobOptions {

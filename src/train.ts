@@ -411,7 +411,7 @@ function runConfig(
       seed: checked.seed,
       augment: options.augment ?? null,
       onNonFinite: checked.onNonFinite,
-      channelsLast: options.channelsLast ?? false,
+      channelsLast: model.channelsLast,
       ...(options.precision && options.precision !== 'fp32' ? { precision: options.precision } : {}),
       ...(checked.distributed ? { ranks: checked.distributed.worldSize } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),

@@ -39,6 +39,8 @@ export interface CatalogEntry {
   inputShape: [number, number, number];
   /** Takes `hidden` and `inputShape` (the mlp). */
   configurable: boolean;
+  /** Trains in channels-last by default on CPU (measured faster there: docs/cpu-profile.md). */
+  channelsLastOnCpu: boolean;
 }
 
 export interface EpochProgress {

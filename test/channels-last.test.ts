@@ -1,4 +1,5 @@
 // Channels-last memory format: the same network and the same guarantees, another layout.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Model } from '../src/model';
@@ -8,7 +9,7 @@ import { cifarShaped, epoch, modelWithData, tempDir, THREADS, tinyDigits } from 
 describe('channels-last', () => {
   it('starts from the same weights and predicts what the default layout predicts (< 1e-4)', async () => {
     const data = cifarShaped();
-    const nchw = modelWithData({ model: 'resnet20', seed: 5 }, data);
+    const nchw = modelWithData({ model: 'resnet20', seed: 5, channelsLast: false }, data);
     const cl = modelWithData({ model: 'resnet20', seed: 5, channelsLast: true }, data);
     expect(cl.digest()).toBe(nchw.digest()); // digests hash values in a fixed layout
     const a = await nchw.predict(data.test.images, data.test.shape, { threads: THREADS });
@@ -32,6 +33,24 @@ describe('channels-last', () => {
     await back.restore(file);
     expect(back.digest()).toBe(model.digest());
     await epoch(modelWithData({ model: 'mnist-net', channelsLast: true }), 0); // trains after a restore too
+  });
+
+  it("is the ResNets' default on CPU (measured faster there), and only theirs", () => {
+    expect(new Model({ model: 'resnet20' }).channelsLast).toBe(true);
+    expect(new Model({ model: 'resnet110-bottleneck' }).channelsLast).toBe(true);
+    expect(new Model({ model: 'resnet20', channelsLast: false }).channelsLast).toBe(false);
+    expect(new Model({ model: 'mnist-net' }).channelsLast).toBe(false);
+    expect(new Model({ model: 'vgg16' }).channelsLast).toBe(false);
+    const spec = JSON.parse(readFileSync(join(__dirname, '..', 'examples', 'resnet20.json'), 'utf8'));
+    expect(new Model({ model: spec }).channelsLast).toBe(false);
+  });
+
+  it('a resnet run records the default it ran with, and resumes with it', async () => {
+    const out = join(tempDir(), 'resnet');
+    const options = { model: 'resnet20', data: cifarShaped(), batchSize: 8, threads: THREADS, out };
+    await train({ ...options, epochs: 1 });
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).training.channelsLast).toBe(true);
+    expect((await train({ ...options, epochs: 2, resume: true })).summary.epochsDone).toBe(2);
   });
 
   it('is part of a run: a resume in the other layout is refused', async () => {

@@ -1,8 +1,7 @@
 // bf16 autocast on CPU (issue 15): weights, gradients, updates and checkpoints stay float32,
-// frozen units stay bit-identical, and CPUs without native bfloat16 are refused. Also the ATen
-// dispatch level chosen from the CPU's flags.
+// frozen units stay bit-identical, and CPUs without native bfloat16 are refused.
 import { describe, expect, it } from 'vitest';
-import { chooseAtenCapability, cpuHasBf16 } from '../src/cpu';
+import { cpuHasBf16 } from '../src/cpu';
 import { Model } from '../src/model';
 import { toNativeModelOptions } from '../src/models';
 import { train } from '../src/train';
@@ -51,14 +50,5 @@ describe('CPU features', () => {
     expect(cpuHasBf16(new Set(['avx512f', 'avx512bw']))).toBe(false);
     expect(cpuHasBf16(new Set(['avx512_bf16']))).toBe(true);
     expect(cpuHasBf16(new Set(['amx_bf16']))).toBe(true);
-  });
-
-  it('asks ATen for AVX-512 only where the CPU has it and nobody chose', () => {
-    const avx512 = new Set(['avx2', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq']);
-    const env: NodeJS.ProcessEnv = {};
-    expect(chooseAtenCapability(env, avx512)).toBe('avx512');
-    expect(chooseAtenCapability({}, new Set(['avx2', 'avx512f']))).toBeUndefined();
-    expect(chooseAtenCapability({ ATEN_CPU_CAPABILITY: 'avx2' }, avx512)).toBe('avx2');
-    expect(chooseAtenCapability({ LAYEROUT_CPU_CAPABILITY: 'off' }, avx512)).toBeUndefined();
   });
 });

@@ -12,7 +12,8 @@ CatalogEntry resnet(int64_t depth) {
           "CIFAR ResNet-" + std::to_string(depth) + " (basic blocks, option-A shortcuts)",
           {3, 32, 32},
           false,
-          [depth](const ModelSpec& s) { return buildResNet(depth, s.classes); }};
+          [depth](const ModelSpec& s) { return buildResNet(depth, s.classes); },
+          true};
 }
 }  // namespace
 
@@ -28,7 +29,7 @@ const std::vector<CatalogEntry>& modelCatalog() {
       resnet(56),
       resnet(110),
       {"resnet110-bottleneck", "the authors' \"ResNet-110\": bottleneck blocks, 18 per stage", {3, 32, 32}, false,
-       [](const ModelSpec& s) { return buildResNetBottleneck(18, s.classes); }},
+       [](const ModelSpec& s) { return buildResNetBottleneck(18, s.classes); }, true},
       {"mlp", "a multilayer perceptron with configurable widths and input shape", {1, 28, 28}, true,
        [](const ModelSpec& s) { return buildMlp(s.inputShape, s.hidden, s.classes); }},
   };

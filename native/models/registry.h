@@ -44,6 +44,8 @@ struct CatalogEntry {
   std::vector<int64_t> inputShape;     // the default (fixed unless `configurable`)
   bool configurable = false;           // takes `hidden` and `inputShape`
   std::function<NetPtr(const ModelSpec&)> build;
+  // Trains faster in channels-last on CPU (docs/cpu-profile.md): the default there.
+  bool channelsLastOnCpu = false;
 };
 
 const std::vector<CatalogEntry>& modelCatalog();

@@ -19,13 +19,14 @@ export interface VsPytorchOptions {
   python?: string;
   json: boolean;
   out?: string;
-  channelsLast: boolean;
+  /** Undefined: the model's own default. */
+  channelsLast?: boolean;
   precision: 'fp32' | 'bf16';
 }
 
 export const VS_PYTORCH_USAGE =
   'usage: scripts/bench-vs-pytorch --model NAME [--batch 128] [--steps 10] [--rounds 2] [--threads T] [--device cpu|cuda] ' +
-  '[--masks none,efreeze,dfreeze,layerout:2,all-but-last] [--samples 2048] [--channels-last] [--precision fp32|bf16] [--python PATH] [--json] [--out DIR]';
+  '[--masks none,efreeze,dfreeze,layerout:2,all-but-last] [--samples 2048] [--channels-last|--no-channels-last] [--precision fp32|bf16] [--python PATH] [--json] [--out DIR]';
 
 const WHOLE = /^\d+$/;
 
@@ -43,7 +44,7 @@ export function readVsPytorchOptions(argv: string[]): VsPytorchOptions {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { model: str, batch: str, steps: str, rounds: str, threads: str, device: str, masks: str, samples: str, python: str, out: str, json: { type: 'boolean' }, 'channels-last': { type: 'boolean' }, precision: str },
+      options: { model: str, batch: str, steps: str, rounds: str, threads: str, device: str, masks: str, samples: str, python: str, out: str, json: { type: 'boolean' }, 'channels-last': { type: 'boolean' }, 'no-channels-last': { type: 'boolean' }, precision: str },
       strict: true,
       allowPositionals: false,
     }));
@@ -65,7 +66,7 @@ export function readVsPytorchOptions(argv: string[]): VsPytorchOptions {
     python: values.python,
     json: values.json ?? false,
     out: values.out,
-    channelsLast: values['channels-last'] ?? false,
+    channelsLast: values['channels-last'] ? true : values['no-channels-last'] ? false : undefined,
     precision: precisionOf(values.precision),
   };
 }

@@ -62,7 +62,9 @@ interface Tuning {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { model, batch, steps, rounds, device, samples, json, out, masks: names, channelsLast, precision, ...given } = readVsPytorchOptions(argv);
+  const { model, batch, steps, rounds, device, samples, json, out, masks: names, precision, ...given } = readVsPytorchOptions(argv);
+  // The addon's defaults unless told otherwise (channels-last is per model: Model resolves it).
+  const channelsLast = given.channelsLast ?? new Model({ model, device: device as DeviceName }).channelsLast;
   const tuning: Tuning = { channelsLast, precision };
   // The same settings, the PyTorch way (scripts/peer/peer.py); the dispatch level through the env.
   const sameFlags = [...(channelsLast ? ['--channels-last'] : []), ...(precision === 'bf16' ? ['--bf16'] : [])];

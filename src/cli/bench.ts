@@ -7,7 +7,7 @@ import { PRECISIONS, type DeviceName, type Precision } from '../models';
 import { BN_MODES, type BnMode } from '../types';
 import { benchMarkdown, benchSvg } from '../report/bench-report';
 import { parseCommand, type CommandSpec, type OptionDefs } from './args';
-import { modelOption, parseInputShape, resolveModelArg } from './model-arg';
+import { memoryFormat, modelOption, parseInputShape, resolveModelArg } from './model-arg';
 import { StatusLine } from './progress';
 
 export const BENCH_OPTIONS: OptionDefs = {
@@ -19,7 +19,8 @@ export const BENCH_OPTIONS: OptionDefs = {
   threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
   device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
   input: { type: 'string', arg: 'CxHxW', help: 'input shape of a torchscript:PATH model (e.g. 1x28x28)' },
-  'channels-last': { type: 'flag', help: 'conv weights and inputs in channels-last memory format' },
+  'channels-last': { type: 'flag', help: "conv weights and inputs in channels-last memory format (the ResNets' default on CPU)" },
+  'no-channels-last': { type: 'flag', help: 'keep the default memory format, also for models that use channels-last by default' },
   precision: { type: 'string', arg: 'P', help: 'fp32, or bf16 autocast (CPUs with native bfloat16)', choices: PRECISIONS, default: 'fp32' },
   masks: { type: 'string', arg: 'LIST', help: `comma-separated: ${MASK_HELP}`, default: DEFAULT_MASKS.join(',') },
   bn: { type: 'string', arg: 'MODE', help: 'BatchNorm of frozen units', choices: BN_MODES, default: 'train' },
@@ -46,7 +47,7 @@ export async function runBench(argv: string[], out: (line: string) => void, _err
     threads: options.threads as number | undefined,
     device: options.device as DeviceName | undefined,
     inputShape: parseInputShape(options.input as string | undefined),
-    channelsLast: Boolean(options['channels-last']),
+    channelsLast: memoryFormat(options),
     precision: options.precision as Precision | undefined,
     bn: options.bn as BnMode | undefined,
     masks,

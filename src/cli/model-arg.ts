@@ -1,7 +1,7 @@
 // `--model`: a built-in model's name, or a network spec file (PATH.json).
 import { modelNames, modelSource, type TorchScriptSource } from '../models';
 import type { NetworkSpec } from '../spec/types';
-import { UsageError, type OptionDef } from './args';
+import { UsageError, type OptionDef, type ParsedOptions } from './args';
 
 export const MODEL_HELP = 'a built-in model (see `layerout info`), a network spec file PATH.json, or torchscript:PATH';
 
@@ -36,4 +36,10 @@ export function parseInputShape(text: string | undefined): [number, number, numb
   const m = /^(\d+)x(\d+)x(\d+)$/.exec(text);
   if (!m) throw new UsageError(`--input must be CxHxW, e.g. 1x28x28; got '${text}'`);
   return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+/** --channels-last / --no-channels-last, or undefined for the model's own default. */
+export function memoryFormat(given: ParsedOptions): boolean | undefined {
+  if (given['channels-last'] && given['no-channels-last']) throw new UsageError('--channels-last and --no-channels-last exclude each other');
+  return given['channels-last'] ? true : given['no-channels-last'] ? false : undefined;
 }

@@ -15,7 +15,7 @@ import { LAUNCHED_ENV, launchLocal, withoutOption } from '../distributed/launch'
 import { defaultThreads, PRECISIONS, type Precision } from '../models';
 import { onInterrupt } from './interrupt';
 import { parseCommand, UsageError, type CommandSpec, type OptionDefs, type ParsedOptions } from './args';
-import { modelOption, resolveModelArg } from './model-arg';
+import { memoryFormat, modelOption, resolveModelArg } from './model-arg';
 import { ProgressReporter, formatDuration } from './progress';
 
 /** A spec parser as an option check: its RangeError becomes one of the usage problems. */
@@ -39,7 +39,8 @@ export const TRAIN_OPTIONS: OptionDefs = {
   seed: { type: 'int', help: 'run seed', min: 0, max: 2 ** 32 - 1, default: 0 },
   device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
   threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
-  'channels-last': { type: 'flag', help: 'conv weights and inputs in channels-last memory format (faster on CPU; docs/cpu-profile.md)' },
+  'channels-last': { type: 'flag', help: "conv weights and inputs in channels-last memory format (the ResNets' default on CPU; docs/cpu-profile.md)" },
+  'no-channels-last': { type: 'flag', help: 'keep the default memory format, also for models that use channels-last by default' },
   precision: { type: 'string', arg: 'P', help: 'fp32, or bf16 autocast on CPUs with native bfloat16 (conv/linear in bfloat16; weights and checkpoints fp32)', choices: PRECISIONS, default: 'fp32' },
   'limit-train': { type: 'int', help: 'seeded stratified subset of the training set', min: 1 },
   'limit-test': { type: 'int', help: 'seeded stratified subset of the test set', min: 1 },
@@ -125,7 +126,7 @@ function trainOptions(given: ParsedOptions): TrainOptions {
     seed,
     device: given.device as DeviceName | undefined,
     threads: given.threads as number | undefined,
-    channelsLast: Boolean(given['channels-last']),
+    channelsLast: memoryFormat(given),
     precision: given.precision as Precision | undefined,
     augment,
     onNonFinite: given['on-nonfinite'] as NonFiniteAction | undefined,
@@ -133,6 +134,7 @@ function trainOptions(given: ParsedOptions): TrainOptions {
     force: Boolean(given.force),
   };
 }
+
 
 function parseAugmentCli(text: string, data: DatasetPair) {
   try {

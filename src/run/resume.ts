@@ -65,7 +65,8 @@ export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Tra
     threads: overrides.threads ?? t.threads,
     augment: runAugment(t.augment, data),
     onNonFinite: t.onNonFinite,
-    channelsLast: t.channelsLast,
+    // Runs written before the per-model default recorded false by leaving it out.
+    channelsLast: t.channelsLast ?? false,
     precision: t.precision,
     out: dir,
     resume: true,
