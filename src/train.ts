@@ -150,10 +150,10 @@ function checkedDistributed(options: TrainOptions) {
   if (options.distributed === undefined) return null;
   const dist = checkDistributed(options.distributed);
   const batch = options.batchSize ?? 128;
-  if (Number.isInteger(batch) && batch < dist.worldSize) {
-    throw new RangeError(`batchSize is the global batch and must be at least the number of ranks (${dist.worldSize}), got ${batch}`);
+  if (Number.isInteger(batch) && batch < dist.world) {
+    throw new RangeError(`batchSize is the global batch and must be at least the number of ranks (${dist.world}), got ${batch}`);
   }
-  return dist.worldSize > 1 ? dist : null;
+  return dist.world > 1 ? dist : null;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -413,7 +413,7 @@ function runConfig(
       onNonFinite: checked.onNonFinite,
       channelsLast: model.channelsLast,
       ...(options.precision && options.precision !== 'fp32' ? { precision: options.precision } : {}),
-      ...(checked.distributed ? { ranks: checked.distributed.worldSize } : {}),
+      ...(checked.distributed ? { ranks: checked.distributed.world } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
     },
   };

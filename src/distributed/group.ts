@@ -20,17 +20,8 @@ export class DataParallel {
           'On Debian/Ubuntu run `sudo apt-get install libgloo-dev` (or `npm run setup`), then `npm run build:native`.',
       );
     }
-    await model.group.join({
-      rank: options.rank,
-      world: options.worldSize,
-      storePath: options.storePath,
-      masterHost: options.masterHost,
-      masterPort: options.masterPort,
-      iface: options.iface,
-      timeoutMs: options.timeoutMs,
-      bucketBytes: options.bucketBytes,
-    });
-    return new DataParallel(model, options.rank, options.worldSize);
+    await model.group.join(options);
+    return new DataParallel(model, options.rank, options.world);
   }
 
   get isLeader(): boolean {

@@ -1,6 +1,7 @@
 // Data-parallel options: checked before anything is built, or read from torchrun's variables.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { NativeGroupOptions } from '../native';
 import { describe, requireInteger, requireNumber } from '../validate';
 
 /** `train({ distributed })`: this process's place in a data-parallel job (README "Data parallel"). */
@@ -20,16 +21,8 @@ export interface DistributedOptions {
   bucketBytes?: number;
 }
 
-export interface CheckedDistributed {
-  rank: number;
-  worldSize: number;
-  storePath: string;
-  masterHost: string;
-  masterPort: number;
-  iface: string;
-  timeoutMs: number;
-  bucketBytes: number;
-}
+/** Checked options: exactly what the addon's joinGroup takes. */
+export type CheckedDistributed = NativeGroupOptions;
 
 export const DEFAULT_DIST_TIMEOUT_S = 60;
 const DEFAULT_BUCKET_BYTES = 4 << 20;
@@ -63,7 +56,7 @@ export function checkDistributed(options: DistributedOptions): CheckedDistribute
   }
   return {
     rank,
-    worldSize,
+    world: worldSize,
     storePath: storeFile ?? '',
     masterHost: host,
     masterPort: port,
