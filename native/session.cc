@@ -24,20 +24,34 @@ Session::Session(const ModelSpec& modelSpec, uint64_t seed, const torch::Device&
   mask.assign(net->units().size(), false);
 }
 
-Session::Precision::Precision(const Session& session) : on_(session.spec.bf16) {
-  if (!on_) return;
-  if (!session.device.is_cpu()) throw std::invalid_argument("bf16 precision is available on CPU only in this version");
-  wasEnabled_ = at::autocast::is_cpu_enabled();
-  wasType_ = at::autocast::get_autocast_cpu_dtype();
-  at::autocast::set_cpu_enabled(true);
-  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-}
+namespace {
+// CPU autocast to bfloat16 for its lifetime (autocast state is per thread), restored however
+// the scope ends.
+class Bf16Autocast {
+ public:
+  Bf16Autocast() : wasEnabled_(at::autocast::is_cpu_enabled()), wasType_(at::autocast::get_autocast_cpu_dtype()) {
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  }
+  ~Bf16Autocast() {
+    at::autocast::set_cpu_enabled(wasEnabled_);
+    at::autocast::set_autocast_cpu_dtype(wasType_);
+    at::autocast::clear_cache();
+  }
+  Bf16Autocast(const Bf16Autocast&) = delete;
+  Bf16Autocast& operator=(const Bf16Autocast&) = delete;
 
-Session::Precision::~Precision() {
-  if (!on_) return;
-  at::autocast::set_cpu_enabled(wasEnabled_);
-  at::autocast::set_autocast_cpu_dtype(wasType_);
-  at::autocast::clear_cache();
+ private:
+  bool wasEnabled_;
+  at::ScalarType wasType_;
+};
+}  // namespace
+
+torch::Tensor Session::forward(const torch::Tensor& x) {
+  if (!spec.bf16) return net->forward(input(x));
+  if (!device.is_cpu()) throw std::invalid_argument("bf16 precision is available on CPU only in this version");
+  Bf16Autocast autocast;
+  return net->forward(input(x)).to(torch::kFloat32);
 }
 
 void Session::applyMemoryFormat() {

@@ -41,20 +41,10 @@ struct Session {
     return spec.channelsLast && x.dim() == 4 ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
   }
 
-  // Mixed precision (spec.bf16): a forward pass's scope. Autocast state is per thread, so every
-  // forward on the compute thread opens one; conv and linear then run in bfloat16 while weights,
-  // gradients, the loss and the update stay float32.
-  class Precision {
-   public:
-    explicit Precision(const Session& session);
-    ~Precision();
-    Precision(const Precision&) = delete;
-    Precision& operator=(const Precision&) = delete;
-
-   private:
-    bool on_, wasEnabled_ = false;
-    at::ScalarType wasType_ = at::kBFloat16;
-  };
+  // The net's float32 logits for a batch, in this session's layout and precision (spec.bf16:
+  // conv and linear run in bfloat16 under CPU autocast; weights, gradients, the loss and the
+  // update stay float32). Every forward pass goes through here.
+  torch::Tensor forward(const torch::Tensor& x);
 
   std::atomic<bool> busy{false};
   std::atomic<bool> abortRequested{false};

@@ -4,9 +4,8 @@ namespace layerout {
 
 ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch::Tensor& y) {
   ForwardResult out;
-  Session::Precision precision(session);
-  out.logits = session.net->forward(session.input(x));
-  out.loss = torch::nn::functional::cross_entropy(out.logits.to(torch::kFloat32), y);
+  out.logits = session.forward(x);
+  out.loss = torch::nn::functional::cross_entropy(out.logits, y);
   return out;
 }
 

@@ -20,36 +20,38 @@ double lap(Clock::time_point& start, const torch::Device& device) {
   start = now;
   return ms;
 }
+// One step up to (not including) the update: what the loop needs to decide and record it.
 struct StepResult {
-  torch::Tensor logits, loss;
-  double forwardMs = 0, backwardMs = 0, optimizerMs = 0;
-  double lossValue = 0;  // read only when the loss is checked
-  bool skipped = false;  // the loss was not finite: no backward, no update
+  double forwardMs = 0, backwardMs = 0;
+  torch::Tensor lossSum, correct;  // the batch's summed loss (float64) and correct count (int64)
+  double loss = 0;                 // the batch's mean loss, where it was read
+  bool finite = true;              // false: the loss was not finite (nothing may be applied)
+  bool stop = false;               // data parallel: some rank asked to stop
 };
 
-// One training step on a prepared batch (step.h's phases). Phase timings continue from the
-// caller's clock `t` and are device-synchronised; the gradients-ready hook counts as backward.
-// With `checkLoss`, a non-finite loss ends the step after forward (`skipped`), before any update.
-StepResult trainStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, const SgdHyper& hyper,
-                     Clock::time_point& t, bool checkLoss = false) {
+// Forward, then backward and the gradients-ready hook (step.h's phases) on one process's
+// batch. Phase timings continue from the caller's clock `t` and are device-synchronised; the
+// hook counts as backward. With `checkLoss`, a non-finite loss ends the step after forward.
+// With `withSums`, the batch's loss and correct count are kept for the epoch's averages.
+StepResult localStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, Clock::time_point& t,
+                     bool checkLoss, bool withSums) {
   StepResult step;
   auto forward = forwardLoss(session, x, y);
-  step.logits = forward.logits;
-  step.loss = forward.loss;
+  if (withSums) {
+    torch::NoGradGuard noGrad;
+    step.lossSum = forward.loss.detach().to(torch::kFloat64) * static_cast<double>(x.size(0));
+    step.correct = (forward.logits.argmax(1) == y).sum();
+  }
   step.forwardMs = lap(t, session.device);
   if (checkLoss) {
-    step.lossValue = forward.loss.item<double>();
-    if (!std::isfinite(step.lossValue)) {
-      step.skipped = true;
-      return step;
-    }
+    step.loss = forward.loss.item<double>();
+    step.finite = std::isfinite(step.loss);
+    if (!step.finite) return step;
   }
   backward(session, forward.loss);
   std::vector<double> shared;
   gradientsReady(session, shared);
   step.backwardMs = lap(t, session.device);
-  update(session, hyper);
-  step.optimizerMs = lap(t, session.device);
   return step;
 }
 
@@ -58,26 +60,17 @@ std::pair<int64_t, int64_t> shard(int64_t count, int64_t rank, int64_t world) {
   return {count * rank / world, count * (rank + 1) / world};
 }
 
-struct SharedStep {
-  double forwardMs = 0, backwardMs = 0;
-  double loss = 0;        // the global batch's mean loss
-  double lossSum = 0;     // summed over the global batch
-  double correct = 0;     // over the global batch
-  bool stop = false;      // some rank asked to stop
-};
-
 // Forward and backward on this rank's slice of a global batch of `globalCount`, then the
-// gradients-ready hook sums the gradients, the loss and the stop requests over the ranks. The
-// loss is the slice's sum over the global count, so the summed gradient is the global batch's
-// mean gradient, as in one process. No update here: the caller decides from the shared result.
-SharedStep dataParallelStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, int64_t globalCount,
+// gradients-ready hook sums the gradients, the loss, the correct count and the stop requests
+// over the ranks. The loss is the slice's sum over the global count, so the summed gradient is
+// the global batch's mean gradient, as in one process. The sums are the global batch's.
+StepResult dataParallelStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, int64_t globalCount,
                             Clock::time_point& t) {
-  SharedStep step;
+  StepResult step;
   std::vector<double> shared{0, 0, session.abortRequested.load() ? 1.0 : 0.0};
   torch::Tensor loss;
   if (x.size(0) > 0) {
-    Session::Precision precision(session);
-    auto logits = session.net->forward(session.input(x)).to(torch::kFloat32);
+    auto logits = session.forward(x);
     auto lossSum = torch::nn::functional::cross_entropy(
         logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     loss = lossSum / static_cast<double>(globalCount);
@@ -89,9 +82,10 @@ SharedStep dataParallelStep(Session& session, const torch::Tensor& x, const torc
   backward(session, loss);  // an empty slice has no loss: its rank still takes part, sending zeros
   gradientsReady(session, shared);
   step.backwardMs = lap(t, session.device);
-  step.lossSum = shared[0];
+  step.lossSum = torch::scalar_tensor(shared[0], torch::kFloat64);
+  step.correct = torch::scalar_tensor(static_cast<int64_t>(shared[1]), torch::kInt64);
   step.loss = shared[0] / static_cast<double>(globalCount);
-  step.correct = shared[1];
+  step.finite = std::isfinite(step.loss);
   step.stop = shared[2] > 0;
   return step;
 }
@@ -182,65 +176,36 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
     }
     result.dataMs += lap(t, device);
 
-    if (group) {
-      auto step = dataParallelStep(session, x, y, idx.size(0), t);
-      result.forwardMs += step.forwardMs;
-      result.backwardMs += step.backwardMs;
-      const bool finite = std::isfinite(step.loss);
-      if (step.stop || (!finite && options.onNonFinite != NonFinite::Continue)) session.sgd->clearGrads();
-      if (step.stop) {
-        result.aborted = true;
-        result.batches = b;
-        break;
-      }
-      if (!finite && options.onNonFinite == NonFinite::Stop) {
-        result.stoppedNonFinite = true;
-        result.nonFiniteBatch = b;
-        result.nonFiniteLoss = step.loss;
-        result.batches = b;
-        break;
-      }
-      if (!finite && options.onNonFinite == NonFinite::SkipBatch) {
-        ++result.skippedBatches;
-        continue;
-      }
-      update(session, options.hyper);
-      result.optimizerMs += lap(t, device);
-      lossSum += step.lossSum;
-      correct += static_cast<int64_t>(step.correct);
-      result.samples += idx.size(0);
-      if (onProgress && ((b + 1) % options.progressEvery == 0 || b + 1 == result.batches)) {
-        onProgress(Progress{b + 1, result.batches, lossSum.item<double>() / result.samples,
-                            static_cast<double>(correct.item<int64_t>()) / result.samples});
-      }
-      continue;
-    }
-
-    auto step = trainStep(session, x, y, options.hyper, t, options.onNonFinite != NonFinite::Continue);
+    auto step = group ? dataParallelStep(session, x, y, idx.size(0), t)
+                      : localStep(session, x, y, t, options.onNonFinite != NonFinite::Continue, true);
     result.forwardMs += step.forwardMs;
-    if (step.skipped && options.onNonFinite == NonFinite::Stop) {
-      result.stoppedNonFinite = true;
-      result.nonFiniteBatch = b;
-      result.nonFiniteLoss = step.lossValue;
+    result.backwardMs += step.backwardMs;
+    const bool apply = step.finite || options.onNonFinite == NonFinite::Continue;
+    if (step.stop || !apply) session.sgd->clearGrads();
+    if (step.stop) {
+      result.aborted = true;
       result.batches = b;
       break;
     }
-    if (step.skipped) {
+    if (!apply && options.onNonFinite == NonFinite::Stop) {
+      result.stoppedNonFinite = true;
+      result.nonFiniteBatch = b;
+      result.nonFiniteLoss = step.loss;
+      result.batches = b;
+      break;
+    }
+    if (!apply) {
       ++result.skippedBatches;
       continue;
     }
-    result.backwardMs += step.backwardMs;
-    result.optimizerMs += step.optimizerMs;
-    {
-      torch::NoGradGuard noGrad;
-      lossSum += step.loss.detach().to(torch::kFloat64) * static_cast<double>(idx.size(0));
-      correct += (step.logits.argmax(1) == y).sum();
-    }
+    update(session, options.hyper);
+    result.optimizerMs += lap(t, device);
+    lossSum += step.lossSum;
+    correct += step.correct;
     result.samples += idx.size(0);
     if (onProgress && ((b + 1) % options.progressEvery == 0 || b + 1 == result.batches)) {
-      Progress p{b + 1, result.batches, lossSum.item<double>() / result.samples,
-                 static_cast<double>(correct.item<int64_t>()) / result.samples};
-      onProgress(p);
+      onProgress(Progress{b + 1, result.batches, lossSum.item<double>() / result.samples,
+                          static_cast<double>(correct.item<int64_t>()) / result.samples});
     }
   }
   if (group && !result.aborted && !result.stoppedNonFinite) {
@@ -281,10 +246,11 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
   for (int64_t s = 0; s < steps; ++s) {
     synchronize(device);
     auto t = Clock::now();
-    auto step = trainStep(session, x, y, hyper, t);
+    auto step = localStep(session, x, y, t, false, false);
+    update(session, hyper);
     times.forwardMs.push_back(step.forwardMs);
     times.backwardMs.push_back(step.backwardMs);
-    times.optimizerMs.push_back(step.optimizerMs);
+    times.optimizerMs.push_back(lap(t, device));
   }
   return times;
 }
@@ -306,11 +272,7 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
     const int64_t to = std::min(last, from + batchSize);
     auto x = maker.test(data.images.slice(0, from, to));
     auto y = data.labels.slice(0, from, to);
-    torch::Tensor logits;
-    {
-      Session::Precision precision(session);
-      logits = net.forward(session.input(x)).to(torch::kFloat32);
-    }
+    auto logits = session.forward(x);
     lossSum += torch::nn::functional::cross_entropy(logits, y,
                                                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                    .item<double>();
@@ -340,8 +302,7 @@ torch::Tensor predict(Session& session, const torch::Tensor& images, int64_t bat
   const int64_t n = images.size(0);
   for (int64_t from = 0; from < n; from += batchSize) {
     auto batch = images.slice(0, from, std::min(n, from + batchSize)).to(session.device);
-    Session::Precision precision(session);
-    parts.push_back(net.forward(session.input(maker.test(batch))).to(torch::kCPU, torch::kFloat32));
+    parts.push_back(session.forward(maker.test(batch)).to(torch::kCPU));
   }
   return torch::cat(parts).contiguous();
 }

@@ -50,11 +50,6 @@ export function trainableParams(units: readonly CostUnit[], mask: readonly boole
 
 /** Share (0..1) of all trainable parameters frozen by the mask (BatchNorm affine only when frozen too). */
 export function frozenParamsShare(units: readonly CostUnit[], mask: readonly boolean[], bn: BnMode): number {
-  let total = 0;
-  let frozen = 0;
-  units.forEach((u, i) => {
-    total += u.params;
-    if (mask[i]) frozen += bn === 'train' ? u.params - u.bnParams : u.params;
-  });
-  return total === 0 ? 0 : frozen / total;
+  const total = units.reduce((s, u) => s + u.params, 0);
+  return total === 0 ? 0 : (total - trainableParams(units, mask, bn)) / total;
 }

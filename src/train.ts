@@ -258,7 +258,6 @@ function dataDigest(data: DatasetPair): string {
   return hash.digest('hex');
 }
 
-
 async function runEpochs(
   options: TrainOptions,
   checked: ReturnType<typeof checkOptions>,
@@ -282,6 +281,10 @@ async function runEpochs(
   options.onStart?.({ model, policy, startEpoch: records.length });
 
   for (let e = records.length; e < epochs; e++) {
+    if (!group && options.signal?.aborted) {
+      end = { reason: 'interrupted' };
+      break;
+    }
     // Per-batch policies (every=batch) give all masks of the epoch up front; the native loop
     // applies mask b before batch b. The model's own mask is then all-trainable.
     const batchMasks = policy.batchMasks?.(e, Math.ceil(options.data.train.shape[0] / checked.batchSize)) ?? null;
@@ -290,10 +293,7 @@ async function runEpochs(
     const lr = lrAt(schedule, checked.lr, e, epochs);
     // Data parallel: every rank drew its own plan from the shared seed; they must agree (and hold
     // the same weights) before any gradient is exchanged, and a stop request anywhere stops all.
-    const stop = group
-      ? await group.agree(`the plan of epoch ${e + 1}`, { e, lr, mask, batchMasks, momentumReset, digest: model.digest() }, Boolean(options.signal?.aborted))
-      : options.signal?.aborted;
-    if (stop) {
+    if (group && (await group.agree(`the plan of epoch ${e + 1}`, { e, lr, mask, batchMasks, momentumReset, digest: model.digest() }, Boolean(options.signal?.aborted)))) {
       end = { reason: 'interrupted' };
       break;
     }

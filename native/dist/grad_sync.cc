@@ -33,10 +33,8 @@ void GradientSync::rebuild(Session& session, std::vector<torch::Tensor> trainabl
     bucket.flat = torch::empty({floats}, options);
     buckets_.push_back(std::move(bucket));
   }
-  if (overlap_) {
-    for (size_t i = 0; i < params_.size(); ++i) {
-      hooks_.push_back(params_[i].register_hook([this, i](const torch::Tensor& grad) { onGradient(i, grad); }));
-    }
+  for (size_t i = 0; i < params_.size(); ++i) {
+    hooks_.push_back(params_[i].register_hook([this, i](const torch::Tensor& grad) { onGradient(i, grad); }));
   }
 }
 
@@ -51,13 +49,9 @@ void GradientSync::onBackwardStart(Session& session) {
   for (size_t i = 0; same && i < trainable.size(); ++i) same = trainable[i].is_same(params_[i]);
   if (!same) rebuild(session, std::move(trainable));  // a new mask (once per epoch, or per batch)
   std::lock_guard<std::mutex> lock(mutex_);
-  arrivals_.assign(params_.size(), 0);
-  for (auto& b : buckets_) {
-    b.pending = b.members.size();
-    b.started = false;
-  }
+  arrived_.assign(params_.size(), 0);
+  for (auto& b : buckets_) b.pending = b.members.size();
   nextBucket_ = 0;
-  reused_ = false;
   waits_.clear();
   inStep_ = true;
 }
@@ -65,10 +59,8 @@ void GradientSync::onBackwardStart(Session& session) {
 void GradientSync::onGradient(size_t param, const torch::Tensor& grad) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!inStep_ || param >= params_.size()) return;
-  if (++arrivals_[param] > 1) {
-    reused_ = true;  // its bucket may have started with a partial sum: redone after backward
-    return;
-  }
+  if (arrived_[param]) throw std::logic_error("data parallel: a parameter's gradient arrived twice in one step");
+  arrived_[param] = 1;
   auto& bucket = buckets_[bucketOf_[param]];
   const auto slot = slotOf_[param];
   bucket.flat.narrow(0, bucket.offsets[slot], grad.numel()).copy_(grad.reshape(-1));
@@ -76,32 +68,28 @@ void GradientSync::onGradient(size_t param, const torch::Tensor& grad) {
 }
 
 void GradientSync::startReadyBuckets() {
-  while (nextBucket_ < buckets_.size() && buckets_[nextBucket_].pending == 0) start(buckets_[nextBucket_++]);
-}
-
-void GradientSync::start(Bucket& bucket) {
-  bucket.started = true;
-  waits_.push_back(group_->startAllreduce(bucket.flat, "gradient all-reduce"));
+  while (nextBucket_ < buckets_.size() && buckets_[nextBucket_].pending == 0) {
+    waits_.push_back(group_->startAllreduce(buckets_[nextBucket_++].flat, "gradient all-reduce"));
+  }
 }
 
 void GradientSync::onGradientsReady(Session& session, std::vector<double>& shared) {
   const auto began = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
   inStep_ = false;
-  // Buckets whose gradients did not all arrive through hooks (an empty slice of the batch, a
-  // parameter outside the graph, or overlap off) are filled from the gradients now: zeros
-  // where there is none.
-  auto fill = [&](Bucket& bucket) {
+  // Buckets whose gradients did not all arrive through hooks (an empty slice of the batch, or a
+  // parameter outside the graph) are filled now: zeros where there is no gradient.
+  for (size_t b = nextBucket_; b < buckets_.size(); ++b) {
+    auto& bucket = buckets_[b];
     for (size_t s = 0; s < bucket.members.size(); ++s) {
+      if (arrived_[bucket.members[s]]) continue;
       const auto& p = params_[bucket.members[s]];
       auto slot = bucket.flat.narrow(0, bucket.offsets[s], p.numel());
-      if (arrivals_[bucket.members[s]] == 1) continue;
       if (p.grad().defined()) slot.copy_(p.grad().reshape(-1));
       else slot.zero_();
     }
     bucket.pending = 0;
-  };
-  for (size_t b = nextBucket_; b < buckets_.size(); ++b) fill(buckets_[b]);
+  }
   startReadyBuckets();
   // The loop's own sums (loss, correct, stop requests) travel last, in double precision.
   auto tail = torch::tensor(shared, torch::TensorOptions().dtype(torch::kFloat64));
@@ -109,19 +97,6 @@ void GradientSync::onGradientsReady(Session& session, std::vector<double>& share
   auto waits = std::move(waits_);
   lock.unlock();
   for (auto& wait : waits) wait();
-  if (reused_) {
-    // Every rank saw the same graph, so every rank redoes this step's sums the same way.
-    overlap_ = false;
-    removeHooks();
-    std::vector<torch::Tensor> flats;
-    for (auto& bucket : buckets_) {
-      for (size_t s = 0; s < bucket.members.size(); ++s) arrivals_[bucket.members[s]] = 0;
-      fill(bucket);
-      flats.push_back(bucket.flat);
-      bytes_ += bucket.flat.numel() * 4;  // sent twice this step
-    }
-    group_->allreduceSum(flats, "gradient all-reduce");
-  }
   for (auto& bucket : buckets_) {
     for (size_t s = 0; s < bucket.members.size(); ++s) {
       auto& p = params_[bucket.members[s]];

@@ -6,8 +6,7 @@
 // each is all-reduced as soon as all of its gradients have arrived, while backward goes on
 // through earlier layers. Buckets always start in the same order on every rank (Gloo matches
 // collectives by order). Autograd sums a parameter's uses before its hook runs, so each gradient
-// arrives once; should one arrive twice all the same, that step is summed again after backward
-// from the final gradients (every rank alike) and overlap is turned off.
+// arrives once per step (tested with a TorchScript module that applies one conv twice).
 #pragma once
 
 #include "../step.h"
@@ -40,15 +39,13 @@ class GradientSync : public GradientsReadyHook {
     std::vector<size_t> members;  // indexes into params_
     std::vector<int64_t> offsets;
     torch::Tensor flat;
-    size_t pending = 0;    // gradients still to arrive this step
-    bool started = false;  // its all-reduce is in flight
+    size_t pending = 0;  // gradients still to arrive this step
   };
 
   void rebuild(Session& session, std::vector<torch::Tensor> trainable);
   void removeHooks();
   void onGradient(size_t param, const torch::Tensor& grad);
   void startReadyBuckets();  // starts buckets in order, up to the first incomplete one
-  void start(Bucket& bucket);
 
   GroupPtr group_;
   int64_t bucketBytes_;
@@ -58,11 +55,9 @@ class GradientSync : public GradientsReadyHook {
   std::vector<torch::Tensor> params_;  // trainable parameters, reverse order
   std::vector<unsigned> hooks_;
   std::vector<size_t> bucketOf_, slotOf_;
-  std::vector<int> arrivals_;
+  std::vector<char> arrived_;  // this step's gradient came through its hook
   std::vector<Bucket> buckets_;
-  size_t nextBucket_ = 0;
-  bool overlap_ = true;
-  bool reused_ = false;  // a gradient arrived twice this step
+  size_t nextBucket_ = 0;  // the next bucket to start: they start in order
   bool inStep_ = false;
   std::mutex mutex_;     // hooks may run on autograd's device threads (CUDA)
   std::vector<Group::Wait> waits_;  // in-flight all-reduces of this step

@@ -56,7 +56,11 @@ class Group {
   using Wait = std::function<void()>;
   virtual Wait startAllreduce(torch::Tensor tensor, const char* what) = 0;
   // Sums each tensor elementwise over the ranks, in place; all are in flight together.
-  virtual void allreduceSum(std::vector<torch::Tensor>& tensors, const char* what) = 0;
+  void allreduceSum(std::vector<torch::Tensor>& tensors, const char* what) {
+    std::vector<Wait> waits;
+    for (auto& t : tensors) waits.push_back(startAllreduce(t, what));
+    for (auto& wait : waits) wait();
+  }
   // Replaces each tensor with rank 0's.
   virtual void broadcast(std::vector<torch::Tensor>& tensors, const char* what) = 0;
   // Rank 0's bytes on every rank (other ranks' `bytes` are ignored).

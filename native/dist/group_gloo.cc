@@ -77,17 +77,6 @@ class GlooGroup : public Group {
     return [this, work, what] { run(what, [&] { work->wait(); }); };
   }
 
-  void allreduceSum(std::vector<torch::Tensor>& tensors, const char* what) override {
-    run(what, [&] {
-      std::vector<c10::intrusive_ptr<c10d::Work>> works;
-      for (auto& t : tensors) {
-        std::vector<at::Tensor> one{t};
-        works.push_back(pg_->allreduce(one));
-      }
-      for (auto& w : works) w->wait();
-    });
-  }
-
   void broadcast(std::vector<torch::Tensor>& tensors, const char* what) override {
     run(what, [&] {
       std::vector<c10::intrusive_ptr<c10d::Work>> works;

@@ -63,14 +63,15 @@ interface Tuning {
 
 export async function main(argv: string[]): Promise<number> {
   const { model, batch, steps, rounds, device, samples, json, out, masks: names, precision, ...given } = readVsPytorchOptions(argv);
+  const probe = new Model({ model, device: device as DeviceName });
   // The addon's defaults unless told otherwise (channels-last is per model: Model resolves it).
-  const channelsLast = given.channelsLast ?? new Model({ model, device: device as DeviceName }).channelsLast;
+  const channelsLast = given.channelsLast ?? probe.channelsLast;
   const tuning: Tuning = { channelsLast, precision };
   // The same settings, the PyTorch way (scripts/peer/peer.py); the dispatch level through the env.
   const sameFlags = [...(channelsLast ? ['--channels-last'] : []), ...(precision === 'bf16' ? ['--bf16'] : [])];
   const threads = given.threads ?? defaultThreads();
   const python = findPython(given.python);
-  const units = new Model({ model }).units;
+  const units = probe.units;
   const masks = expandMasks(names, units, model);
   const tmp = mkdtempSync(join(tmpdir(), 'layerout-peer-'));
   writeFileSync(join(tmp, 'masks.json'), JSON.stringify(masks));
@@ -82,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   const dataShares: number[] = [];
   const peerEpochs: number[] = [];
   const samePeerEpochs: number[] = [];
-  const shape = dataShape(new Model({ model }).info.inputShape).join(',');
+  const shape = dataShape(probe.info.inputShape).join(',');
   const peerCommon = ['--model', model, '--batch', String(batch), '--threads', String(threads), '--device', device];
   for (let r = 0; r < rounds; r++) {
     log(`round ${r + 1}/${rounds}: addon steps`);

@@ -147,7 +147,7 @@ function parseAugmentCli(text: string, data: DatasetPair) {
 /** This process's place in a data-parallel job: from --world-size/--rank/--master or torchrun's variables; null for one process. */
 function distributedOptions(given: ParsedOptions): DistributedOptions | null {
   const flags = ['world-size', 'rank', 'master'].filter((k) => given[k] !== undefined);
-  const timeoutSeconds = (given['dist-timeout'] as number | undefined) ?? (process.env.LAYEROUT_DIST_TIMEOUT ? Number(process.env.LAYEROUT_DIST_TIMEOUT) : undefined);
+  const timeoutSeconds = given['dist-timeout'] as number | undefined;
   const iface = given['dist-iface'] as string | undefined;
   if (flags.length && flags.length < 3) throw new UsageError('--world-size, --rank and --master go together');
   if (flags.length) {
@@ -189,7 +189,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
     out = () => undefined;
     err = () => undefined;
   }
-  const options = { ...trainOptions(given), ...(distributed && distributed.worldSize > 1 ? { distributed } : {}) };
+  const options = { ...trainOptions(given), ...(distributed ? { distributed } : {}) };
   const outDir = options.out;
   const epochs = options.epochs;
 

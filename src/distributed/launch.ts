@@ -12,7 +12,7 @@ export interface LaunchOptions {
   nproc: number;
   /** libtorch threads for the whole job: each rank gets an equal share (at least 1). */
   threads: number;
-  /** Seconds a rank waits for the others; after a failure the rest get this long to stop by themselves. */
+  /** Seconds a rank waits for the others (the ranks get --dist-timeout in `args`); after a failure the rest get this long to stop by themselves. */
   timeoutSeconds: number;
   /** The CLI script and the train arguments, without --nproc and --threads. */
   script: string;
@@ -73,7 +73,6 @@ export async function launchLocal(options: LaunchOptions): Promise<number> {
           LOCAL_RANK: String(rank),
           WORLD_SIZE: String(nproc),
           LAYEROUT_STORE_FILE: join(dir, 'store'),
-          LAYEROUT_DIST_TIMEOUT: String(options.timeoutSeconds),
         },
         // Rank 0 reports; the others' lines (errors only) are prefixed with their rank.
         stdio: rank === 0 ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'ignore', 'pipe', 'ipc'],
