@@ -1,4 +1,5 @@
 // Registers the addon's exports; every feature lives in its own file pair.
+#include "memory/cpu_cache.h"
 #include "model_wrap.h"
 #include "runtime.h"
 
@@ -7,10 +8,12 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  layerout::installCpuCache();  // before any tensor is made
   exports.Set("NativeModel", layerout::ModelWrap::Define(env));
   exports.Set("runtimeInfo", Napi::Function::New(env, layerout::RuntimeInfo));
   exports.Set("augmentBatch", Napi::Function::New(env, layerout::AugmentBatch));
   exports.Set("modelCatalog", Napi::Function::New(env, layerout::ModelCatalog));
+  exports.Set("setCpuCache", Napi::Function::New(env, layerout::SetCpuCache));
   exports.Set("checkpointMeta", Napi::Function::New(env, layerout::CheckpointMeta));
   return exports;
 }

@@ -1,5 +1,8 @@
 #include "compute_thread.h"
 
+#include "memory/cpu_cache.h"
+
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -9,6 +12,10 @@
 namespace layerout {
 
 namespace {
+
+// Jobs that follow each other closely (epoch, evaluation, the next epoch; a benchmark's steps)
+// reuse cached CPU memory; after this long with nothing to do it is released.
+constexpr auto kIdleRelease = std::chrono::seconds(1);
 
 class ComputeThread {
  public:
@@ -31,7 +38,14 @@ class ComputeThread {
       std::packaged_task<void()> task;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        ready_.wait(lock, [this] { return !queue_.empty(); });
+        const auto pending = [this] { return !queue_.empty(); };
+        if (!ready_.wait_for(lock, kIdleRelease, pending)) {
+          // Idle: cached tensor memory goes back to the system until the next job.
+          lock.unlock();
+          releaseCpuCache();
+          lock.lock();
+          ready_.wait(lock, pending);
+        }
         task = std::move(queue_.front());
         queue_.pop_front();
       }

@@ -146,20 +146,23 @@ Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
       });
 }
 
-// timeSteps({ steps, batchSize, threads, augment }) -> Promise<{ forwardMs[], backwardMs[], optimizerMs[] }>
+// timeSteps({ steps, batchSize, threads, augment, profile? })
+//   -> Promise<{ forwardMs[], backwardMs[], optimizerMs[], operators?: [{ name, selfMs, calls }] }>
 Napi::Value ModelWrap::TimeSteps(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   int64_t steps = 0;
+  bool profile = false;
   const auto job = guarded(env, "timeSteps", [&] {
     auto options = requireObject(info[0], "options");
     steps = getInteger(options, "steps", 1, 1000000);
+    profile = options.Get("profile").ToBoolean().Value();
     return toJobOptions(options);
   });
   auto result = std::make_shared<StepTimes>();
   auto session = session_;
   return TaskWorker::Start(
       env, session_, "timeSteps failed",
-      [=] { *result = timeSteps(*session, steps, job.batchSize, job.threads, job.augment); },
+      [=] { *result = timeSteps(*session, steps, job.batchSize, job.threads, job.augment, profile); },
       [=](Napi::Env e) -> Napi::Value {
         auto toArray = [&](const std::vector<double>& v) {
           auto arr = Napi::Array::New(e, v.size());
@@ -170,6 +173,17 @@ Napi::Value ModelWrap::TimeSteps(const Napi::CallbackInfo& info) {
         obj.Set("forwardMs", toArray(result->forwardMs));
         obj.Set("backwardMs", toArray(result->backwardMs));
         obj.Set("optimizerMs", toArray(result->optimizerMs));
+        if (profile) {
+          auto ops = Napi::Array::New(e, result->operators.size());
+          for (size_t i = 0; i < result->operators.size(); ++i) {
+            auto op = Napi::Object::New(e);
+            op.Set("name", result->operators[i].name);
+            op.Set("selfMs", result->operators[i].selfMs);
+            op.Set("calls", static_cast<double>(result->operators[i].calls));
+            ops.Set(static_cast<uint32_t>(i), op);
+          }
+          obj.Set("operators", ops);
+        }
         return obj;
       });
 }

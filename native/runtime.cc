@@ -7,6 +7,7 @@
 #include "device.h"
 #include "dist/group.h"
 #include "errors.h"
+#include "memory/cpu_cache.h"
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
@@ -23,6 +24,13 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   obj.Set("cudaDevices", static_cast<double>(torch::cuda::device_count()));
   obj.Set("threads", static_cast<double>(at::get_num_threads()));
   obj.Set("c10d", c10dAvailable());
+  const auto cache = cpuCacheStats();
+  auto cacheInfo = Napi::Object::New(env);
+  cacheInfo.Set("enabled", cache.enabled);
+  cacheInfo.Set("cachedBytes", static_cast<double>(cache.cachedBytes));
+  cacheInfo.Set("hits", static_cast<double>(cache.hits));
+  cacheInfo.Set("misses", static_cast<double>(cache.misses));
+  obj.Set("cpuCache", cacheInfo);
 #ifdef LAYEROUT_TORCH_CUDA
   obj.Set("cudaBuild", true);
 #else
@@ -51,6 +59,15 @@ Napi::Value AugmentBatch(const Napi::CallbackInfo& info) {
     auto result = Napi::Float32Array::New(env, static_cast<size_t>(out.numel()));
     std::memcpy(result.Data(), out.data_ptr<float>(), out.nbytes());
     return result;
+  });
+}
+
+Napi::Value SetCpuCache(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  return guarded(env, "setCpuCache", [&]() -> Napi::Value {
+    if (!info[0].IsBoolean()) throw std::invalid_argument("enabled must be a boolean");
+    setCpuCacheEnabled(info[0].As<Napi::Boolean>().Value());
+    return env.Undefined();
   });
 }
 

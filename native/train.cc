@@ -230,7 +230,8 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
   return result;
 }
 
-StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment) {
+StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment,
+                    bool profile) {
   useThreads(threads);
   auto& net = *session.net;
   const auto& data = requireData(session.trainSet, "training");
@@ -243,6 +244,8 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
   session.sgd->clearGrads();
   SgdHyper hyper;  // the paper's settings; only the cost of the update matters here
   StepTimes times;
+  std::unique_ptr<OperatorProfiler> profiler;
+  if (profile) profiler = std::make_unique<OperatorProfiler>();
   for (int64_t s = 0; s < steps; ++s) {
     synchronize(device);
     auto t = Clock::now();
@@ -252,6 +255,7 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
     times.backwardMs.push_back(step.backwardMs);
     times.optimizerMs.push_back(lap(t, device));
   }
+  if (profiler) times.operators = profiler->finish();
   return times;
 }
 

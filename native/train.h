@@ -3,6 +3,7 @@
 #pragma once
 
 #include "session.h"
+#include "profile.h"
 
 #include <functional>
 
@@ -63,11 +64,14 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
 
 struct StepTimes {
   std::vector<double> forwardMs, backwardMs, optimizerMs;
+  std::vector<OperatorTime> operators;  // summed over the steps; only when profiled
 };
 
 // Times `steps` training steps on one fixed batch (the first `batchSize` training samples,
 // test-time transform) under the current mask: the benchmark's unit of measurement.
-StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment);
+// With `profile`, libtorch's profiler also records every operator's self time over the steps.
+StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment,
+                    bool profile = false);
 
 // Logits [N, classes] (float32, CPU) for CPU images [N, C, H, W]: uint8 pixels get the test-time
 // transform (centred, normalised), float32 values are only centred. Eval mode, in batches.

@@ -15,6 +15,8 @@ export type {
   EvalStats,
   FreezeUnit,
   ModelInfo,
+  OperatorTime,
+  StepProfile,
   StepTimes,
   TrainSummary,
 } from './types';

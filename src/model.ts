@@ -7,6 +7,7 @@ import { checkDataset, checkImages, type ImageDataset } from './data/types';
 import { defaultThreads, fileSha256, toNativeModelOptions, type ModelOptions } from './models';
 import { loadNative, type NativeGroupOptions, type NativeModel, type NativeModelOptions } from './native';
 import { writeFileAtomic } from './run/atomic';
+import { stepProfile } from './profile';
 import { isNetworkSpec } from './spec/check';
 import type { NetworkSpec } from './spec/types';
 import { CHECKPOINT_FORMAT, modelOptionsOf, parseCheckpointMeta, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
@@ -20,6 +21,7 @@ import {
   type ModelInfo,
   NON_FINITE_ACTIONS,
   type NonFiniteAction,
+  type StepProfile,
   type StepTimes,
 } from './types';
 import { describe, requireBooleanArray, requireInteger, requireNumber, requireOneOf } from './validate';
@@ -249,6 +251,23 @@ export class Model {
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
       augment: this.augmentFor(undefined),
     });
+  }
+
+  /**
+   * Runs `steps` training steps like `timeSteps`, under libtorch's profiler: where the step's
+   * time goes, by operator (self time) and by phase. Profiling adds overhead of its own; use
+   * `timeSteps` for timings.
+   */
+  async profileSteps(options: { steps: number; batchSize?: number; threads?: number }): Promise<StepProfile> {
+    const steps = requireInteger('steps', options.steps, 1, 1e6);
+    const result = await this.native.timeSteps({
+      steps,
+      batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),
+      threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
+      augment: this.augmentFor(undefined),
+      profile: true,
+    });
+    return stepProfile(result.operators ?? [], steps);
   }
 
   /** Peak bytes of the CUDA allocator (then reset when asked); null on CPU. */

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { prebuiltCandidates } from './prebuilt';
 import type { PlanLayer } from './spec/types';
-import type { BnMode, CatalogEntry, EpochProgress, EpochStats, EvalStats, ModelInfo, NonFiniteAction, StepTimes } from './types';
+import type { BnMode, CatalogEntry, EpochProgress, EpochStats, EvalStats, ModelInfo, NonFiniteAction, OperatorTime, StepTimes } from './types';
 
 // Raw shapes: the public types (types.ts) are what these return, re-declared nowhere else.
 export interface NativeModelOptions {
@@ -67,7 +67,7 @@ export interface NativeModel {
   evaluate(options: NativeJobOptions): Promise<EvalStats>;
   predict(images: NativeImages, shape: number[], options: NativeJobOptions): Promise<Float32Array>;
   abort(): void;
-  timeSteps(options: NativeJobOptions & { steps: number }): Promise<StepTimes>;
+  timeSteps(options: NativeJobOptions & { steps: number; profile?: boolean }): Promise<StepTimes & { operators?: OperatorTime[] }>;
   cudaMemory(reset: boolean): { peakBytes: number } | null;
   /** The checkpoint's bytes (model, momentum, `meta`); the caller writes them. */
   save(meta: string): Promise<Buffer>;
@@ -111,12 +111,16 @@ export interface RuntimeInfo {
   cudaBuild: boolean;
   /** Whether the addon has data parallel (c10d's Gloo process group). */
   c10d: boolean;
+  /** The addon's caching CPU allocator (native/memory/cpu_cache.h); off with LAYEROUT_CPU_CACHE=0. */
+  cpuCache: { enabled: boolean; cachedBytes: number; hits: number; misses: number };
 }
 
 export interface NativeAddon {
   NativeModel: new (options: NativeModelOptions) => NativeModel;
   runtimeInfo(): RuntimeInfo;
   modelCatalog(): CatalogEntry[];
+  /** Turns reuse of cached CPU tensor memory on or off for the whole process (benchmarks). */
+  setCpuCache(enabled: boolean): void;
   checkpointMeta(bytes: Uint8Array): { meta: string; damaged: boolean; verified: boolean };
   augmentBatch(
     images: NativeImages,

@@ -95,6 +95,26 @@ export interface StepTimes {
   optimizerMs: number[];
 }
 
+/** One operator's self time (its own time, not the operators it called) in `Model.profileSteps`. */
+export interface OperatorTime {
+  name: string;
+  /** Milliseconds per step. */
+  selfMs: number;
+  /** Calls per step. */
+  calls: number;
+}
+
+/** Where a training step's time goes, by libtorch's profiler inside the addon (`Model.profileSteps`). */
+export interface StepProfile {
+  steps: number;
+  /** Sum of every operator's self time, per step. */
+  stepMs: number;
+  /** The operators grouped into the phases of docs/cpu-profile.md (shares are fractions of stepMs). */
+  phases: Array<{ phase: string; ms: number; share: number }>;
+  /** Largest self time first. */
+  operators: OperatorTime[];
+}
+
 /** One epoch of a training run, as stored in metrics.jsonl and the checkpoint. Shares are fractions in [0, 1]. */
 export interface EpochRecord {
   /** 1-based epoch number. */

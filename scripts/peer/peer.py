@@ -336,16 +336,18 @@ PHASES = [
 def profile(args):
     from torch.profiler import ProfilerActivity, profile as run_profile
     torch.manual_seed(0)
+    prepare, forward = tuned(args)
     model = build(args.model, args.classes).train()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4, foreach=True)
     c, h, w = model.input_shape
+    model = prepare(model)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4, foreach=True)
     x = torch.randn(args.batch, c, h, w)
     y = torch.arange(args.batch) % args.classes
     for _ in range(2):
-        step(model, opt, x, y, torch.device('cpu'))
+        step(model, opt, x, y, torch.device('cpu'), forward)
     with run_profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(args.steps):
-            step(model, opt, x, y, torch.device('cpu'))
+            step(model, opt, x, y, torch.device('cpu'), forward)
     # Self CPU time per operator (no double counting of nested calls), grouped.
     totals = {name: 0.0 for name, _ in PHASES}
     totals['other'] = 0.0

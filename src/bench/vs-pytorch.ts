@@ -1,34 +1,21 @@
 // scripts/bench-vs-pytorch: the addon and the PyTorch peer (scripts/peer/peer.py) on the same
 // model, masks, batch, threads and device, alternating, with ratios addon ÷ PyTorch.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { patternDataset } from '../data/synthetic';
 import { Model } from '../model';
 import { defaultThreads, type DeviceName, type ModelName } from '../models';
-import { packageRoot } from '../prebuilt';
 import { vsPytorchMarkdown } from '../report/bench-report';
 import { median, runBenchmark } from './bench';
 import { expandMasks } from './masks';
+import { findPython, peer } from './peer';
 import type { BenchResult, PhaseMs, VsPytorchResult } from './types';
 import { readVsPytorchOptions, UsageError } from './vs-pytorch-args';
 
 interface PeerBench {
   torch: string;
   rows: { mask: string; forwardMs: number; backwardMs: number; optimizerMs: number; backwardRatio: number }[];
-}
-
-function findPython(given?: string): string {
-  for (const py of given ? [given] : ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  throw new Error(`no Python with torch found${given ? ` at ${given}` : ''}: on Debian/Ubuntu apt-get install python3-torch (npm run setup does)`);
-}
-
-function peer(python: string, args: string[], env: NodeJS.ProcessEnv = process.env): unknown {
-  return JSON.parse(execFileSync(python, [join(packageRoot, 'scripts', 'peer', 'peer.py'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env }));
 }
 
 /** Plain PyTorch: libtorch's own dispatch level, whatever this process asked for. */

@@ -1,0 +1,144 @@
+#include "cpu_cache.h"
+
+#include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace layerout {
+namespace {
+
+// Smaller blocks come from malloc's own free lists without page faults.
+constexpr std::size_t kMinCached = 64 << 10;
+constexpr std::size_t kPage = 4096;
+
+std::size_t physicalMemory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(size) : 0;
+}
+
+class CachingCpuAllocator final : public c10::Allocator {
+ public:
+  // Never more than a quarter of the machine's memory sits unused in the cache.
+  CachingCpuAllocator() : limit_(std::max<std::size_t>(physicalMemory() / 4, 256u << 20)) {}
+
+  c10::DataPtr allocate(std::size_t bytes) const override {
+    if (bytes < kMinCached) {
+      void* data = c10::alloc_cpu(bytes);
+      return {data, data, &freeBlock, c10::Device(c10::DeviceType::CPU)};
+    }
+    const std::size_t size = (bytes + kPage - 1) / kPage * kPage;
+    void* data = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = free_.find(size);
+      if (enabled_ && it != free_.end() && !it->second.empty()) {
+        data = it->second.back();
+        it->second.pop_back();
+        cached_ -= size;
+        ++hits_;
+      } else {
+        ++misses_;
+      }
+    }
+    if (!data) data = c10::alloc_cpu(size);  // throws c10::Error when memory runs out
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      live_[data] = size;
+    }
+    return {data, data, &freeBlock, c10::Device(c10::DeviceType::CPU)};
+  }
+
+  // One deleter for every block: oneDNN frees raw allocations through it.
+  c10::DeleterFnPtr raw_deleter() const override { return &freeBlock; }
+
+  // Pure virtual in newer libtorch (2.x); an ordinary member in 1.13.
+  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
+
+  void setEnabled(bool enabled) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      enabled_ = enabled;
+    }
+    if (!enabled) release();
+  }
+
+  void release() {
+    std::vector<void*> blocks;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto& [size, list] : free_) blocks.insert(blocks.end(), list.begin(), list.end());
+      free_.clear();
+      cached_ = 0;
+    }
+    for (void* data : blocks) c10::free_cpu(data);
+  }
+
+  CpuCacheStats stats() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {enabled_, cached_, hits_, misses_};
+  }
+
+  static CachingCpuAllocator& instance() {
+    static auto* allocator = new CachingCpuAllocator();  // never destroyed: tensors may outlive statics
+    return *allocator;
+  }
+
+ private:
+  // Small blocks are not in live_ and go straight back to malloc.
+  static void freeBlock(void* data) {
+    auto& self = instance();
+    bool keep = false;
+    {
+      std::lock_guard<std::mutex> lock(self.mutex_);
+      auto it = self.live_.find(data);
+      const std::size_t size = it == self.live_.end() ? 0 : it->second;
+      if (it != self.live_.end()) self.live_.erase(it);
+      if (size > 0 && self.enabled_ && self.cached_ + size <= self.limit_) {
+        self.free_[size].push_back(data);
+        self.cached_ += size;
+        keep = true;
+      }
+    }
+    if (!keep) c10::free_cpu(data);
+  }
+
+  const std::size_t limit_;
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<std::size_t, std::vector<void*>> free_;
+  mutable std::unordered_map<void*, std::size_t> live_;
+  mutable std::size_t cached_ = 0;
+  mutable std::uint64_t hits_ = 0, misses_ = 0;
+  bool enabled_ = true;
+};
+
+}  // namespace
+
+void installCpuCache() {
+  static const bool installed = [] {
+    const char* env = std::getenv("LAYEROUT_CPU_CACHE");
+    if (env && std::strcmp(env, "0") == 0) return false;
+    c10::SetCPUAllocator(&CachingCpuAllocator::instance(), /*priority=*/1);
+    return true;
+  }();
+  (void)installed;
+}
+
+void setCpuCacheEnabled(bool enabled) { CachingCpuAllocator::instance().setEnabled(enabled); }
+
+void releaseCpuCache() { CachingCpuAllocator::instance().release(); }
+
+CpuCacheStats cpuCacheStats() {
+  auto stats = CachingCpuAllocator::instance().stats();
+  if (c10::GetCPUAllocator() != &CachingCpuAllocator::instance()) stats.enabled = false;
+  return stats;
+}
+
+}  // namespace layerout

@@ -1,0 +1,32 @@
+// libtorch's profiler around the addon's own work: self time per operator (time inside an
+// operator minus the operators it called), so nested calls are never counted twice.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace layerout {
+
+struct OperatorTime {
+  std::string name;
+  double selfMs = 0;
+  int64_t calls = 0;
+};
+
+// Profiles the CPU operators run on this thread (and the autograd work it starts) from
+// construction until finish(); the largest self time first.
+class OperatorProfiler {
+ public:
+  OperatorProfiler();
+  ~OperatorProfiler();
+  OperatorProfiler(const OperatorProfiler&) = delete;
+  OperatorProfiler& operator=(const OperatorProfiler&) = delete;
+  std::vector<OperatorTime> finish();
+
+ private:
+  bool active_ = false;
+};
+
+}  // namespace layerout
