@@ -13,7 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runtimeInfo", Napi::Function::New(env, layerout::RuntimeInfo));
   exports.Set("augmentBatch", Napi::Function::New(env, layerout::AugmentBatch));
   exports.Set("modelCatalog", Napi::Function::New(env, layerout::ModelCatalog));
-  exports.Set("setCpuCache", Napi::Function::New(env, layerout::SetCpuCache));
+  exports.Set("setCpuTuning", Napi::Function::New(env, layerout::SetCpuTuning));
   exports.Set("checkpointMeta", Napi::Function::New(env, layerout::CheckpointMeta));
   return exports;
 }

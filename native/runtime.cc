@@ -8,6 +8,7 @@
 #include "dist/group.h"
 #include "errors.h"
 #include "memory/cpu_cache.h"
+#include "sgd.h"
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
@@ -31,6 +32,7 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   cacheInfo.Set("hits", static_cast<double>(cache.hits));
   cacheInfo.Set("misses", static_cast<double>(cache.misses));
   obj.Set("cpuCache", cacheInfo);
+  obj.Set("fusedSgd", fusedSgdState());
 #ifdef LAYEROUT_TORCH_CUDA
   obj.Set("cudaBuild", true);
 #else
@@ -62,11 +64,18 @@ Napi::Value AugmentBatch(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value SetCpuCache(const Napi::CallbackInfo& info) {
+Napi::Value SetCpuTuning(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  return guarded(env, "setCpuCache", [&]() -> Napi::Value {
-    if (!info[0].IsBoolean()) throw std::invalid_argument("enabled must be a boolean");
-    setCpuCacheEnabled(info[0].As<Napi::Boolean>().Value());
+  return guarded(env, "setCpuTuning", [&]() -> Napi::Value {
+    auto options = requireObject(info[0], "options");
+    auto flag = [&](const char* name, void (*apply)(bool)) {
+      const auto value = options.Get(name);
+      if (value.IsUndefined()) return;
+      if (!value.IsBoolean()) throw std::invalid_argument(std::string(name) + " must be a boolean");
+      apply(value.As<Napi::Boolean>().Value());
+    };
+    flag("cache", setCpuCacheEnabled);
+    flag("fusedSgd", setFusedSgdAllowed);
     return env.Undefined();
   });
 }

@@ -5,7 +5,7 @@
 
 namespace layerout {
 
-// runtimeInfo() -> { torchVersion, cudaAvailable, cudaDevices, threads, cudaBuild, c10d, cpuCache }
+// runtimeInfo() -> { torchVersion, cudaAvailable, cudaDevices, threads, cudaBuild, c10d, cpuCache, fusedSgd }
 Napi::Value RuntimeInfo(const Napi::CallbackInfo& info);
 // augmentBatch(images, shape, inputShape, augment, seed, train) -> Float32Array
 Napi::Value AugmentBatch(const Napi::CallbackInfo& info);
@@ -14,7 +14,8 @@ Napi::Value AugmentBatch(const Napi::CallbackInfo& info);
 Napi::Value ModelCatalog(const Napi::CallbackInfo& info);
 // checkpointMeta(bytes) -> { meta, damaged, verified }: the metadata in checkpoint bytes, checked
 Napi::Value CheckpointMeta(const Napi::CallbackInfo& info);
-// setCpuCache(enabled): turns reuse of cached CPU tensor memory on or off (benchmarks).
-Napi::Value SetCpuCache(const Napi::CallbackInfo& info);
+// setCpuTuning({ cache?, fusedSgd? }): turns reuse of cached CPU tensor memory and the fused
+// SGD kernel on or off for the whole process (benchmarks compare both in one run).
+Napi::Value SetCpuTuning(const Napi::CallbackInfo& info);
 
 }  // namespace layerout

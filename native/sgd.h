@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <string>
 #include <vector>
 
 namespace layerout {
@@ -20,8 +21,11 @@ class Sgd {
  public:
   explicit Sgd(std::vector<torch::Tensor> params);
 
-  // Updates every parameter that has a gradient; parameters without one are untouched.
+  // Updates every parameter that has a gradient; parameters without one are untouched. CPU
+  // float parameters take the fused kernel (sgd_kernel.h) where fusedSgdActive(), with the
+  // same result bit for bit; the rest take libtorch's multi-tensor ops.
   void step(const SgdHyper& hyper);
+  void step(const SgdHyper& hyper, bool fused);
   // Sets every gradient to undefined (PyTorch's set_to_none).
   void clearGrads();
   // Forgets every momentum buffer (the authors' code rebuilds its optimizer each epoch).
@@ -33,8 +37,21 @@ class Sgd {
   int64_t indexOf(const torch::Tensor& p) const;
 
  private:
+  void stepFused(size_t i, const SgdHyper& hyper);
+  void stepForeach(const std::vector<size_t>& indices, const SgdHyper& hyper);
+
   std::vector<torch::Tensor> params_;
   std::vector<torch::Tensor> momentum_;  // undefined until a parameter's first update
 };
+
+// Whether the fused kernel runs: this CPU has it, it matched the multi-tensor path bit for bit
+// (checked once per process), and neither LAYEROUT_FUSED_SGD=0 nor setFusedSgdAllowed(false)
+// turned it off.
+bool fusedSgdActive();
+bool fusedSgdVerified();
+void setFusedSgdAllowed(bool allowed);
+// For runtimeInfo, without running the check: "on", "off" (turned off), "unchecked" (no update
+// has run yet), "unsupported" (no AVX2/FMA) or "mismatch" (the check failed; never used).
+std::string fusedSgdState();
 
 }  // namespace layerout

@@ -113,14 +113,20 @@ export interface RuntimeInfo {
   c10d: boolean;
   /** The addon's caching CPU allocator (native/memory/cpu_cache.h); off with LAYEROUT_CPU_CACHE=0. */
   cpuCache: { enabled: boolean; cachedBytes: number; hits: number; misses: number };
+  /**
+   * The fused SGD kernel (native/sgd_kernel.h): 'on', 'off' (LAYEROUT_FUSED_SGD=0 or turned off),
+   * 'unchecked' (no update has run yet in this process), 'unsupported' (no AVX2/FMA) or 'mismatch'
+   * (it did not match libtorch's multi-tensor SGD bit for bit here, so it is not used).
+   */
+  fusedSgd: 'on' | 'off' | 'unchecked' | 'unsupported' | 'mismatch';
 }
 
 export interface NativeAddon {
   NativeModel: new (options: NativeModelOptions) => NativeModel;
   runtimeInfo(): RuntimeInfo;
   modelCatalog(): CatalogEntry[];
-  /** Turns reuse of cached CPU tensor memory on or off for the whole process (benchmarks). */
-  setCpuCache(enabled: boolean): void;
+  /** Turns reuse of cached CPU tensor memory and the fused SGD kernel on or off for the whole process (benchmarks). */
+  setCpuTuning(options: { cache?: boolean; fusedSgd?: boolean }): void;
   checkpointMeta(bytes: Uint8Array): { meta: string; damaged: boolean; verified: boolean };
   augmentBatch(
     images: NativeImages,

@@ -319,6 +319,43 @@ def logits(args):
     return {'model': args.model, 'logits': out.flatten().tolist()}
 
 
+def sgd_steps(args):
+    """--steps training steps of torch.optim.SGD(foreach=True) (lr 0.01, momentum 0.9, weight decay
+    5e-4: the addon's timeSteps) from --weights on one fixed float batch, then every tensor of the
+    state dict compared bit for bit with --compare (the addon's state dict after the same steps)."""
+    hidden = [int(v) for v in args.hidden.split(',')] if args.hidden else [64]
+    shape = [int(v) for v in args.shape.split(',')]
+    model = build(args.model, args.classes, hidden, shape)
+    model.load_state_dict(torch.load(args.weights))
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    model.train()
+    n, c, h, w = (int(v) for v in args.batch_shape.split(','))
+    x = torch.frombuffer(bytearray(open(args.input, 'rb').read()), dtype=torch.float32).view(n, c, h, w)
+    if args.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    y = torch.tensor([int(v) for v in args.labels.split(',')])
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4, foreach=True)
+    for _ in range(args.steps):
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    theirs = torch.load(args.compare)
+    mismatched, max_diff = [], 0.0
+    for name, ours in model.state_dict().items():
+        other = theirs[name].contiguous()
+        ours = ours.contiguous()
+        if ours.dtype == torch.float32:
+            same = torch.equal(ours.view(torch.int32), other.view(torch.int32))
+            max_diff = max(max_diff, (ours - other).abs().max().item())
+        else:
+            same = torch.equal(ours, other)
+        if not same:
+            mismatched.append(name)
+    return {'model': args.model, 'tensors': len(theirs), 'mismatched': mismatched, 'maxAbsDiff': max_diff}
+
+
 # Operator names of torch.profiler (CPU, libtorch 1.13) -> the phases the CPU-speed issue asks for.
 PHASES = [
     ('convolution forward', ('aten::mkldnn_convolution', 'aten::_slow_conv2d_forward', 'aten::thnn_conv2d')),
@@ -372,7 +409,7 @@ def profile(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('command', choices=['bench', 'epoch', 'count', 'logits', 'profile'])
+    ap.add_argument('command', choices=['bench', 'epoch', 'count', 'logits', 'profile', 'sgd-steps'])
     ap.add_argument('--model', required=True)
     ap.add_argument('--classes', type=int, default=10)
     ap.add_argument('--batch', type=int, default=128)
@@ -391,6 +428,8 @@ def main():
     ap.add_argument('--weights')
     ap.add_argument('--input')
     ap.add_argument('--batch-shape')
+    ap.add_argument('--labels')
+    ap.add_argument('--compare')
     ap.add_argument('--channels-last', action='store_true')
     ap.add_argument('--bf16', action='store_true')
     args = ap.parse_args()
@@ -403,6 +442,8 @@ def main():
         out = logits(args)
     elif args.command == 'profile':
         out = profile(args)
+    elif args.command == 'sgd-steps':
+        out = sgd_steps(args)
     else:
         out = bench(args) if args.command == 'bench' else epoch(args)
     print(json.dumps(out))

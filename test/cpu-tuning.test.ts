@@ -1,0 +1,150 @@
+// The addon's CPU tunings (issue 15): the caching CPU allocator (native/memory/cpu_cache.h)
+// changes where tensors live, never what is computed; the fused SGD kernel (native/sgd_kernel.h)
+// gives PyTorch's SGD(foreach=True) result bit for bit; and the addon's own step profile.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cpuFlags } from '../src/cpu';
+import { Model } from '../src/model';
+import { loadNative } from '../src/native';
+import { epoch, modelWithData, tempDir, THREADS } from './helpers';
+
+const native = loadNative();
+const cache = () => native.runtimeInfo().cpuCache;
+
+describe('caching CPU allocator', () => {
+  it('is on by default, reuses blocks across steps and gives them back when idle', async () => {
+    expect(cache().enabled).toBe(true);
+    const model = modelWithData({ model: 'mnist-net' });
+    const before = cache().hits;
+    await model.timeSteps({ steps: 3, batchSize: 16, threads: THREADS });
+    expect(cache().hits).toBeGreaterThan(before); // steps 2 and 3 reuse step 1's activations
+    await new Promise((r) => setTimeout(r, 1600)); // the compute thread idles for more than 1 s
+    expect(cache().cachedBytes).toBe(0);
+  });
+
+  it('trains bit-identically with reuse on and off', async () => {
+    const on = modelWithData({ model: 'mnist-net', seed: 3 });
+    const off = modelWithData({ model: 'mnist-net', seed: 3 });
+    on.setFrozen([false, true, false, false, true, false, false]);
+    off.setFrozen([false, true, false, false, true, false, false]);
+    try {
+      const hits = cache().hits;
+      const a = await epoch(on, 0);
+      expect(cache().hits).toBeGreaterThan(hits);
+      native.setCpuTuning({ cache: false });
+      expect(cache()).toMatchObject({ enabled: false, cachedBytes: 0 });
+      const b = await epoch(off, 0);
+      expect(cache().cachedBytes).toBe(0);
+      expect(b.trainLoss).toBe(a.trainLoss);
+      expect(off.digest()).toBe(on.digest());
+      expect(off.unitDigests()).toEqual(on.unitDigests());
+    } finally {
+      native.setCpuTuning({ cache: true });
+    }
+  });
+
+  it('LAYEROUT_CPU_CACHE=0 and LAYEROUT_FUSED_SGD=0 leave them out; setCpuTuning takes only booleans', () => {
+    const addon = join(__dirname, '..', 'build', 'Release', 'layerout.node');
+    const script = `const a = require(${JSON.stringify(process.env.LAYEROUT_NATIVE ?? addon)}); console.log(JSON.stringify(a.runtimeInfo()))`;
+    const child = spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, LAYEROUT_CPU_CACHE: '0', LAYEROUT_FUSED_SGD: '0' },
+      encoding: 'utf8',
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const info = JSON.parse(child.stdout);
+    expect(info.cpuCache.enabled).toBe(false);
+    expect(info.fusedSgd).toMatch(/^(off|unsupported)$/);
+    expect(() => native.setCpuTuning({ cache: 'no' as never })).toThrow(/cache must be a boolean/);
+    expect(() => native.setCpuTuning({ fusedSgd: 1 as never })).toThrow(/fusedSgd must be a boolean/);
+    expect(() => native.setCpuTuning(null as never)).toThrow(/options/);
+  });
+});
+
+const PYTHON = '/usr/bin/python3';
+const PEER = join(__dirname, '..', 'scripts', 'peer', 'peer.py');
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+if (!hasTorch) console.warn(`SGD-against-PyTorch tests skipped: ${PYTHON} has no torch (apt-get install python3-torch; npm run setup does)`);
+const flags = cpuFlags();
+const kernelCpu = flags.has('avx2') && flags.has('fma');
+
+/** The addon's state dict after `steps` timed steps on one float batch, compared by PyTorch doing the same. */
+async function againstPytorch(name: string, shape: [number, number, number], steps: number): Promise<{ mismatched: string[]; maxAbsDiff: number; tensors: number }> {
+  const n = 8;
+  const [c, h, w] = shape;
+  const images = new Float32Array(n * c * h * w).map((_, i) => Math.sin(i * 0.37) * 1.5 + ((i * 7919) % 13) / 13 - 0.5);
+  const labels = Array.from({ length: n }, (_, i) => (i * 3) % 10);
+  const model = new Model({ model: name, seed: 11 });
+  model.setData('train', { name: 'floats', images, labels, shape: [n, c, h, w], classes: 10 });
+  const dir = tempDir();
+  writeFileSync(join(dir, 'before.pt'), await model.stateDict());
+  writeFileSync(join(dir, 'batch.f32'), Buffer.from(images.buffer));
+  await model.timeSteps({ steps, batchSize: n, threads: 1 }); // lr 0.01, momentum 0.9, weight decay 5e-4
+  writeFileSync(join(dir, 'after.pt'), await model.stateDict());
+  const args = [PEER, 'sgd-steps', '--model', name, '--weights', join(dir, 'before.pt'), '--compare', join(dir, 'after.pt'),
+    '--input', join(dir, 'batch.f32'), '--batch-shape', [n, c, h, w].join(','), '--labels', labels.join(','),
+    '--steps', String(steps), '--threads', '1', ...(model.channelsLast ? ['--channels-last'] : [])];
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+describe('fused SGD', () => {
+  it('is checked against the multi-tensor path before it is used', async () => {
+    const model = modelWithData({ model: 'mnist-net' });
+    await model.timeSteps({ steps: 1, batchSize: 16, threads: THREADS });
+    expect(native.runtimeInfo().fusedSgd).toBe(kernelCpu ? 'on' : 'unsupported');
+  });
+
+  it.skipIf(!hasTorch)('gives torch.optim.SGD(foreach=True)\'s weights bit for bit, fused and not', async () => {
+    try {
+      for (const fusedSgd of [true, false]) {
+        native.setCpuTuning({ fusedSgd });
+        for (const [name, shape] of [['mnist-net', [1, 32, 32]], ['resnet20', [3, 32, 32]]] as const) {
+          const result = await againstPytorch(name, [...shape], 3); // a fresh momentum buffer, then two updates of it
+          expect(result.tensors).toBeGreaterThan(0);
+          expect({ name, fusedSgd, mismatched: result.mismatched }).toEqual({ name, fusedSgd, mismatched: [] });
+          expect(result.maxAbsDiff).toBe(0);
+        }
+      }
+    } finally {
+      native.setCpuTuning({ fusedSgd: true });
+    }
+  });
+});
+
+describe('Model.profileSteps', () => {
+  it('reports where the step goes, by operator and by phase', async () => {
+    const model = modelWithData({ model: 'mnist-net' });
+    const profile = await model.profileSteps({ steps: 2, batchSize: 16, threads: THREADS });
+    expect(profile.steps).toBe(2);
+    const ops = new Map(profile.operators.map((op) => [op.name, op]));
+    // Five convolutions forward and backward, two linear layers, per step.
+    expect(ops.get('aten::mkldnn_convolution')?.calls).toBe(5);
+    expect(ops.get('aten::convolution_backward')?.calls).toBe(5);
+    expect(ops.get('aten::addmm')?.calls).toBe(2);
+    const phase = (name: string) => profile.phases.find((p) => p.phase === name)!;
+    expect(phase('convolution forward').ms).toBeGreaterThan(0);
+    expect(phase('convolution backward (input + weight gradients)').ms).toBeGreaterThan(0);
+    expect(phase('BatchNorm').ms).toBe(0); // mnist-net has none
+    const phaseSum = profile.phases.reduce((s, p) => s + p.ms, 0);
+    expect(phaseSum).toBeCloseTo(profile.stepMs, 6);
+    expect(profile.phases.reduce((s, p) => s + p.share, 0)).toBeCloseTo(1, 9);
+    const selfMs = profile.operators.map((op) => op.selfMs);
+    expect(selfMs).toEqual([...selfMs].sort((x, y) => y - x));
+    // Frozen units do no backward work: an all-frozen network has no convolution backward.
+    model.setFrozen([true, true, true, true, true, true, false]);
+    const frozen = await model.profileSteps({ steps: 1, batchSize: 16, threads: THREADS });
+    expect(frozen.operators.find((op) => op.name === 'aten::convolution_backward')).toBeUndefined();
+    await expect(model.profileSteps({ steps: 0 })).rejects.toThrow(/steps/);
+  });
+
+  it('profiling changes nothing in the model: the same weights as timed steps', async () => {
+    const a = modelWithData({ model: 'mnist-net', seed: 4 });
+    const b = modelWithData({ model: 'mnist-net', seed: 4 });
+    await a.profileSteps({ steps: 1, batchSize: 16, threads: THREADS });
+    await b.timeSteps({ steps: 1, batchSize: 16, threads: THREADS });
+    expect(a.digest()).toBe(b.digest());
+  });
+});
