@@ -24,6 +24,24 @@ describe('caching CPU allocator', () => {
     expect(cache().cachedBytes).toBe(0);
   });
 
+  it('gives back what it holds when the work changes shape, so memory stays at the larger working set', async () => {
+    const model = modelWithData({ model: 'mnist-net' });
+    await model.timeSteps({ steps: 2, batchSize: 32, threads: THREADS });
+    const large = cache().cachedBytes;
+    expect(large).toBeGreaterThan(0);
+    const misses = cache().misses;
+    await model.timeSteps({ steps: 2, batchSize: 4, threads: THREADS }); // straight after: no idle release
+    expect(cache().misses).toBeGreaterThan(misses);
+    const afterSwitch = cache().cachedBytes;
+    // What batch 4 alone leaves cached (from an empty cache): batch 32's blocks are not in the above.
+    await new Promise((r) => setTimeout(r, 1600));
+    expect(cache().cachedBytes).toBe(0);
+    await model.timeSteps({ steps: 2, batchSize: 4, threads: THREADS });
+    const alone = cache().cachedBytes;
+    expect(afterSwitch).toBeLessThan(large);
+    expect(afterSwitch).toBe(alone);
+  });
+
   it('trains bit-identically with reuse on and off', async () => {
     const on = modelWithData({ model: 'mnist-net', seed: 3 });
     const off = modelWithData({ model: 'mnist-net', seed: 3 });

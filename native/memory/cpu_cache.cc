@@ -36,6 +36,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     }
     const std::size_t size = (bytes + kPage - 1) / kPage * kPage;
     void* data = nullptr;
+    std::vector<void*> stale;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = free_.find(size);
@@ -45,9 +46,14 @@ class CachingCpuAllocator final : public c10::Allocator {
         cached_ -= size;
         ++hits_;
       } else {
+        // A repeating step never misses once warm, so a miss means the work changed shape
+        // (evaluation after training, another batch size): what is cached was for the old shape
+        // and goes back first, so memory stays at the larger working set, not the sum of both.
         ++misses_;
+        takeAll(stale);
       }
     }
+    for (void* block : stale) c10::free_cpu(block);
     if (!data) data = c10::alloc_cpu(size);  // throws c10::Error when memory runs out
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -74,9 +80,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     std::vector<void*> blocks;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      for (auto& [size, list] : free_) blocks.insert(blocks.end(), list.begin(), list.end());
-      free_.clear();
-      cached_ = 0;
+      takeAll(blocks);
     }
     for (void* data : blocks) c10::free_cpu(data);
   }
@@ -92,6 +96,13 @@ class CachingCpuAllocator final : public c10::Allocator {
   }
 
  private:
+  // Empties the cache into `out` (under the lock; the caller frees outside it).
+  void takeAll(std::vector<void*>& out) const {
+    for (auto& [size, list] : free_) out.insert(out.end(), list.begin(), list.end());
+    free_.clear();
+    cached_ = 0;
+  }
+
   // Small blocks are not in live_ and go straight back to malloc.
   static void freeBlock(void* data) {
     auto& self = instance();

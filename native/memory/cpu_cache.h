@@ -2,7 +2,8 @@
 // step (activations, gradients); glibc returns blocks that big to the kernel when they are
 // freed, so every step page-faults them back in, each 4 KiB page zeroed by the kernel
 // (1.6-2 us per page on the dev machine, thousands of pages per step). This keeps freed
-// blocks for reuse within a native job and returns them to the system when the job ends.
+// blocks for reuse by the next step, and returns them to the system when the work changes
+// shape (a miss) or the compute thread has been idle for a second.
 // It changes where tensors live, never what is computed.
 #pragma once
 
