@@ -156,12 +156,14 @@ Napi::Value ModelWrap::TimeSteps(const Napi::CallbackInfo& info) {
     auto options = requireObject(info[0], "options");
     steps = getInteger(options, "steps", 1, 1000000);
     profile = options.Get("profile").ToBoolean().Value();
+    // The profiler keeps every event in memory until the end.
+    if (profile && steps > kMaxProfiledSteps) throw std::invalid_argument("steps must be at most 1000 when profiling");
     return toJobOptions(options);
   });
   auto result = std::make_shared<StepTimes>();
   auto session = session_;
   return TaskWorker::Start(
-      env, session_, "timeSteps failed",
+      env, session_, profile ? "profileSteps failed" : "timeSteps failed",
       [=] { *result = timeSteps(*session, steps, job.batchSize, job.threads, job.augment, profile); },
       [=](Napi::Env e) -> Napi::Value {
         auto toArray = [&](const std::vector<double>& v) {

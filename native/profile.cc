@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace layerout {
@@ -14,8 +15,10 @@ namespace impl = torch::profiler::impl;
 
 struct Span {
   const prof::KinetoEvent* event;
-  uint64_t start, end;
+  uint64_t start, end, order;  // order: the correlation id, which a parent takes before its children
 };
+
+bool isOptimizerScope(const std::string& name) { return name.rfind("Optimizer.step", 0) == 0; }
 
 }  // namespace
 
@@ -40,24 +43,33 @@ std::vector<OperatorTime> OperatorProfiler::finish() {
   for (const auto& event : result->events()) {
     if (event.deviceType() != c10::DeviceType::CPU) continue;
     const uint64_t start = event.startUs();
-    byThread[event.startThreadId()].push_back({&event, start, start + event.durationUs()});
+    byThread[event.startThreadId()].push_back({&event, start, start + event.durationUs(), event.correlationId()});
   }
   std::unordered_map<std::string, OperatorTime> totals;
   for (auto& [thread, spans] : byThread) {
+    // Microsecond times tie (a wrapper and the one operator it calls): the earlier correlation
+    // id is the parent.
     std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
-      return a.start != b.start ? a.start < b.start : a.end > b.end;
+      if (a.start != b.start) return a.start < b.start;
+      if (a.end != b.end) return a.end > b.end;
+      return a.order < b.order;
     });
     std::vector<double> selfUs(spans.size());
+    std::vector<bool> inOptimizer(spans.size());
     std::vector<size_t> open;  // indices of the enclosing spans
     for (size_t i = 0; i < spans.size(); ++i) {
       while (!open.empty() && spans[open.back()].end <= spans[i].start) open.pop_back();
       selfUs[i] = static_cast<double>(spans[i].end - spans[i].start);
-      if (!open.empty()) selfUs[open.back()] -= selfUs[i];  // the parent's own time excludes this child
+      if (!open.empty()) {
+        selfUs[open.back()] -= selfUs[i];  // the parent's own time excludes this child
+        inOptimizer[i] = inOptimizer[open.back()] || isOptimizerScope(spans[open.back()].event->name());
+      }
       open.push_back(i);
     }
     for (size_t i = 0; i < spans.size(); ++i) {
-      auto& total = totals[spans[i].event->name()];
-      total.selfMs += std::max(0.0, selfUs[i]) / 1000.0;
+      const auto name = spans[i].event->name();
+      auto& total = totals[inOptimizer[i] ? "Optimizer.step > " + name : name];
+      total.selfMs += std::max(0.0, selfUs[i]) / 1000.0;  // rounding of microsecond times
       total.calls += 1;
     }
   }

@@ -9,6 +9,12 @@
 
 namespace layerout {
 
+// The most steps one profile may cover (its events stay in memory until it ends).
+constexpr int64_t kMaxProfiledSteps = 1000;
+
+// The optimizer's update is recorded under this name (its operators are attributed to it).
+constexpr const char* kOptimizerScope = "Optimizer.step#layerout.Sgd";
+
 struct OperatorTime {
   std::string name;
   double selfMs = 0;
@@ -16,7 +22,9 @@ struct OperatorTime {
 };
 
 // Profiles the CPU operators run on this thread (and the autograd work it starts) from
-// construction until finish(); the largest self time first.
+// construction until finish(); the largest self time first. Operators inside an optimizer step
+// (PyTorch's "Optimizer.step#..." scopes and kOptimizerScope) are reported as
+// "Optimizer.step > NAME", so the step's phases can count them as the update.
 class OperatorProfiler {
  public:
   OperatorProfiler();

@@ -2,7 +2,10 @@
 
 #include "sgd_kernel.h"
 
+#include "profile.h"
+
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -34,6 +37,7 @@ Sgd::Sgd(std::vector<torch::Tensor> params) : params_(std::move(params)), moment
 void Sgd::step(const SgdHyper& hyper) { step(hyper, fusedSgdActive()); }
 
 void Sgd::step(const SgdHyper& hyper, bool fused) {
+  RECORD_FUNCTION(kOptimizerScope, std::vector<c10::IValue>());
   torch::NoGradGuard noGrad;
   std::vector<size_t> rest;  // parameters the multi-tensor path updates
   for (size_t i = 0; i < params_.size(); ++i) {

@@ -254,12 +254,14 @@ export class Model {
   }
 
   /**
-   * Runs `steps` training steps like `timeSteps`, under libtorch's profiler: where the step's
-   * time goes, by operator (self time) and by phase. Profiling adds overhead of its own; use
-   * `timeSteps` for timings.
+   * Runs `steps` (at most 1000) training steps like `timeSteps`, under libtorch's profiler: where
+   * the step's time goes, by operator (self time) and by phase. Operators run inside the
+   * optimizer's update are named "Optimizer.step > NAME". Profiling adds overhead of its own;
+   * use `timeSteps` for timings.
    */
   async profileSteps(options: { steps: number; batchSize?: number; threads?: number }): Promise<StepProfile> {
-    const steps = requireInteger('steps', options.steps, 1, 1e6);
+    if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object like { steps: 3 }, got ${describe(options)}`);
+    const steps = requireInteger('steps', options.steps, 1, 1000); // every event stays in memory until the end
     const result = await this.native.timeSteps({
       steps,
       batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),

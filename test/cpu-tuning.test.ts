@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { cpuFlags } from '../src/cpu';
 import { Model } from '../src/model';
 import { loadNative } from '../src/native';
-import { epoch, modelWithData, tempDir, THREADS } from './helpers';
+import { epoch, modelWithData, tempDir, THREADS, tinyDigits } from './helpers';
 
 const native = loadNative();
 const cache = () => native.runtimeInfo().cpuCache;
@@ -21,6 +21,9 @@ describe('caching CPU allocator', () => {
     await model.timeSteps({ steps: 3, batchSize: 16, threads: THREADS });
     expect(cache().hits).toBeGreaterThan(before); // steps 2 and 3 reuse step 1's activations
     await new Promise((r) => setTimeout(r, 1600)); // the compute thread idles for more than 1 s
+    expect(cache().cachedBytes).toBe(0);
+    // While idle, blocks freed on the JS thread (data replaced) go straight back too.
+    for (let i = 0; i < 2; i++) model.setData('train', tinyDigits(400).train);
     expect(cache().cachedBytes).toBe(0);
   });
 
@@ -146,6 +149,9 @@ describe('Model.profileSteps', () => {
     expect(phase('convolution forward').ms).toBeGreaterThan(0);
     expect(phase('convolution backward (input + weight gradients)').ms).toBeGreaterThan(0);
     expect(phase('BatchNorm').ms).toBe(0); // mnist-net has none
+    // The update is recorded as one optimizer scope, whatever kernel ran it.
+    expect(phase('optimizer').ms).toBeGreaterThan(0);
+    expect(ops.get('Optimizer.step#layerout.Sgd')?.calls).toBe(1);
     const phaseSum = profile.phases.reduce((s, p) => s + p.ms, 0);
     expect(phaseSum).toBeCloseTo(profile.stepMs, 6);
     expect(profile.phases.reduce((s, p) => s + p.share, 0)).toBeCloseTo(1, 9);
@@ -156,6 +162,8 @@ describe('Model.profileSteps', () => {
     const frozen = await model.profileSteps({ steps: 1, batchSize: 16, threads: THREADS });
     expect(frozen.operators.find((op) => op.name === 'aten::convolution_backward')).toBeUndefined();
     await expect(model.profileSteps({ steps: 0 })).rejects.toThrow(/steps/);
+    await expect(model.profileSteps({ steps: 1001 })).rejects.toThrow(RangeError);
+    await expect(model.profileSteps(undefined as never)).rejects.toThrow(/options must be an object/);
   });
 
   it('profiling changes nothing in the model: the same weights as timed steps', async () => {

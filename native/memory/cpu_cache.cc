@@ -2,13 +2,16 @@
 
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
+#include <c10/util/Exception.h>
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -19,15 +22,24 @@ namespace {
 constexpr std::size_t kMinCached = 64 << 10;
 constexpr std::size_t kPage = 4096;
 
-std::size_t physicalMemory() {
-  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && size > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(size) : 0;
+// The memory this process may use: the machine's, or less where a cgroup (a container) says so.
+std::size_t usableMemory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  std::size_t memory = pages > 0 && pageSize > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(pageSize) : 0;
+  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    std::ifstream file(path);
+    std::string text;
+    if (!(file >> text) || text.empty() || text.find_first_not_of("0123456789") != std::string::npos) continue;  // "max"
+    const auto limit = static_cast<std::size_t>(std::stoull(text));
+    if (limit > 0 && (memory == 0 || limit < memory)) memory = limit;
+  }
+  return memory;
 }
 
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-  // Never more than a quarter of the machine's memory sits unused in the cache.
-  CachingCpuAllocator() : limit_(std::max<std::size_t>(physicalMemory() / 4, 256u << 20)) {}
+  // At most a quarter of the usable memory sits unused in the cache.
+  CachingCpuAllocator() : limit_(std::max<std::size_t>(usableMemory() / 4, 64u << 20)) {}
 
   c10::DataPtr allocate(std::size_t bytes) const override {
     if (bytes < kMinCached) {
@@ -40,11 +52,13 @@ class CachingCpuAllocator final : public c10::Allocator {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = free_.find(size);
-      if (enabled_ && it != free_.end() && !it->second.empty()) {
+      if (enabled_ && it != free_.end()) {
         data = it->second.back();
         it->second.pop_back();
+        if (it->second.empty()) free_.erase(it);
         cached_ -= size;
         ++hits_;
+        live_[data] = size;
       } else {
         // A repeating step never misses once warm, so a miss means the work changed shape
         // (evaluation after training, another batch size): what is cached was for the old shape
@@ -53,8 +67,14 @@ class CachingCpuAllocator final : public c10::Allocator {
         takeAll(stale);
       }
     }
+    if (data) return {data, data, &freeBlock, c10::Device(c10::DeviceType::CPU)};
     for (void* block : stale) c10::free_cpu(block);
-    if (!data) data = c10::alloc_cpu(size);  // throws c10::Error when memory runs out
+    try {
+      data = c10::alloc_cpu(size);
+    } catch (const c10::Error&) {
+      release();  // blocks freed by another thread meanwhile; then one more try
+      data = c10::alloc_cpu(size);
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);
       live_[data] = size;
@@ -76,7 +96,16 @@ class CachingCpuAllocator final : public c10::Allocator {
     if (!enabled) release();
   }
 
-  void release() {
+  // While idle, freed blocks go straight back to the system (a model dropped between jobs).
+  void setIdle(bool idle) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      idle_ = idle;
+    }
+    if (idle) release();
+  }
+
+  void release() const {
     std::vector<void*> blocks;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -112,7 +141,7 @@ class CachingCpuAllocator final : public c10::Allocator {
       auto it = self.live_.find(data);
       const std::size_t size = it == self.live_.end() ? 0 : it->second;
       if (it != self.live_.end()) self.live_.erase(it);
-      if (size > 0 && self.enabled_ && self.cached_ + size <= self.limit_) {
+      if (size > 0 && self.enabled_ && !self.idle_ && self.cached_ + size <= self.limit_) {
         self.free_[size].push_back(data);
         self.cached_ += size;
         keep = true;
@@ -128,14 +157,21 @@ class CachingCpuAllocator final : public c10::Allocator {
   mutable std::size_t cached_ = 0;
   mutable std::uint64_t hits_ = 0, misses_ = 0;
   bool enabled_ = true;
+  bool idle_ = true;  // no job yet
 };
+
+bool disabledByEnvironment() {
+  const char* env = std::getenv("LAYEROUT_CPU_CACHE");
+  if (!env) return false;
+  const std::string value(env);
+  return value == "0" || value == "false" || value == "off" || value == "no";
+}
 
 }  // namespace
 
 void installCpuCache() {
   static const bool installed = [] {
-    const char* env = std::getenv("LAYEROUT_CPU_CACHE");
-    if (env && std::strcmp(env, "0") == 0) return false;
+    if (disabledByEnvironment()) return false;
     c10::SetCPUAllocator(&CachingCpuAllocator::instance(), /*priority=*/1);
     return true;
   }();
@@ -144,7 +180,7 @@ void installCpuCache() {
 
 void setCpuCacheEnabled(bool enabled) { CachingCpuAllocator::instance().setEnabled(enabled); }
 
-void releaseCpuCache() { CachingCpuAllocator::instance().release(); }
+void setCpuCacheIdle(bool idle) { CachingCpuAllocator::instance().setIdle(idle); }
 
 CpuCacheStats cpuCacheStats() {
   auto stats = CachingCpuAllocator::instance().stats();

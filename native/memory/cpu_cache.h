@@ -2,9 +2,10 @@
 // step (activations, gradients); glibc returns blocks that big to the kernel when they are
 // freed, so every step page-faults them back in, each 4 KiB page zeroed by the kernel
 // (1.6-2 us per page on the dev machine, thousands of pages per step). This keeps freed
-// blocks for reuse by the next step, and returns them to the system when the work changes
-// shape (a miss) or the compute thread has been idle for a second.
-// It changes where tensors live, never what is computed.
+// blocks of 64 KiB and more for reuse by the next step. They go back to the system when the
+// work changes shape (an allocation finds no block of its size), when the compute thread is
+// idle, and before an allocation that failed is retried. It changes where tensors live, never
+// what is computed.
 #pragma once
 
 #include <cstddef>
@@ -19,12 +20,13 @@ struct CpuCacheStats {
 };
 
 // Installs the allocator as libtorch's CPU allocator (once, at addon load) unless the
-// environment says LAYEROUT_CPU_CACHE=0.
+// environment says LAYEROUT_CPU_CACHE=0 (or false, off, no).
 void installCpuCache();
 // Turns reuse on or off at run time (benchmarks compare both in one process).
 void setCpuCacheEnabled(bool enabled);
-// Returns every cached block to the system (at the end of each native job).
-void releaseCpuCache();
+// The compute thread is idle (true: every cached block goes back, and blocks freed meanwhile
+// are not kept) or has a job again (false).
+void setCpuCacheIdle(bool idle);
 CpuCacheStats cpuCacheStats();
 
 }  // namespace layerout

@@ -30,7 +30,18 @@ async function main(): Promise<void> {
     `${cpus()[0]?.model ?? 'cpu'}, libtorch ${native.runtimeInfo().torchVersion}\n`);
   console.log('| model | batch | off ms | on ms | on ÷ off | optimizer ms off / on | page faults per step off / on |');
   console.log('|---|---|---|---|---|---|---|');
-  for (const spec of values.models.split(',')) {
+  try {
+    await compare(values.models.split(','), steps, threads, set);
+  } finally {
+    set(true);
+  }
+  const info = native.runtimeInfo();
+  if (feature === 'cache' && !info.cpuCache.enabled) console.log('\nThe caching allocator is not installed (LAYEROUT_CPU_CACHE=0): both columns ran without it.');
+  if (feature === 'fused-sgd' && info.fusedSgd !== 'on') console.log(`\nThe fused SGD kernel is ${info.fusedSgd}: both columns ran without it.`);
+}
+
+async function compare(specs: string[], steps: number, threads: number, set: (on: boolean) => void): Promise<void> {
+  for (const spec of specs) {
     const [name, batchText] = spec.split(':');
     const batch = Number(batchText ?? 128);
     const model = new Model({ model: name });
@@ -58,10 +69,6 @@ async function main(): Promise<void> {
     const [fOff, fOn] = faults.map(median);
     console.log(`| ${name} | ${batch} | ${off.toFixed(1)} | ${on.toFixed(1)} | ${(on / off).toFixed(3)} | ${oOff.toFixed(1)} / ${oOn.toFixed(1)} | ${fOff} / ${fOn} |`);
   }
-  set(true);
-  const info = native.runtimeInfo();
-  if (feature === 'cache' && !info.cpuCache.enabled) console.log('\nThe caching allocator is not installed (LAYEROUT_CPU_CACHE=0): both columns ran without it.');
-  if (feature === 'fused-sgd' && info.fusedSgd !== 'on') console.log(`\nThe fused SGD kernel is ${info.fusedSgd}: both columns ran without it.`);
 }
 
 main().catch((e) => {

@@ -11,9 +11,9 @@ import { findPython, peer } from './peer';
 
 const USAGE = 'usage: scripts/profile-step --model NAME [--batch 128] [--threads N] [--steps 3] [--no-peer] [--json]';
 
-function positive(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(text)}\n${USAGE}`);
+function positive(name: string, text: string, max = 1 << 20): number {
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(text)}\n${USAGE}`);
   return n;
 }
 
@@ -34,8 +34,8 @@ async function main(): Promise<void> {
   });
   if (!values.model) throw new Error(`--model is required\n${USAGE}`);
   const batch = positive('batch', values.batch);
-  const threads = positive('threads', values.threads);
-  const steps = positive('steps', values.steps);
+  const threads = positive('threads', values.threads, 1024);
+  const steps = positive('steps', values.steps, 1000);
   const model = new Model({ model: values.model });
   const [c, h, w] = model.info.inputShape;
   model.setData('train', patternDataset(batch, [c, h, w], model.info.classes, 'profile'));
