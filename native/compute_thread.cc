@@ -42,14 +42,14 @@ class ComputeThread {
         if (!ready_.wait_for(lock, kIdleRelease, pending)) {
           // Idle: cached tensor memory goes back to the system until the next job.
           lock.unlock();
-          setCpuCacheIdle(true);
+          setCpuCacheIdle();
           lock.lock();
           ready_.wait(lock, pending);
         }
         task = std::move(queue_.front());
         queue_.pop_front();
       }
-      setCpuCacheIdle(false);
+      cpuCacheJobStarts();
       task();
     }
   }

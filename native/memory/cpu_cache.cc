@@ -48,27 +48,21 @@ class CachingCpuAllocator final : public c10::Allocator {
     }
     const std::size_t size = (bytes + kPage - 1) / kPage * kPage;
     void* data = nullptr;
-    std::vector<void*> stale;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = free_.find(size);
       if (enabled_ && it != free_.end()) {
-        data = it->second.back();
+        data = it->second.back().data;
         it->second.pop_back();
         if (it->second.empty()) free_.erase(it);
         cached_ -= size;
         ++hits_;
         live_[data] = size;
       } else {
-        // A repeating step never misses once warm, so a miss means the work changed shape
-        // (evaluation after training, another batch size): what is cached was for the old shape
-        // and goes back first, so memory stays at the larger working set, not the sum of both.
         ++misses_;
-        takeAll(stale);
       }
     }
     if (data) return {data, data, &freeBlock, c10::Device(c10::DeviceType::CPU)};
-    for (void* block : stale) c10::free_cpu(block);
     try {
       data = c10::alloc_cpu(size);
     } catch (const c10::Error&) {
@@ -105,6 +99,30 @@ class CachingCpuAllocator final : public c10::Allocator {
     if (idle) release();
   }
 
+  // A job starts: blocks that waited through the whole previous job unused were for work of
+  // another shape (evaluation after training, another batch size) and go back, so the cache
+  // holds at most what the last two jobs used. A repeating step reuses every block it frees.
+  void startJob() {
+    std::vector<void*> stale;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      idle_ = false;
+      const std::uint64_t keepFrom = job_;  // freed during the previous job (or in between)
+      ++job_;
+      for (auto it = free_.begin(); it != free_.end();) {
+        auto& list = it->second;
+        const auto old = std::stable_partition(list.begin(), list.end(), [&](const Block& b) { return b.job >= keepFrom; });
+        for (auto b = old; b != list.end(); ++b) {
+          stale.push_back(b->data);
+          cached_ -= it->first;
+        }
+        list.erase(old, list.end());
+        it = list.empty() ? free_.erase(it) : std::next(it);
+      }
+    }
+    for (void* data : stale) c10::free_cpu(data);
+  }
+
   void release() const {
     std::vector<void*> blocks;
     {
@@ -127,7 +145,9 @@ class CachingCpuAllocator final : public c10::Allocator {
  private:
   // Empties the cache into `out` (under the lock; the caller frees outside it).
   void takeAll(std::vector<void*>& out) const {
-    for (auto& [size, list] : free_) out.insert(out.end(), list.begin(), list.end());
+    for (auto& [size, list] : free_) {
+      for (const auto& block : list) out.push_back(block.data);
+    }
     free_.clear();
     cached_ = 0;
   }
@@ -142,7 +162,7 @@ class CachingCpuAllocator final : public c10::Allocator {
       const std::size_t size = it == self.live_.end() ? 0 : it->second;
       if (it != self.live_.end()) self.live_.erase(it);
       if (size > 0 && self.enabled_ && !self.idle_ && self.cached_ + size <= self.limit_) {
-        self.free_[size].push_back(data);
+        self.free_[size].push_back({data, self.job_});
         self.cached_ += size;
         keep = true;
       }
@@ -150,14 +170,20 @@ class CachingCpuAllocator final : public c10::Allocator {
     if (!keep) c10::free_cpu(data);
   }
 
+  struct Block {
+    void* data;
+    std::uint64_t job;  // the job during which it was freed
+  };
+
   const std::size_t limit_;
   mutable std::mutex mutex_;
-  mutable std::unordered_map<std::size_t, std::vector<void*>> free_;
+  mutable std::unordered_map<std::size_t, std::vector<Block>> free_;
   mutable std::unordered_map<void*, std::size_t> live_;
   mutable std::size_t cached_ = 0;
   mutable std::uint64_t hits_ = 0, misses_ = 0;
   bool enabled_ = true;
   bool idle_ = true;  // no job yet
+  std::uint64_t job_ = 0;
 };
 
 bool disabledByEnvironment() {
@@ -180,7 +206,9 @@ void installCpuCache() {
 
 void setCpuCacheEnabled(bool enabled) { CachingCpuAllocator::instance().setEnabled(enabled); }
 
-void setCpuCacheIdle(bool idle) { CachingCpuAllocator::instance().setIdle(idle); }
+void setCpuCacheIdle() { CachingCpuAllocator::instance().setIdle(true); }
+
+void cpuCacheJobStarts() { CachingCpuAllocator::instance().startJob(); }
 
 CpuCacheStats cpuCacheStats() {
   auto stats = CachingCpuAllocator::instance().stats();
