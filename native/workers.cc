@@ -6,6 +6,19 @@
 
 namespace layerout {
 
+namespace {
+// A worker's JS-side callbacks can run while its environment is being torn down (a worker
+// thread terminated mid-epoch): N-API calls then fail and throw, and an exception escaping a
+// callback aborts the whole process. Nothing is left to settle then.
+template <typename Body>
+void unlessTornDown(Body&& body) {
+  try {
+    body();
+  } catch (const Napi::Error&) {
+  }
+}
+}  // namespace
+
 void acquire(const Napi::Env& env, Session& session, const std::string& what) {
   if (session.busy.exchange(true)) {
     throw Napi::Error::New(env, what + ": model is busy (another epoch, evaluation or checkpoint is running)");
@@ -43,17 +56,19 @@ void TaskWorker::Execute() {
 
 void TaskWorker::OnOK() {
   session_->busy = false;
-  Napi::HandleScope scope(Env());
-  try {
-    deferred_.Resolve(resolve_(Env()));
-  } catch (const Napi::Error& e) {
-    deferred_.Reject(e.Value());
-  }
+  unlessTornDown([&] {
+    Napi::HandleScope scope(Env());
+    try {
+      deferred_.Resolve(resolve_(Env()));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  });
 }
 
 void TaskWorker::OnError(const Napi::Error& error) {
   session_->busy = false;
-  deferred_.Reject(error.Value());
+  unlessTornDown([&] { deferred_.Reject(error.Value()); });
 }
 
 // ---- EpochWorker
@@ -84,6 +99,10 @@ void EpochWorker::Execute(const ExecutionProgress& progress) {
 }
 
 void EpochWorker::OnProgress(const Progress* data, size_t count) {
+  unlessTornDown([&] { reportProgress(data, count); });
+}
+
+void EpochWorker::reportProgress(const Progress* data, size_t count) {
   Napi::HandleScope scope(Env());
   for (size_t i = 0; i < count; ++i) {
     auto obj = Napi::Object::New(Env());
@@ -103,6 +122,10 @@ void EpochWorker::OnProgress(const Progress* data, size_t count) {
 
 void EpochWorker::OnOK() {
   session_->busy = false;
+  unlessTornDown([&] { settle(); });
+}
+
+void EpochWorker::settle() {
   Napi::HandleScope scope(Env());
   if (!callbackError_.IsEmpty()) {
     deferred_.Reject(callbackError_.Value());
@@ -135,7 +158,7 @@ void EpochWorker::OnOK() {
 
 void EpochWorker::OnError(const Napi::Error& error) {
   session_->busy = false;
-  deferred_.Reject(error.Value());
+  unlessTornDown([&] { deferred_.Reject(error.Value()); });
 }
 
 }  // namespace layerout

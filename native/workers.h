@@ -51,6 +51,8 @@ class EpochWorker : public Napi::AsyncProgressQueueWorker<Progress> {
 
  private:
   EpochWorker(const Napi::Function& onProgress, SessionPtr session, EpochOptions options);
+  void reportProgress(const Progress* data, size_t count);
+  void settle();  // resolves or rejects the Promise with the epoch's result
   SessionPtr session_;
   EpochOptions options_;
   EpochResult result_;
