@@ -1,5 +1,6 @@
 // Shared fixtures: tiny data and models so every test stays fast on two cores.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSynthetic, patternDataset } from '../src/data/synthetic';
@@ -25,8 +26,16 @@ export function modelWithData(options: ModelOptions, data: DatasetPair = tinyDig
   return model;
 }
 
+const tempDirs: string[] = [];
+// Every test file that takes a temp folder here gets it removed when the file's tests end.
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'layerout-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** One epoch with the paper's optimizer settings (momentum and weight decay on). */

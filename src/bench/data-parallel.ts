@@ -4,7 +4,7 @@
 // shared machine's drift touches both alike; each configuration is a fresh set of processes
 // that trains `--epochs` timed epochs (after one warm-up epoch) of `--steps` global batches.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,7 +52,8 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
 }
 
 function runWorkers(job: Omit<WorkerJob, 'rank' | 'store'>): Promise<WorkerResult> {
-  const store = join(mkdtempSync(join(tmpdir(), 'layerout-bench-dp-')), 'store');
+  const dir = mkdtempSync(join(tmpdir(), 'layerout-bench-dp-'));
+  const store = join(dir, 'store');
   const runs = Array.from({ length: job.world }, (_, rank) =>
     new Promise<WorkerResult>((resolve, reject) => {
       const child = spawn(process.execPath, [__filename, '--worker', JSON.stringify({ ...job, rank, store })], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -61,7 +62,9 @@ function runWorkers(job: Omit<WorkerJob, 'rank' | 'store'>): Promise<WorkerResul
       child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bench rank ${rank} exited with ${code}`))));
     }),
   );
-  return Promise.all(runs).then((results) => results[0]); // rank 0 speaks for the group (ranks run in lockstep)
+  return Promise.all(runs)
+    .then((results) => results[0]) // rank 0 speaks for the group (ranks run in lockstep)
+    .finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
 async function main(): Promise<void> {

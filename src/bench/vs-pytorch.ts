@@ -1,6 +1,6 @@
 // scripts/bench-vs-pytorch: the addon and the PyTorch peer (scripts/peer/peer.py) on the same
 // model, masks, batch, threads and device, alternating, with ratios addon ÷ PyTorch.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { patternDataset } from '../data/synthetic';
@@ -72,24 +72,28 @@ export async function main(argv: string[]): Promise<number> {
   const samePeerEpochs: number[] = [];
   const shape = dataShape(probe.info.inputShape).join(',');
   const peerCommon = ['--model', model, '--batch', String(batch), '--threads', String(threads), '--device', device];
-  for (let r = 0; r < rounds; r++) {
-    log(`round ${r + 1}/${rounds}: addon steps`);
-    addonRuns.push(await runBenchmark({ model, batch, steps, threads, device, masks: names, ...tuning }));
-    log(`round ${r + 1}/${rounds}: pytorch steps`);
-    peerRuns.push(peer(python, ['bench', ...peerCommon, '--steps', String(steps), '--masks', join(tmp, 'masks.json')], defaultPeerEnv()) as PeerBench);
-    log(`round ${r + 1}/${rounds}: addon epoch`);
-    for (const e of await addonEpochMs(model, samples, batch, threads, device, 1, tuning)) {
-      addonEpochs.push(e.epochMs);
-      dataShares.push(e.dataMs / e.epochMs);
+  try {
+    for (let r = 0; r < rounds; r++) {
+      log(`round ${r + 1}/${rounds}: addon steps`);
+      addonRuns.push(await runBenchmark({ model, batch, steps, threads, device, masks: names, ...tuning }));
+      log(`round ${r + 1}/${rounds}: pytorch steps`);
+      peerRuns.push(peer(python, ['bench', ...peerCommon, '--steps', String(steps), '--masks', join(tmp, 'masks.json')], defaultPeerEnv()) as PeerBench);
+      log(`round ${r + 1}/${rounds}: addon epoch`);
+      for (const e of await addonEpochMs(model, samples, batch, threads, device, 1, tuning)) {
+        addonEpochs.push(e.epochMs);
+        dataShares.push(e.dataMs / e.epochMs);
+      }
+      log(`round ${r + 1}/${rounds}: pytorch epoch`);
+      const aug = shape.startsWith('3') ? ['--flip', '--erase', '0.5'] : [];
+      const epochArgs = ['epoch', ...peerCommon, '--samples', String(samples), '--epochs', '1', '--shape', shape, '--pad', '4', ...aug];
+      const pe = peer(python, epochArgs, defaultPeerEnv()) as { epochMs: number[] };
+      peerEpochs.push(...pe.epochMs);
+      log(`round ${r + 1}/${rounds}: pytorch epoch, same settings as the addon`);
+      const same = peer(python, [...epochArgs, ...sameFlags]) as { epochMs: number[] };
+      samePeerEpochs.push(...same.epochMs);
     }
-    log(`round ${r + 1}/${rounds}: pytorch epoch`);
-    const aug = shape.startsWith('3') ? ['--flip', '--erase', '0.5'] : [];
-    const epochArgs = ['epoch', ...peerCommon, '--samples', String(samples), '--epochs', '1', '--shape', shape, '--pad', '4', ...aug];
-    const pe = peer(python, epochArgs, defaultPeerEnv()) as { epochMs: number[] };
-    peerEpochs.push(...pe.epochMs);
-    log(`round ${r + 1}/${rounds}: pytorch epoch, same settings as the addon`);
-    const same = peer(python, [...epochArgs, ...sameFlags]) as { epochMs: number[] };
-    samePeerEpochs.push(...same.epochMs);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
   const phases = (runs: { rows: ({ mask: string } & PhaseMs)[] }[], mask: string): PhaseMs => {
     const at = (key: keyof PhaseMs) => median(runs.map((run) => run.rows.find((row) => row.mask === mask)![key]));
