@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <stdexcept>
 #include <unordered_map>
 
 namespace layerout {
@@ -18,12 +17,30 @@ struct Span {
   uint64_t start, end, order;  // order: the correlation id, which a parent takes before its children
 };
 
+// Event times in nanoseconds: libtorch 2.x has startNs/durationNs, 1.13 only microseconds.
+template <typename Event>
+auto startNs(const Event& e, int) -> decltype(static_cast<uint64_t>(e.startNs())) {
+  return static_cast<uint64_t>(e.startNs());
+}
+template <typename Event>
+uint64_t startNs(const Event& e, long) {
+  return static_cast<uint64_t>(e.startUs()) * 1000;
+}
+template <typename Event>
+auto durationNs(const Event& e, int) -> decltype(static_cast<uint64_t>(e.durationNs())) {
+  return static_cast<uint64_t>(e.durationNs());
+}
+template <typename Event>
+uint64_t durationNs(const Event& e, long) {
+  return static_cast<uint64_t>(e.durationUs()) * 1000;
+}
+
 bool isOptimizerScope(const std::string& name) { return name.rfind("Optimizer.step", 0) == 0; }
 
 }  // namespace
 
 OperatorProfiler::OperatorProfiler() {
-  if (prof::profilerEnabled()) throw std::runtime_error("libtorch's profiler is already running");
+  // enableProfiler refuses a second profiler on this thread with its own error.
   const impl::ProfilerConfig config(impl::ProfilerState::KINETO);
   const std::set<impl::ActivityType> activities{impl::ActivityType::CPU};
   prof::prepareProfiler(config, activities);
@@ -42,8 +59,8 @@ std::vector<OperatorTime> OperatorProfiler::finish() {
   std::map<uint64_t, std::vector<Span>> byThread;
   for (const auto& event : result->events()) {
     if (event.deviceType() != c10::DeviceType::CPU) continue;
-    const uint64_t start = event.startUs();
-    byThread[event.startThreadId()].push_back({&event, start, start + event.durationUs(), event.correlationId()});
+    const uint64_t start = startNs(event, 0);
+    byThread[event.startThreadId()].push_back({&event, start, start + durationNs(event, 0), event.correlationId()});
   }
   std::unordered_map<std::string, OperatorTime> totals;
   for (auto& [thread, spans] : byThread) {
@@ -54,14 +71,14 @@ std::vector<OperatorTime> OperatorProfiler::finish() {
       if (a.end != b.end) return a.end > b.end;
       return a.order < b.order;
     });
-    std::vector<double> selfUs(spans.size());
+    std::vector<double> selfNs(spans.size());
     std::vector<bool> inOptimizer(spans.size());
     std::vector<size_t> open;  // indices of the enclosing spans
     for (size_t i = 0; i < spans.size(); ++i) {
       while (!open.empty() && spans[open.back()].end <= spans[i].start) open.pop_back();
-      selfUs[i] = static_cast<double>(spans[i].end - spans[i].start);
+      selfNs[i] = static_cast<double>(spans[i].end - spans[i].start);
       if (!open.empty()) {
-        selfUs[open.back()] -= selfUs[i];  // the parent's own time excludes this child
+        selfNs[open.back()] -= selfNs[i];  // the parent's own time excludes this child
         inOptimizer[i] = inOptimizer[open.back()] || isOptimizerScope(spans[open.back()].event->name());
       }
       open.push_back(i);
@@ -69,7 +86,7 @@ std::vector<OperatorTime> OperatorProfiler::finish() {
     for (size_t i = 0; i < spans.size(); ++i) {
       const auto name = spans[i].event->name();
       auto& total = totals[inOptimizer[i] ? "Optimizer.step > " + name : name];
-      total.selfMs += std::max(0.0, selfUs[i]) / 1000.0;  // rounding of microsecond times
+      total.selfMs += std::max(0.0, selfNs[i]) / 1e6;  // (rounding of microsecond times in 1.13)
       total.calls += 1;
     }
   }

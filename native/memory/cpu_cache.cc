@@ -3,6 +3,7 @@
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
 #include <c10/util/Exception.h>
+#include <torch/version.h>
 
 #include <unistd.h>
 
@@ -14,6 +15,13 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+// libtorch 2.3 made Allocator::allocate non-const (and copy_data pure virtual).
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+#define LAYEROUT_ALLOCATE_CONST
+#else
+#define LAYEROUT_ALLOCATE_CONST const
+#endif
 
 namespace layerout {
 namespace {
@@ -41,7 +49,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   // At most a quarter of the usable memory sits unused in the cache.
   CachingCpuAllocator() : limit_(std::max<std::size_t>(usableMemory() / 4, 64u << 20)) {}
 
-  c10::DataPtr allocate(std::size_t bytes) const override {
+  c10::DataPtr allocate(std::size_t bytes) LAYEROUT_ALLOCATE_CONST override {
     if (bytes < kMinCached) {
       void* data = c10::alloc_cpu(bytes);
       return {data, data, &freeBlock, c10::Device(c10::DeviceType::CPU)};
@@ -79,7 +87,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   // One deleter for every block: oneDNN frees raw allocations through it.
   c10::DeleterFnPtr raw_deleter() const override { return &freeBlock; }
 
-  // Pure virtual in newer libtorch (2.x); an ordinary member in 1.13.
+  // Pure virtual in libtorch 2.3 and later (not marked override: 1.13 has no such member).
   void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
 
   void setEnabled(bool enabled) {
