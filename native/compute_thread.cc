@@ -13,8 +13,9 @@ namespace layerout {
 
 namespace {
 
-// Jobs that follow each other closely (epoch, evaluation, the next epoch; a benchmark's steps)
-// reuse cached CPU memory; after this long with nothing to do it is released.
+// Jobs that follow each other closely (a benchmark's steps, consecutive epochs) reuse cached CPU
+// memory (cpu_cache.h: blocks a whole job leaves unused go back); after this long with nothing
+// to do it is released.
 constexpr auto kIdleRelease = std::chrono::seconds(1);
 
 class ComputeThread {

@@ -49,13 +49,17 @@ OperatorProfiler::OperatorProfiler() {
 }
 
 OperatorProfiler::~OperatorProfiler() {
-  if (active_) prof::disableProfiler();
+  if (!active_) return;
+  try {
+    prof::disableProfiler();
+  } catch (...) {  // unwinding from a failed step already: that error is the one to report
+  }
 }
 
 std::vector<OperatorTime> OperatorProfiler::finish() {
   active_ = false;
   const auto result = prof::disableProfiler();
-  // Per thread, events sorted by start (the longer first at a tie) nest like a call stack.
+  // Per thread, events sorted by start nest like a call stack.
   std::map<uint64_t, std::vector<Span>> byThread;
   for (const auto& event : result->events()) {
     if (event.deviceType() != c10::DeviceType::CPU) continue;
@@ -64,12 +68,12 @@ std::vector<OperatorTime> OperatorProfiler::finish() {
   }
   std::unordered_map<std::string, OperatorTime> totals;
   for (auto& [thread, spans] : byThread) {
-    // Microsecond times tie (a wrapper and the one operator it calls): the earlier correlation
-    // id is the parent.
+    // Microsecond times tie (a wrapper and the one operator it calls) and rounded ends may even
+    // cross: at one start the earlier correlation id is the parent, whatever the ends say.
     std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
       if (a.start != b.start) return a.start < b.start;
-      if (a.end != b.end) return a.end > b.end;
-      return a.order < b.order;
+      if (a.order != b.order) return a.order < b.order;
+      return a.end > b.end;
     });
     std::vector<double> selfNs(spans.size());
     std::vector<bool> inOptimizer(spans.size());

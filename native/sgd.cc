@@ -1,5 +1,6 @@
 #include "sgd.h"
 
+#include "env_switch.h"
 #include "sgd_kernel.h"
 
 #include "profile.h"
@@ -8,25 +9,22 @@
 #include <ATen/record_function.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
 
 namespace layerout {
 
 namespace {
 
-std::atomic<bool> fusedAllowed{[] {
-  const char* env = std::getenv("LAYEROUT_FUSED_SGD");
-  return !(env && std::strcmp(env, "0") == 0);
-}()};
+std::atomic<bool> fusedAllowed{!switchedOff("LAYEROUT_FUSED_SGD")};
 
 // A CPU float parameter whose gradient (and buffer) share its dense layout: element i of each
 // is at the same offset, so the kernel can walk them as flat arrays.
 bool fusable(const torch::Tensor& p, const torch::Tensor& g, const torch::Tensor& buffer) {
-  auto sameLayout = [&](const torch::Tensor& t) {
-    return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.sizes() == p.sizes() && t.strides() == p.strides();
+  auto denseCpuFloat = [](const torch::Tensor& t) {
+    return t.layout() == torch::kStrided && t.device().is_cpu() && t.scalar_type() == torch::kFloat;
   };
-  return p.device().is_cpu() && p.scalar_type() == torch::kFloat && p.is_non_overlapping_and_dense() && sameLayout(g) &&
+  auto sameLayout = [&](const torch::Tensor& t) { return denseCpuFloat(t) && t.sizes() == p.sizes() && t.strides() == p.strides(); };
+  return denseCpuFloat(p) && p.is_non_overlapping_and_dense() && sameLayout(g) &&
          (!buffer.defined() || sameLayout(buffer));
 }
 
@@ -74,6 +72,10 @@ void Sgd::stepFused(size_t i, const SgdHyper& hyper) {
     part.end = end;
     sgdKernel(part);
   });
+  // Written through raw pointers: bump the version counters as the in-place ops would, so that
+  // autograd still notices a modified tensor that some graph saved.
+  p.unsafeGetTensorImpl()->bump_version();
+  if (momentum_[i].defined()) momentum_[i].unsafeGetTensorImpl()->bump_version();
 }
 
 // Multi-tensor (_foreach) kernels, as PyTorch's SGD(foreach=True): on CUDA one launch per
@@ -143,8 +145,8 @@ bool fusedSgdVerified() {
       Sgd reference(a), candidate(b);
       for (int step = 0; step < 3; ++step) {
         for (size_t k = 0; k < a.size(); ++k) {
-          // The middle step leaves one parameter frozen, so buffers are fresh at different steps.
-          if (step == 1 && k == 2) continue;
+          // One parameter frozen at the first step: its buffer is made fresh at the second.
+          if (step == 0 && k == 2) continue;
           auto g = torch::cos(torch::arange(a[k].numel(), torch::kFloat) * (0.11 + step) + static_cast<double>(k)) * 0.5;
           a[k].mutable_grad() = g.clone();
           b[k].mutable_grad() = g.clone();

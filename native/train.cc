@@ -115,6 +115,7 @@ uint64_t epochSeed(uint64_t seed, int64_t epoch) {
 
 EpochResult trainEpoch(Session& session, const EpochOptions& options, const ProgressFn& onProgress) {
   useThreads(options.threads);
+  fusedSgdVerified();  // the once-per-process check, before any batch is timed
   auto& net = *session.net;
   const auto& data = requireData(session.trainSet, "training");
   const auto device = session.device;
@@ -233,6 +234,7 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
 StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment,
                     bool profile) {
   useThreads(threads);
+  fusedSgdVerified();  // the once-per-process check, outside the timed and profiled steps
   auto& net = *session.net;
   const auto& data = requireData(session.trainSet, "training");
   const auto device = session.device;

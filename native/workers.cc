@@ -10,11 +10,22 @@ namespace {
 // A worker's JS-side callbacks can run while its environment is being torn down (a worker
 // thread terminated mid-epoch): N-API calls then fail and throw, and an exception escaping a
 // callback aborts the whole process. Nothing is left to settle then.
+// Whether this environment can still run JavaScript: a terminating one cannot.
+bool canRunJavaScript(const Napi::Env& env) {
+  try {
+    env.RunScript("0");
+    return true;
+  } catch (const Napi::Error&) {
+    return false;
+  }
+}
+
 template <typename Body>
-void unlessTornDown(Body&& body) {
+void unlessTornDown(const Napi::Env& env, Body&& body) {
   try {
     body();
   } catch (const Napi::Error&) {
+    if (canRunJavaScript(env)) throw;  // a real error: it surfaces as an uncaught exception
   }
 }
 }  // namespace
@@ -56,7 +67,7 @@ void TaskWorker::Execute() {
 
 void TaskWorker::OnOK() {
   session_->busy = false;
-  unlessTornDown([&] {
+  unlessTornDown(Env(), [&] {
     Napi::HandleScope scope(Env());
     try {
       deferred_.Resolve(resolve_(Env()));
@@ -68,7 +79,7 @@ void TaskWorker::OnOK() {
 
 void TaskWorker::OnError(const Napi::Error& error) {
   session_->busy = false;
-  unlessTornDown([&] { deferred_.Reject(error.Value()); });
+  unlessTornDown(Env(), [&] { deferred_.Reject(error.Value()); });
 }
 
 // ---- EpochWorker
@@ -99,7 +110,7 @@ void EpochWorker::Execute(const ExecutionProgress& progress) {
 }
 
 void EpochWorker::OnProgress(const Progress* data, size_t count) {
-  unlessTornDown([&] { reportProgress(data, count); });
+  unlessTornDown(Env(), [&] { reportProgress(data, count); });
 }
 
 void EpochWorker::reportProgress(const Progress* data, size_t count) {
@@ -122,7 +133,7 @@ void EpochWorker::reportProgress(const Progress* data, size_t count) {
 
 void EpochWorker::OnOK() {
   session_->busy = false;
-  unlessTornDown([&] { settle(); });
+  unlessTornDown(Env(), [&] { settle(); });
 }
 
 void EpochWorker::settle() {
@@ -158,7 +169,7 @@ void EpochWorker::settle() {
 
 void EpochWorker::OnError(const Napi::Error& error) {
   session_->busy = false;
-  unlessTornDown([&] { deferred_.Reject(error.Value()); });
+  unlessTornDown(Env(), [&] { deferred_.Reject(error.Value()); });
 }
 
 }  // namespace layerout

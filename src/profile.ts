@@ -2,16 +2,18 @@
 // reports. The PyTorch peer groups its own profile with the same table (scripts/peer/peer.py PHASES).
 import type { OperatorTime, StepProfile } from './types';
 
+// Matched in this order, first match wins: the update's operators ('Optimizer.step > aten::add_')
+// before their own names, and 'aten::mkldnn_convolution_backward' before its forward's prefix.
 export const STEP_PHASES: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ['convolution forward', ['aten::mkldnn_convolution', 'aten::_slow_conv2d_forward', 'aten::thnn_conv2d']],
+  ['optimizer', ['_foreach', 'optimizer']],
   ['convolution backward (input + weight gradients)', ['aten::convolution_backward', 'mkldnnconvolutionbackward',
     'aten::mkldnn_convolution_backward', 'aten::_slow_conv2d_backward']],
+  ['convolution forward', ['aten::mkldnn_convolution', 'aten::_slow_conv2d_forward', 'aten::thnn_conv2d']],
   ['BatchNorm', ['batch_norm', 'batchnorm']],
   ['ReLU', ['relu', 'threshold', 'clamp_min']],
   ['pooling', ['pool']],
   ['linear', ['aten::addmm', 'aten::mm', 'aten::linear']],
   ['loss', ['log_softmax', 'nll_loss', 'cross_entropy']],
-  ['optimizer', ['_foreach', 'optimizer']],
 ];
 
 /** The phase an operator belongs to ('other' when none matches). */

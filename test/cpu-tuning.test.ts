@@ -8,10 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { cpuFlags } from '../src/cpu';
 import { Model } from '../src/model';
 import { loadNative } from '../src/native';
+import { phaseOf } from '../src/profile';
 import { epoch, modelWithData, tempDir, THREADS, tinyDigits } from './helpers';
 
 const native = loadNative();
 const cache = () => native.runtimeInfo().cpuCache;
+/** The tunings as they are now (LAYEROUT_CPU_CACHE / LAYEROUT_FUSED_SGD may have set them), to restore after a test. */
+const tuningNow = () => ({ cache: cache().enabled, fusedSgd: native.runtimeInfo().fusedSgd !== 'off' });
 
 describe('caching CPU allocator', () => {
   it('is on by default, reuses blocks across steps and gives them back when idle', async () => {
@@ -34,9 +37,11 @@ describe('caching CPU allocator', () => {
     expect(large).toBeGreaterThan(0);
     const misses = cache().misses;
     // Straight after (no idle release): a smaller batch misses; batch 32's blocks wait through
-    // that job unused and go back when the next one starts.
+    // two jobs unused and go back when the third one starts.
     await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
     expect(cache().misses).toBeGreaterThan(misses);
+    await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
+    expect(cache().cachedBytes).toBeGreaterThanOrEqual(large); // kept through one other job
     await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
     const afterSwitch = cache().cachedBytes;
     // What batch 4 alone leaves cached, from an empty cache.
@@ -53,11 +58,21 @@ describe('caching CPU allocator', () => {
     expect(cache().misses).toBe(warm);
   });
 
+  it('keeps training warm across the evaluations between epochs', async () => {
+    const model = modelWithData({ model: 'mnist-net' });
+    await model.timeSteps({ steps: 2, batchSize: 16, threads: THREADS });
+    await model.evaluate({ batchSize: 50, threads: THREADS });
+    const misses = cache().misses;
+    await model.timeSteps({ steps: 2, batchSize: 16, threads: THREADS });
+    expect(cache().misses).toBe(misses); // the training blocks waited through the evaluation
+  });
+
   it('trains bit-identically with reuse on and off', async () => {
     const on = modelWithData({ model: 'mnist-net', seed: 3 });
     const off = modelWithData({ model: 'mnist-net', seed: 3 });
     on.setFrozen([false, true, false, false, true, false, false]);
     off.setFrozen([false, true, false, false, true, false, false]);
+    const tuning = tuningNow();
     try {
       const hits = cache().hits;
       const a = await epoch(on, 0);
@@ -70,7 +85,7 @@ describe('caching CPU allocator', () => {
       expect(off.digest()).toBe(on.digest());
       expect(off.unitDigests()).toEqual(on.unitDigests());
     } finally {
-      native.setCpuTuning({ cache: true });
+      native.setCpuTuning(tuning);
     }
   });
 
@@ -127,6 +142,7 @@ describe('fused SGD', () => {
   });
 
   it.skipIf(!hasTorch)('gives torch.optim.SGD(foreach=True)\'s weights bit for bit, fused and not', async () => {
+    const tuning = tuningNow();
     try {
       for (const fusedSgd of [true, false]) {
         native.setCpuTuning({ fusedSgd });
@@ -138,7 +154,7 @@ describe('fused SGD', () => {
         }
       }
     } finally {
-      native.setCpuTuning({ fusedSgd: true });
+      native.setCpuTuning(tuning);
     }
   });
 });
@@ -163,6 +179,11 @@ describe('Model.profileSteps', () => {
     const phaseSum = profile.phases.reduce((s, p) => s + p.ms, 0);
     expect(phaseSum).toBeCloseTo(profile.stepMs, 6);
     expect(profile.phases.reduce((s, p) => s + p.share, 0)).toBeCloseTo(1, 9);
+    // First match wins: backward before its forward's prefix, the update before its operators' names.
+    expect(phaseOf('aten::mkldnn_convolution_backward')).toBe('convolution backward (input + weight gradients)');
+    expect(phaseOf('aten::mkldnn_convolution')).toBe('convolution forward');
+    expect(phaseOf('Optimizer.step > aten::mul_')).toBe('optimizer');
+    expect(phaseOf('aten::relu_')).toBe('ReLU');
     const selfMs = profile.operators.map((op) => op.selfMs);
     expect(selfMs).toEqual([...selfMs].sort((x, y) => y - x));
     // Frozen units do no backward work: an all-frozen network has no convolution backward.

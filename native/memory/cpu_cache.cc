@@ -1,5 +1,7 @@
 #include "cpu_cache.h"
 
+#include "../env_switch.h"
+
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
 #include <c10/util/Exception.h>
@@ -8,7 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -50,7 +52,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   CachingCpuAllocator() : limit_(std::max<std::size_t>(usableMemory() / 4, 64u << 20)) {}
 
   c10::DataPtr allocate(std::size_t bytes) LAYEROUT_ALLOCATE_CONST override {
-    if (bytes < kMinCached) {
+    if (bytes < kMinCached || bytes > SIZE_MAX - kPage) {  // the second: rounding would overflow; malloc refuses it
       void* data = c10::alloc_cpu(bytes);
       return {data, data, &freeBlock, c10::Device(c10::DeviceType::CPU)};
     }
@@ -107,15 +109,16 @@ class CachingCpuAllocator final : public c10::Allocator {
     if (idle) release();
   }
 
-  // A job starts: blocks that waited through the whole previous job unused were for work of
-  // another shape (evaluation after training, another batch size) and go back, so the cache
-  // holds at most what the last two jobs used. A repeating step reuses every block it frees.
+  // A job starts: blocks that waited unused through the two previous jobs were for work of
+  // another shape (another batch size, a dropped model) and go back. Two, not one, so that
+  // training epochs alternating with evaluations find their blocks still there. A repeating
+  // step reuses every block it frees.
   void startJob() {
     std::vector<void*> stale;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       idle_ = false;
-      const std::uint64_t keepFrom = job_;  // freed during the previous job (or in between)
+      const std::uint64_t keepFrom = job_ > 0 ? job_ - 1 : 0;  // freed during the last two jobs (or in between)
       ++job_;
       for (auto it = free_.begin(); it != free_.end();) {
         auto& list = it->second;
@@ -194,18 +197,11 @@ class CachingCpuAllocator final : public c10::Allocator {
   std::uint64_t job_ = 0;
 };
 
-bool disabledByEnvironment() {
-  const char* env = std::getenv("LAYEROUT_CPU_CACHE");
-  if (!env) return false;
-  const std::string value(env);
-  return value == "0" || value == "false" || value == "off" || value == "no";
-}
-
 }  // namespace
 
 void installCpuCache() {
   static const bool installed = [] {
-    if (disabledByEnvironment()) return false;
+    if (switchedOff("LAYEROUT_CPU_CACHE")) return false;
     c10::SetCPUAllocator(&CachingCpuAllocator::instance(), /*priority=*/1);
     return true;
   }();
