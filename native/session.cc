@@ -58,7 +58,9 @@ void Session::applyMemoryFormat() {
   if (!spec.channelsLast) return;
   torch::NoGradGuard noGrad;
   for (auto& p : net->parameters()) {
-    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    // As PyTorch's module.to(memory_format=channels_last): restrided even where the shape makes
+    // both layouts "contiguous" (one input channel, 1x1 kernels), whose strides pick oneDNN's path.
+    if (p.dim() == 4) p.set_data(p.to(p.options(), /*non_blocking=*/false, /*copy=*/false, torch::MemoryFormat::ChannelsLast));
   }
 }
 

@@ -42,7 +42,7 @@ export interface ModelOptions {
   /**
    * Keep conv weights and input batches in channels-last memory format (faster oneDNN convolutions
    * on CPU: docs/cpu-profile.md). Numerics differ from the default layout in the last bits.
-   * Default: the model's own (`modelCatalog()[i].channelsLastOnCpu`: the ResNets on CPU), else false.
+   * Default: the model's own (`modelCatalog()[i].channelsLastOnCpu`: the ResNets and mnist-net on CPU), else false.
    */
   channelsLast?: boolean;
   /**
@@ -104,7 +104,7 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
     if (!cpuHasBf16()) throw new RangeError('precision bf16 needs a CPU with native bfloat16 (AVX512-BF16 or AMX); this CPU has neither: use fp32');
   }
   const native = nativeModelOptions(options);
-  // Unset: the catalog's per-model default (channels-last for the ResNets on CPU, where it was
+  // Unset: the catalog's per-model default (channels-last for the ResNets and mnist-net on CPU, where it was
   // measured faster); spec networks and TorchScript modules keep the default layout.
   const preferred = native.device === 'cpu' && !native.network && !native.torchscript && modelCatalog().some((e) => e.name === native.model && e.channelsLastOnCpu);
   return { ...native, channelsLast: options.channelsLast ?? preferred, precision };

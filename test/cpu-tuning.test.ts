@@ -114,12 +114,12 @@ const flags = cpuFlags();
 const kernelCpu = flags.has('avx2') && flags.has('fma');
 
 /** The addon's state dict after `steps` timed steps on one float batch, compared by PyTorch doing the same. */
-async function againstPytorch(name: string, shape: [number, number, number], steps: number): Promise<{ mismatched: string[]; maxAbsDiff: number; tensors: number }> {
+async function againstPytorch(name: string, shape: [number, number, number], steps: number, channelsLast?: boolean): Promise<{ mismatched: string[]; maxAbsDiff: number; tensors: number }> {
   const n = 8;
   const [c, h, w] = shape;
   const images = new Float32Array(n * c * h * w).map((_, i) => Math.sin(i * 0.37) * 1.5 + ((i * 7919) % 13) / 13 - 0.5);
   const labels = Array.from({ length: n }, (_, i) => (i * 3) % 10);
-  const model = new Model({ model: name, seed: 11 });
+  const model = new Model({ model: name, seed: 11, ...(channelsLast === undefined ? {} : { channelsLast }) });
   model.setData('train', { name: 'floats', images, labels, shape: [n, c, h, w], classes: 10 });
   const dir = tempDir();
   writeFileSync(join(dir, 'before.pt'), await model.stateDict());
@@ -146,10 +146,13 @@ describe('fused SGD', () => {
     try {
       for (const fusedSgd of [true, false]) {
         native.setCpuTuning({ fusedSgd });
-        for (const [name, shape] of [['mnist-net', [1, 32, 32]], ['resnet20', [3, 32, 32]]] as const) {
-          const result = await againstPytorch(name, [...shape], 3); // a fresh momentum buffer, then two updates of it
+        // Both layouts of a one-channel network (whose first conv weight fits either layout's
+        // strides: it must take PyTorch's channels-last path all the same), and resnet20.
+        const cases = [['mnist-net', [1, 32, 32], false], ['mnist-net', [1, 32, 32], true], ['resnet20', [3, 32, 32], true]] as const;
+        for (const [name, shape, channelsLast] of cases) {
+          const result = await againstPytorch(name, [...shape], 3, channelsLast); // a fresh momentum buffer, then two updates of it
           expect(result.tensors).toBeGreaterThan(0);
-          expect({ name, fusedSgd, mismatched: result.mismatched }).toEqual({ name, fusedSgd, mismatched: [] });
+          expect({ name, channelsLast, fusedSgd, mismatched: result.mismatched }).toEqual({ name, channelsLast, fusedSgd, mismatched: [] });
           expect(result.maxAbsDiff).toBe(0);
         }
       }

@@ -20,7 +20,7 @@ CatalogEntry resnet(int64_t depth) {
 const std::vector<CatalogEntry>& modelCatalog() {
   static const std::vector<CatalogEntry> catalog = {
       {"mnist-net", "the paper's MNIST network: 5 unpadded convs, 2 linear", {1, 32, 32}, false,
-       [](const ModelSpec& s) { return buildMnistNet(s.classes); }},
+       [](const ModelSpec& s) { return buildMnistNet(s.classes); }, true},
       {"vgg16", "VGG-16 with BatchNorm for 32x32 inputs: 13 convs, 3 linear", {3, 32, 32}, false,
        [](const ModelSpec& s) { return buildVgg16(s.classes); }},
       resnet(20),

@@ -1,5 +1,5 @@
 // scripts/bench-memory-format: the default (NCHW) vs channels-last memory format, per model and
-// mask, both models interleaved step by step in one process.
+// mask, both models interleaved step by step (or epoch by epoch) in one process.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { patternDataset } from '../data/synthetic';
@@ -8,32 +8,62 @@ import { loadNative } from '../native';
 import { median } from './bench';
 import { expandMasks } from './masks';
 
+const EPOCH_SAMPLES = 2048;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { steps: { type: 'string', default: '8' }, threads: { type: 'string', default: '2' } } });
-  const steps = Number(values.steps);
-  const threads = Number(values.threads);
-  console.log(`default (NCHW) vs channels-last, ${threads} thread(s), ${steps} interleaved steps, median step (forward + backward + update); ` +
-    `${cpus()[0]?.model ?? 'cpu'}, libtorch ${loadNative().runtimeInfo().torchVersion}\n`);
+  const { values } = parseArgs({
+    options: {
+      steps: { type: 'string', default: '8' },
+      epochs: { type: 'string' },
+      threads: { type: 'string', default: '2' },
+      models: { type: 'string', default: 'resnet20:128,mnist-net:128,vgg16:16' },
+    },
+  });
+  const count = (text: string, flag: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${flag} takes a whole number of at least 1, got ${text}`);
+    return n;
+  };
+  const epochs = values.epochs === undefined ? undefined : count(values.epochs, 'epochs');
+  const steps = count(values.steps, 'steps');
+  const threads = count(values.threads, 'threads');
+  const what = epochs
+    ? `${epochs} interleaved training epochs of ${EPOCH_SAMPLES} samples (alternating which layout goes first), median epoch`
+    : `${steps} interleaved steps, median step (forward + backward + update)`;
+  console.log(`default (NCHW) vs channels-last, ${threads} thread(s), ${what}; ${cpus()[0]?.model ?? 'cpu'}, libtorch ${loadNative().runtimeInfo().torchVersion}\n`);
   console.log('| model | batch | mask | NCHW ms | channels-last ms | channels-last ÷ NCHW |');
   console.log('|---|---|---|---|---|---|');
-  for (const [name, batch] of [['resnet20', 128], ['mnist-net', 128], ['vgg16', 16]] as const) {
+  for (const spec of values.models.split(',')) {
+    const [name, batchText] = spec.split(':');
+    const batch = count(batchText ?? '128', 'models batch');
     const pair = [false, true].map((channelsLast) => new Model({ model: name, channelsLast }));
     const [c, h, w] = pair[0].info.inputShape;
-    for (const m of pair) m.setData('train', patternDataset(batch, [c, h, w], 10, 'bench'));
+    for (const m of pair) m.setData('train', patternDataset(epochs ? EPOCH_SAMPLES : batch, [c, h, w], 10, 'bench'));
     for (const { name: maskName, mask } of expandMasks(['none', 'efreeze'], pair[0].units, name)) {
       const times: number[][] = [[], []];
-      for (let s = 0; s < steps + 2; s++) {
-        for (let i = 0; i < 2; i++) {
+      const rounds = (epochs ?? steps) + (epochs ? 1 : 2);
+      for (let s = 0; s < rounds; s++) {
+        for (const i of s % 2 ? [1, 0] : [0, 1]) {
           pair[i].setFrozen(mask, 'train');
-          const t = await pair[i].timeSteps({ steps: 1, batchSize: batch, threads });
-          if (s >= 2) times[i].push(t.forwardMs[0] + t.backwardMs[0] + t.optimizerMs[0]);
+          const ms = epochs ? await timeEpoch(pair[i], s, batch, threads) : await timeStep(pair[i], batch, threads);
+          if (s >= rounds - (epochs ?? steps)) times[i].push(ms);
         }
       }
       const [a, b] = times.map(median);
       console.log(`| ${name} | ${batch} | ${maskName} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(b / a).toFixed(3)} |`);
     }
   }
+}
+
+async function timeStep(model: Model, batch: number, threads: number): Promise<number> {
+  const t = await model.timeSteps({ steps: 1, batchSize: batch, threads });
+  return t.forwardMs[0] + t.backwardMs[0] + t.optimizerMs[0];
+}
+
+async function timeEpoch(model: Model, epoch: number, batch: number, threads: number): Promise<number> {
+  const start = performance.now();
+  await model.trainEpoch({ epoch, lr: 0.01, batchSize: batch, threads });
+  return performance.now() - start;
 }
 
 main().catch((e) => {

@@ -19,7 +19,7 @@ export const BENCH_OPTIONS: OptionDefs = {
   threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
   device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
   input: { type: 'string', arg: 'CxHxW', help: 'input shape of a torchscript:PATH model (e.g. 1x28x28)' },
-  'channels-last': { type: 'flag', help: "conv weights and inputs in channels-last memory format (the ResNets' default on CPU)" },
+  'channels-last': { type: 'flag', help: "conv weights and inputs in channels-last memory format (the ResNets' and mnist-net's default on CPU)" },
   'no-channels-last': { type: 'flag', help: 'keep the default memory format, also for models that use channels-last by default' },
   precision: { type: 'string', arg: 'P', help: 'fp32, or bf16 autocast (CPUs with native bfloat16)', choices: PRECISIONS, default: 'fp32' },
   masks: { type: 'string', arg: 'LIST', help: `comma-separated: ${MASK_HELP}`, default: DEFAULT_MASKS.join(',') },

@@ -39,7 +39,7 @@ export const TRAIN_OPTIONS: OptionDefs = {
   seed: { type: 'int', help: 'run seed', min: 0, max: 2 ** 32 - 1, default: 0 },
   device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
   threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
-  'channels-last': { type: 'flag', help: "conv weights and inputs in channels-last memory format (the ResNets' default on CPU; docs/cpu-profile.md)" },
+  'channels-last': { type: 'flag', help: "conv weights and inputs in channels-last memory format (the ResNets' and mnist-net's default on CPU; docs/cpu-profile.md)" },
   'no-channels-last': { type: 'flag', help: 'keep the default memory format, also for models that use channels-last by default' },
   precision: { type: 'string', arg: 'P', help: 'fp32, or bf16 autocast on CPUs with native bfloat16 (conv/linear in bfloat16; weights and checkpoints fp32)', choices: PRECISIONS, default: 'fp32' },
   'limit-train': { type: 'int', help: 'seeded stratified subset of the training set', min: 1 },
