@@ -242,15 +242,30 @@ export class Model {
 
   /**
    * Times `steps` training steps (forward, backward, optimizer) on one fixed batch of the
-   * training data under the current mask; per-step milliseconds, device-synchronised.
+   * training data under the current mask: the first `batchSize` samples (default 128, or all where
+   * there are fewer; a larger `batchSize` is a RangeError). Per-step milliseconds, device-synchronised.
    */
   async timeSteps(options: { steps: number; batchSize?: number; threads?: number }): Promise<StepTimes> {
-    return this.native.timeSteps({
-      steps: requireInteger('steps', options.steps, 1, 1e6),
-      batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),
+    return this.native.timeSteps(this.stepOptions(options, 1e6));
+  }
+
+  /**
+   * Checked options of timeSteps/profileSteps: the batch is the first batchSize training samples
+   * (default 128, or all of them where there are fewer); a larger batchSize is refused.
+   */
+  private stepOptions(options: { steps: number; batchSize?: number; threads?: number }, maxSteps: number) {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object like { steps: 3 }, got ${describe(options)}`);
+    const steps = requireInteger('steps', options.steps, 1, maxSteps);
+    const batchSize = options.batchSize === undefined ? Math.min(128, this.trainSize || 128) : requireInteger('batchSize', options.batchSize, 1, 1 << 20);
+    if (this.trainSize > 0 && batchSize > this.trainSize) {
+      throw new RangeError(`batchSize ${batchSize} is larger than the training data (${this.trainSize} samples): set more data or a smaller batch`);
+    }
+    return {
+      steps,
+      batchSize,
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
       augment: this.augmentFor(undefined),
-    });
+    };
   }
 
   /**
@@ -260,16 +275,9 @@ export class Model {
    * use `timeSteps` for timings.
    */
   async profileSteps(options: { steps: number; batchSize?: number; threads?: number }): Promise<StepProfile> {
-    if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object like { steps: 3 }, got ${describe(options)}`);
-    const steps = requireInteger('steps', options.steps, 1, 1000); // every event stays in memory until the end
-    const result = await this.native.timeSteps({
-      steps,
-      batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),
-      threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
-      augment: this.augmentFor(undefined),
-      profile: true,
-    });
-    return stepProfile(result.operators ?? [], steps);
+    const checked = this.stepOptions(options, 1000); // every event stays in memory until the end
+    const result = await this.native.timeSteps({ ...checked, profile: true });
+    return stepProfile(result.operators ?? [], checked.steps);
   }
 
   /** Peak bytes of the CUDA allocator (then reset when asked); null on CPU. */

@@ -196,6 +196,12 @@ describe('Model.profileSteps', () => {
     await expect(model.profileSteps({ steps: 0 })).rejects.toThrow(/steps/);
     await expect(model.profileSteps({ steps: 1001 })).rejects.toThrow(RangeError);
     await expect(model.profileSteps(undefined as never)).rejects.toThrow(/options must be an object/);
+    await expect(model.timeSteps(null as never)).rejects.toThrow(/options must be an object/);
+    // The default batch (128) is all of the data where there is less; a larger batch asked for
+    // is refused, not silently shrunk.
+    expect((await model.timeSteps({ steps: 1, threads: THREADS })).forwardMs).toHaveLength(1);
+    await expect(model.timeSteps({ steps: 1, batchSize: 100_000 })).rejects.toThrow(/batchSize 100000 is larger than the training data \(\d+ samples\)/);
+    await expect(model.profileSteps({ steps: 1, batchSize: 100_000 })).rejects.toThrow(RangeError);
   });
 
   it('profiling changes nothing in the model: the same weights as timed steps', async () => {

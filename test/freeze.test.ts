@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Model } from '../src/model';
-import { cifarShaped, epoch, modelWithData } from './helpers';
+import { cifarShaped, epoch, modelWithData, tempDir } from './helpers';
 
 describe('exact freezing', () => {
   it('keeps frozen units bit-identical through an epoch with momentum and weight decay, even with momentum from before', async () => {
@@ -29,7 +30,7 @@ describe('exact freezing', () => {
     expect(model.momentumDigest(1)).not.toBe(null);
 
     // Thaw: continuing from the kept buffer differs from continuing with a fresh one.
-    const path = `${require('node:os').tmpdir()}/layerout-thaw-${process.pid}.pt`;
+    const path = join(tempDir(), 'thaw.pt');
     await model.save(path);
     const reset = modelWithData({ model: 'mnist-net', seed: 2 });
     await reset.restore(path);

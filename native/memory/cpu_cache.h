@@ -2,8 +2,8 @@
 // step (activations, gradients); glibc returns blocks that big to the kernel when they are
 // freed, so every step page-faults them back in, each 4 KiB page zeroed by the kernel
 // (1.6-2 us per page on the dev machine, thousands of pages per step). This keeps freed
-// blocks of 64 KiB and more for reuse by the next step. They go back to the system when a
-// whole job (an epoch, an evaluation) passes without using them, when the compute thread is
+// blocks of 64 KiB and more for reuse by the next step. They go back to the system when two
+// whole jobs (epochs, evaluations) pass without using them, when the compute thread is
 // idle, and before an allocation that failed is retried. It changes where tensors live, never
 // what is computed.
 #pragma once
@@ -26,7 +26,7 @@ void installCpuCache();
 void setCpuCacheEnabled(bool enabled);
 // The compute thread is idle: every cached block goes back, and blocks freed meanwhile are not kept.
 void setCpuCacheIdle();
-// The compute thread starts a job: caching resumes, and blocks unused through the previous job go back.
+// The compute thread starts a job: caching resumes, and blocks unused through the two previous jobs go back.
 void cpuCacheJobStarts();
 CpuCacheStats cpuCacheStats();
 
