@@ -176,7 +176,7 @@ RestoreResult restoreCheckpoint(Session& session, const std::string& bytes, bool
     momentum[i] = archive.try_read("momentum." + std::to_string(i), buf, true) ? buf : torch::Tensor();
   }
   result.meta = readMeta(archive);
-  session.applyMemoryFormat();  // the reader replaced the tensors with contiguous ones
+  session.applyMemoryFormat();  // the reader kept the strides the tensors were saved with
   std::map<std::string, std::string> table;
   result.verified = checkMeta(archive, result.meta, table, result.damaged);
   if (result.verified && !table.empty()) {

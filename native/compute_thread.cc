@@ -14,7 +14,7 @@ namespace layerout {
 namespace {
 
 // Jobs that follow each other closely (a benchmark's steps, consecutive epochs) reuse cached CPU
-// memory (cpu_cache.h: blocks a whole job leaves unused go back); after this long with nothing
+// memory (cpu_cache.h: blocks two whole jobs leave unused go back); after this long with nothing
 // to do it is released.
 constexpr auto kIdleRelease = std::chrono::seconds(1);
 
@@ -50,7 +50,7 @@ class ComputeThread {
         task = std::move(queue_.front());
         queue_.pop_front();
       }
-      cpuCacheJobStarts();
+      cpuCacheTaskStarts();
       task();
     }
   }

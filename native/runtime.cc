@@ -31,6 +31,7 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   cacheInfo.Set("cachedBytes", static_cast<double>(cache.cachedBytes));
   cacheInfo.Set("hits", static_cast<double>(cache.hits));
   cacheInfo.Set("misses", static_cast<double>(cache.misses));
+  cacheInfo.Set("idleReleases", static_cast<double>(cache.idleReleases));
   obj.Set("cpuCache", cacheInfo);
   obj.Set("fusedSgd", fusedSgdState());
 #ifdef LAYEROUT_TORCH_CUDA

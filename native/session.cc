@@ -55,12 +55,24 @@ torch::Tensor Session::forward(const torch::Tensor& x) {
 }
 
 void Session::applyMemoryFormat() {
-  if (!spec.channelsLast) return;
+  // Both ways: a checkpoint keeps the strides it was saved with (libtorch's reader restores
+  // them), so one written in the other layout would otherwise switch this model's layout.
+  const auto format = spec.channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
   torch::NoGradGuard noGrad;
   for (auto& p : net->parameters()) {
-    // As PyTorch's module.to(memory_format=channels_last): restrided even where the shape makes
-    // both layouts "contiguous" (one input channel, 1x1 kernels), whose strides pick oneDNN's path.
-    if (p.dim() == 4) p.set_data(p.to(p.options(), /*non_blocking=*/false, /*copy=*/false, torch::MemoryFormat::ChannelsLast));
+    // As PyTorch's module.to(memory_format=...): restrided even where the shape makes both
+    // layouts "contiguous" (one input channel, 1x1 kernels), whose strides pick oneDNN's path.
+    if (p.dim() == 4) p.set_data(p.to(p.options(), /*non_blocking=*/false, /*copy=*/false, format));
+  }
+  // Momentum buffers follow their parameters (the fused SGD walks them in the same order).
+  if (!sgd) return;  // being constructed: no buffers yet
+  auto& momentum = sgd->momentum();
+  const auto& params = sgd->params();
+  for (size_t i = 0; i < momentum.size(); ++i) {
+    auto& buffer = momentum[i];
+    if (buffer.defined() && buffer.strides() != params[i].strides()) {
+      buffer = torch::empty_like(params[i], torch::MemoryFormat::Preserve).copy_(buffer);
+    }
   }
 }
 

@@ -34,7 +34,8 @@ struct Session {
   std::shared_ptr<GradientSync> gradientSync;
 
   // Channels-last (spec.channelsLast): oneDNN's convolutions run faster on this layout on CPU.
-  // Puts every 4-d parameter in it (again after a checkpoint restore replaced the tensors)...
+  // Puts every 4-d parameter and its momentum buffer in the session's layout, channels-last or
+  // NCHW (again after a checkpoint restore, whose tensors keep the strides they were saved with)...
   void applyMemoryFormat();
   // ...and every input batch.
   torch::Tensor input(const torch::Tensor& x) const {

@@ -23,7 +23,14 @@ bool fusable(const torch::Tensor& p, const torch::Tensor& g, const torch::Tensor
   auto denseCpuFloat = [](const torch::Tensor& t) {
     return t.layout() == torch::kStrided && t.device().is_cpu() && t.scalar_type() == torch::kFloat;
   };
-  auto sameLayout = [&](const torch::Tensor& t) { return denseCpuFloat(t) && t.sizes() == p.sizes() && t.strides() == p.strides(); };
+  // Strides of size-1 dimensions do not place any element (autograd's gradient layout ignores them).
+  auto sameLayout = [&](const torch::Tensor& t) {
+    if (!denseCpuFloat(t) || t.sizes() != p.sizes()) return false;
+    for (int64_t d = 0; d < p.dim(); ++d) {
+      if (p.size(d) > 1 && t.stride(d) != p.stride(d)) return false;
+    }
+    return true;
+  };
   return denseCpuFloat(p) && p.is_non_overlapping_and_dense() && sameLayout(g) &&
          (!buffer.defined() || sameLayout(buffer));
 }

@@ -2,6 +2,7 @@
 
 #include "device.h"
 #include "dist/grad_sync.h"
+#include "memory/cpu_cache.h"
 #include "step.h"
 
 #include <chrono>
@@ -115,6 +116,7 @@ uint64_t epochSeed(uint64_t seed, int64_t epoch) {
 
 EpochResult trainEpoch(Session& session, const EpochOptions& options, const ProgressFn& onProgress) {
   useThreads(options.threads);
+  cpuCacheJobStarts();
   fusedSgdVerified();  // the once-per-process check, before any batch is timed
   auto& net = *session.net;
   const auto& data = requireData(session.trainSet, "training");
@@ -234,6 +236,7 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
 StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment,
                     bool profile) {
   useThreads(threads);
+  cpuCacheJobStarts();
   fusedSgdVerified();  // the once-per-process check, outside the timed and profiled steps
   auto& net = *session.net;
   const auto& data = requireData(session.trainSet, "training");
@@ -263,6 +266,7 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
 
 EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment) {
   useThreads(threads);
+  cpuCacheJobStarts();
   auto& net = *session.net;
   const auto& data = requireData(session.testSet, "test");
   BatchMaker maker(net.inputShape(), augment, session.device);
@@ -301,6 +305,7 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
 torch::Tensor predict(Session& session, const torch::Tensor& images, int64_t batchSize, int64_t threads,
                       const AugmentOptions& augment) {
   useThreads(threads);
+  cpuCacheJobStarts();
   auto& net = *session.net;
   BatchMaker maker(net.inputShape(), augment, session.device);
   Inference inference(session);

@@ -112,7 +112,7 @@ export interface RuntimeInfo {
   /** Whether the addon has data parallel (c10d's Gloo process group). */
   c10d: boolean;
   /** The addon's caching CPU allocator (native/memory/cpu_cache.h); off with LAYEROUT_CPU_CACHE=0. */
-  cpuCache: { enabled: boolean; cachedBytes: number; hits: number; misses: number };
+  cpuCache: { enabled: boolean; cachedBytes: number; hits: number; misses: number; idleReleases: number };
   /**
    * The fused SGD kernel (native/sgd_kernel.h): 'on', 'off' (LAYEROUT_FUSED_SGD=0 or turned off),
    * 'unchecked' (no update has run yet in this process), 'unsupported' (no AVX2/FMA) or 'mismatch'

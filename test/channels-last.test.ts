@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Model } from '../src/model';
+import { loadNative } from '../src/native';
 import { train } from '../src/train';
 import { cifarShaped, epoch, modelWithData, tempDir, THREADS, tinyDigits } from './helpers';
 
@@ -44,6 +45,33 @@ describe('channels-last', () => {
     const names = profile.operators.map((op) => op.name);
     expect(names).toContain('aten::convolution_backward');
     expect(names).not.toContain('aten::contiguous');
+  });
+
+  it('a checkpoint from the other layout is put in the model\'s own layout, momentum included', async () => {
+    const dir = tempDir();
+    const names = async (m: Model) => (await m.profileSteps({ steps: 1, batchSize: 16, threads: THREADS })).operators.map((op) => op.name);
+    // Written in channels-last, restored into NCHW: the weights keep no channels-last strides.
+    // With them, oneDNN would silently run every conv channels-last, and flattening the last
+    // conv's channels-last output for fc1 would copy it (aten::clone), as in a channels-last model.
+    const cl = modelWithData({ model: 'mnist-net', seed: 6, channelsLast: true });
+    await epoch(cl, 0);
+    await cl.save(join(dir, 'cl.pt'));
+    const nchw = modelWithData({ model: 'mnist-net', channelsLast: false });
+    await nchw.restore(join(dir, 'cl.pt'));
+    expect(nchw.digest()).toBe(cl.digest());
+    expect(await names(cl)).toContain('aten::clone');
+    expect(await names(nchw)).not.toContain('aten::clone');
+    // Written in NCHW with momentum, restored into channels-last: the momentum buffers follow the
+    // weights, so the fused update still takes every parameter (no multi-tensor fallback).
+    const plain = modelWithData({ model: 'mnist-net', seed: 6, channelsLast: false });
+    await epoch(plain, 0);
+    await plain.save(join(dir, 'nchw.pt'));
+    const back = modelWithData({ model: 'mnist-net', channelsLast: true });
+    await back.restore(join(dir, 'nchw.pt'));
+    expect(back.momentumDigest(0)).toBe(plain.momentumDigest(0));
+    const ops = await names(back);
+    expect(ops).not.toContain('aten::contiguous');
+    if (loadNative().runtimeInfo().fusedSgd === 'on') expect(ops.filter((n) => n.startsWith('Optimizer.step > aten::_foreach'))).toEqual([]);
   });
 
   it("is the ResNets' and mnist-net's default on CPU (measured faster there), and only theirs", () => {

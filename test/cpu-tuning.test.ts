@@ -13,6 +13,19 @@ import { epoch, modelWithData, tempDir, THREADS, tinyDigits } from './helpers';
 
 const native = loadNative();
 const cache = () => native.runtimeInfo().cpuCache;
+/** Lets the compute thread idle past its 1 s release. */
+const idle = () => new Promise((r) => setTimeout(r, 1600));
+/**
+ * Runs jobs meant to follow each other closely; if this busy machine stalled long enough between
+ * two of them for the compute thread's idle release (1 s), runs them again (at most 3 times).
+ */
+async function steady<T>(jobs: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const before = cache().idleReleases;
+    const result = await jobs();
+    if (cache().idleReleases === before || attempt === 3) return result;
+  }
+}
 /** The tunings as they are now (LAYEROUT_CPU_CACHE / LAYEROUT_FUSED_SGD may have set them), to restore after a test. */
 const tuningNow = () => ({ cache: cache().enabled, fusedSgd: native.runtimeInfo().fusedSgd !== 'off' });
 
@@ -23,48 +36,59 @@ describe('caching CPU allocator', () => {
     const before = cache().hits;
     await model.timeSteps({ steps: 3, batchSize: 16, threads: THREADS });
     expect(cache().hits).toBeGreaterThan(before); // steps 2 and 3 reuse step 1's activations
-    await new Promise((r) => setTimeout(r, 1600)); // the compute thread idles for more than 1 s
+    await idle(); // the compute thread idles for more than 1 s
     expect(cache().cachedBytes).toBe(0);
+    expect(cache().idleReleases).toBeGreaterThan(0);
     // While idle, blocks freed on the JS thread (data replaced) go straight back too.
     for (let i = 0; i < 2; i++) model.setData('train', tinyDigits(400).train);
     expect(cache().cachedBytes).toBe(0);
   });
 
-  it('gives back blocks a whole job left unused, so memory stays near the working set', async () => {
+  it('gives back blocks two whole jobs left unused, so memory stays near the working set', async () => {
     const model = modelWithData({ model: 'mnist-net' });
-    await model.timeSteps({ steps: 2, batchSize: 32, threads: THREADS });
-    const large = cache().cachedBytes;
-    expect(large).toBeGreaterThan(0);
-    const misses = cache().misses;
-    // Straight after (no idle release): a smaller batch misses; batch 32's blocks wait through
-    // two jobs unused and go back when the third one starts.
-    await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
-    expect(cache().misses).toBeGreaterThan(misses);
-    await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
-    expect(cache().cachedBytes).toBeGreaterThanOrEqual(large); // kept through one other job
-    await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
-    const afterSwitch = cache().cachedBytes;
-    // What batch 4 alone leaves cached, from an empty cache.
-    await new Promise((r) => setTimeout(r, 1600));
+    // Straight after each other (no idle release in between): batch 32's blocks wait through
+    // two jobs of batch 4 unused and go back when the third one starts.
+    const switched = await steady(async () => {
+      await model.timeSteps({ steps: 2, batchSize: 32, threads: THREADS });
+      const large = cache().cachedBytes;
+      const misses = cache().misses;
+      await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
+      const missed = cache().misses > misses; // a smaller batch misses
+      await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
+      const keptThroughOne = cache().cachedBytes;
+      await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
+      return { large, missed, keptThroughOne, afterSwitch: cache().cachedBytes };
+    });
+    expect(switched.large).toBeGreaterThan(0);
+    expect(switched.missed).toBe(true);
+    expect(switched.keptThroughOne).toBeGreaterThanOrEqual(switched.large);
+    expect(switched.afterSwitch).toBeLessThan(switched.large);
+    // What batch 4 alone leaves cached, from an empty cache; then a repeating step misses nothing.
+    await idle();
     expect(cache().cachedBytes).toBe(0);
-    await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
-    await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
-    const alone = cache().cachedBytes;
-    expect(afterSwitch).toBeLessThan(large);
-    expect(afterSwitch).toBe(alone);
-    // A repeating step misses nothing once warm.
-    const warm = cache().misses;
-    await model.timeSteps({ steps: 3, batchSize: 4, threads: THREADS });
-    expect(cache().misses).toBe(warm);
+    const alone = await steady(async () => {
+      await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
+      await model.timeSteps({ steps: 1, batchSize: 4, threads: THREADS });
+      const cached = cache().cachedBytes;
+      const warm = cache().misses;
+      await model.timeSteps({ steps: 3, batchSize: 4, threads: THREADS });
+      return { cached, missesWhenWarm: cache().misses - warm };
+    });
+    expect(switched.afterSwitch).toBe(alone.cached);
+    expect(alone.missesWhenWarm).toBe(0);
   });
 
-  it('keeps training warm across the evaluations between epochs', async () => {
+  it('keeps training warm across the evaluations and checkpoints between epochs', async () => {
     const model = modelWithData({ model: 'mnist-net' });
-    await model.timeSteps({ steps: 2, batchSize: 16, threads: THREADS });
-    await model.evaluate({ batchSize: 50, threads: THREADS });
-    const misses = cache().misses;
-    await model.timeSteps({ steps: 2, batchSize: 16, threads: THREADS });
-    expect(cache().misses).toBe(misses); // the training blocks waited through the evaluation
+    const missed = await steady(async () => {
+      await model.timeSteps({ steps: 2, batchSize: 16, threads: THREADS });
+      await model.evaluate({ batchSize: 50, threads: THREADS });
+      await model.checkpointBytes(); // a run folder saves after every epoch: not a job that evicts
+      const misses = cache().misses;
+      await model.timeSteps({ steps: 2, batchSize: 16, threads: THREADS });
+      return cache().misses - misses;
+    });
+    expect(missed).toBe(0); // the training blocks waited through the evaluation and the save
   });
 
   it('trains bit-identically with reuse on and off', async () => {

@@ -23,6 +23,7 @@ interface Job {
   batch: number;
   seed?: number;
   model?: unknown;
+  channelsLast?: boolean;
   out?: string;
   timeout?: number;
 }
@@ -76,16 +77,16 @@ describe('data parallel on 2 local ranks', () => {
     expect(loadNative().runtimeInfo().c10d).toBe(true);
   });
 
-  it('takes the one-process step: after one global batch the weights agree to float rounding', async () => {
-    const job = { ...base, epochs: 1, samples: 64 };
+  it.each([true, false])('takes the one-process step: after one global batch the weights agree to float rounding (channelsLast %s)', async (channelsLast) => {
+    const job = { ...base, epochs: 1, samples: 64, channelsLast };
     const [[r0], [one]] = await Promise.all([ranks({ ...job, world: 2 }), ranks({ ...job, world: 1 })]);
     for (const r of [r0, one]) expect(r.code, r.stderr).toBe(0);
-    // Two partial sums instead of one: a few ulps after one step, where a missing or doubled
-    // share of the gradient would move weights by ~lr x gradient (1e-3 and more).
+    // Two partial sums instead of one: a few ulps after one step (measured 7.5e-9), where a
+    // missing or doubled share of the gradient would move weights by ~lr x gradient (1e-3 and more).
     expect(maxAbsDiff(r0.out!.weights, one.out!.weights)).toBeLessThan(1e-6);
   });
 
-  it('follows the one-process run: same masks and losses, weights within 2e-3, frozen units untouched, identical ranks', async () => {
+  it('follows the one-process run: same masks and losses, weights within 5e-3, frozen units untouched, identical ranks', async () => {
     const [[r0, r1], [one]] = await Promise.all([ranks({ ...base, world: 2 }), ranks({ ...base, world: 1 })]);
     for (const r of [r0, r1, one]) expect(r.code, r.stderr).toBe(0);
     const [a, b, o] = [r0.out!, r1.out!, one.out!];
@@ -93,12 +94,12 @@ describe('data parallel on 2 local ranks', () => {
     expect(a.summary.digest).toBe(b.summary.digest);
     expect(a.digests).toEqual(b.digests);
     // Same masks as the one-process run; the sums differ only in float rounding (two partial
-    // sums per step instead of one), which 24 steps amplify chaotically: measured max |difference|
-    // on weights up to 0.25, seeds 0 and 1: 2.6e-5 and 4.8e-4 in NCHW, 1.1e-3 and 4.8e-8 in
-    // channels-last (mnist-net's default). The one-step test above is the tight one.
+    // sums per step instead of one), which 24 steps amplify chaotically: over seeds 0-4 in both
+    // layouts, measured max |difference| 4.8e-8 to 1.1e-3 on weights up to 0.25, and 6.7e-8 to
+    // 8.3e-5 on epoch losses. These bounds leave 4x and more; the one-step test above is the tight one.
     expect(a.records.map((r) => r.frozen)).toEqual(o.records.map((r) => r.frozen));
-    a.records.forEach((r, e) => expect(Math.abs(r.trainLoss - o.records[e].trainLoss)).toBeLessThan(1e-4));
-    expect(maxAbsDiff(a.weights, o.weights)).toBeLessThan(2e-3);
+    a.records.forEach((r, e) => expect(Math.abs(r.trainLoss - o.records[e].trainLoss)).toBeLessThan(5e-4));
+    expect(maxAbsDiff(a.weights, o.weights)).toBeLessThan(5e-3);
     expect(maxAbsDiff(a.weights, o.weights)).toBeGreaterThan(0); // really two processes' sums
     // A unit frozen in epoch e is bit-identical before and after it, on both ranks.
     let frozenChecks = 0;

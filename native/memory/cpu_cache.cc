@@ -105,13 +105,21 @@ class CachingCpuAllocator final : public c10::Allocator {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       idle_ = idle;
+      if (idle) ++idleReleases_;
     }
     if (idle) release();
   }
 
-  // A job starts: blocks that waited unused through the two previous jobs were for work of
-  // another shape (another batch size, a dropped model) and go back. Two, not one, so that
-  // training epochs alternating with evaluations find their blocks still there. A repeating
+  // Any task starts on the compute thread (a checkpoint, an agreement): caching resumes.
+  void setBusy() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    idle_ = false;
+  }
+
+  // A job (an epoch, an evaluation, a prediction, timed steps) starts: blocks that waited unused
+  // through the two previous jobs were for work of another shape (another batch size, a dropped
+  // model) and go back. Two, not one, so that training epochs alternating with evaluations find
+  // their blocks still there; small tasks in between (checkpoints) do not count. A repeating
   // step reuses every block it frees.
   void startJob() {
     std::vector<void*> stale;
@@ -145,7 +153,7 @@ class CachingCpuAllocator final : public c10::Allocator {
 
   CpuCacheStats stats() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return {enabled_, cached_, hits_, misses_};
+    return {enabled_, cached_, hits_, misses_, idleReleases_};
   }
 
   static CachingCpuAllocator& instance() {
@@ -192,6 +200,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   mutable std::unordered_map<void*, std::size_t> live_;
   mutable std::size_t cached_ = 0;
   mutable std::uint64_t hits_ = 0, misses_ = 0;
+  std::uint64_t idleReleases_ = 0;
   bool enabled_ = true;
   bool idle_ = true;  // no job yet
   std::uint64_t job_ = 0;
@@ -211,6 +220,8 @@ void installCpuCache() {
 void setCpuCacheEnabled(bool enabled) { CachingCpuAllocator::instance().setEnabled(enabled); }
 
 void setCpuCacheIdle() { CachingCpuAllocator::instance().setIdle(true); }
+
+void cpuCacheTaskStarts() { CachingCpuAllocator::instance().setBusy(); }
 
 void cpuCacheJobStarts() { CachingCpuAllocator::instance().startJob(); }
 

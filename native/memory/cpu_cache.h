@@ -17,6 +17,7 @@ struct CpuCacheStats {
   bool enabled = false;
   std::size_t cachedBytes = 0;  // freed blocks held for reuse
   std::uint64_t hits = 0, misses = 0;
+  std::uint64_t idleReleases = 0;  // times the compute thread idled and the cache was emptied
 };
 
 // Installs the allocator as libtorch's CPU allocator (once, at addon load) unless the
@@ -26,7 +27,9 @@ void installCpuCache();
 void setCpuCacheEnabled(bool enabled);
 // The compute thread is idle: every cached block goes back, and blocks freed meanwhile are not kept.
 void setCpuCacheIdle();
-// The compute thread starts a job: caching resumes, and blocks unused through the two previous jobs go back.
+// The compute thread starts a task: caching resumes.
+void cpuCacheTaskStarts();
+// A job (epoch, evaluation, prediction, timed steps) starts: blocks unused through the two previous jobs go back.
 void cpuCacheJobStarts();
 CpuCacheStats cpuCacheStats();
 

@@ -25,7 +25,7 @@ class Mlp : public Net {
     auto x = input.flatten(1);
     for (size_t i = 0; i < layers_.size(); ++i) {
       x = layers_[i]->forward(x);
-      if (i + 1 < layers_.size()) x = torch::relu(x);
+      if (i + 1 < layers_.size()) x.relu_();
     }
     return x;
   }

@@ -26,8 +26,8 @@ class MnistNet : public Net {
 
   torch::Tensor forward(const torch::Tensor& input) override {
     auto x = input;
-    for (auto& conv : convs_) x = torch::relu(conv->forward(x));
-    x = torch::relu(fc1_->forward(x.flatten(1)));
+    for (auto& conv : convs_) x = conv->forward(x).relu_();
+    x = fc1_->forward(x.flatten(1)).relu_();
     return fc2_->forward(x);
   }
 

@@ -70,7 +70,7 @@ class CifarResNet : public Net {
   }
 
   torch::Tensor forward(const torch::Tensor& input) override {
-    auto x = torch::relu(stemBn_->forward(stem_->forward(input)));
+    auto x = stemBn_->forward(stem_->forward(input)).relu_();
     for (auto& block : blocks_) x = forwardBlock(block, x);
     x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
     return fc_->forward(x);
@@ -82,7 +82,7 @@ class CifarResNet : public Net {
     const size_t last = block.convs.size() - 1;
     for (size_t i = 0; i <= last; ++i) {
       out = block.bns[i]->forward(block.convs[i]->forward(out));
-      if (i < last) out = torch::relu(out);
+      if (i < last) out.relu_();
     }
     torch::Tensor shortcut = x;
     if (!block.shortcutConv.is_empty()) {
@@ -95,7 +95,7 @@ class CifarResNet : public Net {
       const int64_t half = block.padChannels / 2;
       shortcut = torch::constant_pad_nd(shortcut, {0, 0, 0, 0, half, block.padChannels - half}, 0);
     }
-    return torch::relu(out + shortcut);
+    return (out + shortcut).relu_();
   }
 
   torch::nn::Conv2d stem_{nullptr};

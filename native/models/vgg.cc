@@ -30,11 +30,11 @@ class Vgg16 : public Net {
   torch::Tensor forward(const torch::Tensor& input) override {
     auto x = input;
     for (auto& layer : layers_) {
-      x = torch::relu(layer.bn->forward(layer.conv->forward(x)));
+      x = layer.bn->forward(layer.conv->forward(x)).relu_();
       if (layer.pool) x = torch::max_pool2d(x, 2);
     }
-    x = torch::relu(fc1_->forward(x.flatten(1)));
-    x = torch::relu(fc2_->forward(x));
+    x = fc1_->forward(x.flatten(1)).relu_();
+    x = fc2_->forward(x).relu_();
     return fc3_->forward(x);
   }
 
