@@ -100,6 +100,13 @@ struct Inference {
   torch::NoGradGuard noGrad;
 };
 
+// Every epoch, evaluation, prediction and timed-steps run starts here: its thread count, and a
+// new generation for the CPU cache (cpu_cache.h: blocks two whole jobs leave unused go back).
+void beginJob(int64_t threads) {
+  useThreads(threads);
+  cpuCacheJobStarts();
+}
+
 const Dataset& requireData(const Dataset& data, const char* split) {
   if (data.size() == 0) throw std::runtime_error(std::string("no ") + split + " data has been set");
   return data;
@@ -115,8 +122,7 @@ uint64_t epochSeed(uint64_t seed, int64_t epoch) {
 }
 
 EpochResult trainEpoch(Session& session, const EpochOptions& options, const ProgressFn& onProgress) {
-  useThreads(options.threads);
-  cpuCacheJobStarts();
+  beginJob(options.threads);
   fusedSgdVerified();  // the once-per-process check, before any batch is timed
   auto& net = *session.net;
   const auto& data = requireData(session.trainSet, "training");
@@ -235,8 +241,7 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
 
 StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment,
                     bool profile) {
-  useThreads(threads);
-  cpuCacheJobStarts();
+  beginJob(threads);
   fusedSgdVerified();  // the once-per-process check, outside the timed and profiled steps
   auto& net = *session.net;
   const auto& data = requireData(session.trainSet, "training");
@@ -265,8 +270,7 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
 }
 
 EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment) {
-  useThreads(threads);
-  cpuCacheJobStarts();
+  beginJob(threads);
   auto& net = *session.net;
   const auto& data = requireData(session.testSet, "test");
   BatchMaker maker(net.inputShape(), augment, session.device);
@@ -304,8 +308,7 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
 
 torch::Tensor predict(Session& session, const torch::Tensor& images, int64_t batchSize, int64_t threads,
                       const AugmentOptions& augment) {
-  useThreads(threads);
-  cpuCacheJobStarts();
+  beginJob(threads);
   auto& net = *session.net;
   BatchMaker maker(net.inputShape(), augment, session.device);
   Inference inference(session);

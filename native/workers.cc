@@ -7,9 +7,6 @@
 namespace layerout {
 
 namespace {
-// A worker's JS-side callbacks can run while its environment is being torn down (a worker
-// thread terminated mid-epoch): N-API calls then fail and throw, and an exception escaping a
-// callback aborts the whole process. Nothing is left to settle then.
 // Whether this environment can still run JavaScript: a terminating one cannot.
 bool canRunJavaScript(const Napi::Env& env) {
   try {
@@ -20,6 +17,9 @@ bool canRunJavaScript(const Napi::Env& env) {
   }
 }
 
+// A worker's JS-side callbacks can run while its environment is being torn down (a worker
+// thread terminated mid-epoch): N-API calls then fail and throw, and an exception escaping a
+// callback aborts the whole process. Nothing is left to settle then.
 template <typename Body>
 void unlessTornDown(const Napi::Env& env, Body&& body) {
   try {

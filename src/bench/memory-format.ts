@@ -7,6 +7,7 @@ import { Model } from '../model';
 import { loadNative } from '../native';
 import { median } from './bench';
 import { expandMasks } from './masks';
+import { positive } from './vs-pytorch-args';
 
 const EPOCH_SAMPLES = 2048;
 
@@ -19,14 +20,9 @@ async function main(): Promise<void> {
       models: { type: 'string', default: 'resnet20:128,mnist-net:128,vgg16:16' },
     },
   });
-  const count = (text: string, flag: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${flag} takes a whole number of at least 1, got ${text}`);
-    return n;
-  };
-  const epochs = values.epochs === undefined ? undefined : count(values.epochs, 'epochs');
-  const steps = count(values.steps, 'steps');
-  const threads = count(values.threads, 'threads');
+  const epochs = positive('epochs', values.epochs);
+  const steps = positive('steps', values.steps, 8);
+  const threads = positive('threads', values.threads, 2);
   const what = epochs
     ? `${epochs} interleaved training epochs of ${EPOCH_SAMPLES} samples (alternating which layout goes first), median epoch`
     : `${steps} interleaved steps, median step (forward + backward + update)`;
@@ -35,18 +31,18 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|');
   for (const spec of values.models.split(',')) {
     const [name, batchText] = spec.split(':');
-    const batch = count(batchText ?? '128', 'models batch');
+    const batch = positive('models (batch)', batchText, 128);
     const pair = [false, true].map((channelsLast) => new Model({ model: name, channelsLast }));
     const [c, h, w] = pair[0].info.inputShape;
     for (const m of pair) m.setData('train', patternDataset(epochs ? EPOCH_SAMPLES : batch, [c, h, w], 10, 'bench'));
     for (const { name: maskName, mask } of expandMasks(['none', 'efreeze'], pair[0].units, name)) {
       const times: number[][] = [[], []];
-      const rounds = (epochs ?? steps) + (epochs ? 1 : 2);
-      for (let s = 0; s < rounds; s++) {
+      const warmUp = epochs ? 1 : 2;
+      for (let s = 0; s < warmUp + (epochs ?? steps); s++) {
         for (const i of s % 2 ? [1, 0] : [0, 1]) {
           pair[i].setFrozen(mask, 'train');
           const ms = epochs ? await timeEpoch(pair[i], s, batch, threads) : await timeStep(pair[i], batch, threads);
-          if (s >= rounds - (epochs ?? steps)) times[i].push(ms);
+          if (s >= warmUp) times[i].push(ms);
         }
       }
       const [a, b] = times.map(median);

@@ -30,9 +30,10 @@ export const VS_PYTORCH_USAGE =
 
 const WHOLE = /^\d+$/;
 
-function positive(name: string, text: string | undefined, fallback: number): number;
-function positive(name: string, text: string | undefined, fallback?: number): number | undefined;
-function positive(name: string, text: string | undefined, fallback?: number): number | undefined {
+/** `--name`'s whole number of at least 1, or `fallback` when the flag was not given. */
+export function positive(name: string, text: string | undefined, fallback: number): number;
+export function positive(name: string, text: string | undefined, fallback?: number): number | undefined;
+export function positive(name: string, text: string | undefined, fallback?: number): number | undefined {
   if (text === undefined) return fallback;
   if (!WHOLE.test(text) || Number(text) < 1) throw new UsageError(`--${name} must be a whole number of at least 1, got '${text}'`);
   return Number(text);
