@@ -1,6 +1,6 @@
 // Registers the addon's exports; every feature lives in its own file pair.
 #include "memory/cpu_cache.h"
-#include "model_wrap.h"
+#include "binding/model_wrap.h"
 #include "runtime.h"
 
 #include <napi.h>

@@ -16,16 +16,43 @@ std::string tensorDigest(const torch::Tensor& t) {
   return sha256Hex(cpu.data_ptr(), cpu.nbytes());
 }
 
-// Every tensor a checkpoint holds, by the name its digest is recorded under.
-std::vector<std::pair<std::string, torch::Tensor>> namedState(Session& session) {
+constexpr int64_t kLayout = 2;  // the archive layout written now (checkpoint.h)
+constexpr const char* kOptimizerPrefix = "optimizer.";
+
+// The archive name of parameter i's state `name` in a layout (1 knew only SGD's momentum).
+std::string stateKey(const Optimizer& optimizer, const std::string& name, size_t i, int64_t layout) {
+  if (layout == 1) return "momentum." + std::to_string(i);
+  return kOptimizerPrefix + name + "." + optimizer.paramNames()[i];
+}
+
+// Every tensor a checkpoint holds, by the name its digest is recorded under (per layout).
+std::vector<std::pair<std::string, torch::Tensor>> namedState(Session& session, int64_t layout = kLayout) {
   std::vector<std::pair<std::string, torch::Tensor>> out;
   for (const auto& p : session.net->named_parameters(true)) out.emplace_back("model/" + p.key(), p.value());
   for (const auto& b : session.net->named_buffers(true)) out.emplace_back("model/" + b.key(), b.value());
-  const auto& momentum = session.sgd->momentum();
-  for (size_t i = 0; i < momentum.size(); ++i) {
-    if (momentum[i].defined()) out.emplace_back("momentum." + std::to_string(i), momentum[i]);
+  auto& optimizer = *session.optimizer;
+  for (const auto& name : optimizer.stateNames()) {
+    for (const auto& [i, state] : optimizer.allState(name)) {
+      if (state->defined()) out.emplace_back(stateKey(optimizer, name, i, layout), *state);
+    }
   }
   return out;
+}
+
+// Every state tensor of the optimizer, in a fixed order (to put back after a failed restore).
+std::vector<torch::Tensor> optimizerState(Optimizer& optimizer) {
+  std::vector<torch::Tensor> out;
+  for (const auto& name : optimizer.stateNames()) {
+    for (const auto& entry : optimizer.allState(name)) out.push_back(*entry.second);
+  }
+  return out;
+}
+
+void setOptimizerState(Optimizer& optimizer, const std::vector<torch::Tensor>& state) {
+  size_t k = 0;
+  for (const auto& name : optimizer.stateNames()) {
+    for (auto& entry : optimizer.allState(name)) *entry.second = state.at(k++);
+  }
 }
 
 torch::Tensor bytesTensor(const std::string& text) {
@@ -39,7 +66,7 @@ std::string tensorText(const torch::Tensor& t) {
   return std::string(reinterpret_cast<const char*>(cpu.data_ptr<uint8_t>()), cpu.numel());
 }
 
-// The digest table as JSON: names are module paths and "momentum.N", so no escaping is needed.
+// The digest table as JSON: names are module paths and state keys, so no escaping is needed.
 std::string digestTable(const std::vector<std::pair<std::string, std::string>>& digests) {
   std::string json = "{";
   for (size_t i = 0; i < digests.size(); ++i) {
@@ -105,8 +132,10 @@ std::string checkpointBytes(Session& session, const std::string& meta) {
   std::vector<std::pair<std::string, std::string>> digests;
   for (const auto& [name, tensor] : namedState(session)) {
     digests.emplace_back(name, tensorDigest(tensor));
-    if (name.rfind("momentum.", 0) == 0) archive.write(name, tensor, /*is_buffer=*/true);
+    if (name.rfind(kOptimizerPrefix, 0) == 0) archive.write(name, tensor, /*is_buffer=*/true);
   }
+  archive.write("layout", torch::tensor({kLayout}, torch::kInt64), /*is_buffer=*/true);
+  archive.write("optimizer", bytesTensor(session.optimizer->kind()), /*is_buffer=*/true);
   digests.emplace_back("meta", sha256Hex(meta.data(), meta.size()));
   archive.write("meta", bytesTensor(meta), /*is_buffer=*/true);
   archive.write("digests", bytesTensor(digestTable(digests)), /*is_buffer=*/true);
@@ -135,7 +164,8 @@ RestoreResult restoreCheckpoint(Session& session, const std::string& bytes, bool
     for (auto& p : session.net->parameters()) before.push_back(p.detach().clone());
     for (auto& b : session.net->buffers()) before.push_back(b.detach().clone());
   }
-  auto momentumBefore = session.sgd->momentum();
+  auto& optimizer = *session.optimizer;
+  const auto stateBefore = optimizerState(optimizer);
   std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
   for (const auto& [name, tensor] : namedState(session)) {
     if (name.rfind("model/", 0) == 0) shapes.emplace_back(name, tensor.sizes().vec());
@@ -145,7 +175,7 @@ RestoreResult restoreCheckpoint(Session& session, const std::string& bytes, bool
     size_t k = 0;
     for (auto& p : session.net->parameters()) p.set_data(before[k++]);
     for (auto& b : session.net->buffers()) b.set_(before[k++]);
-    session.sgd->momentum() = momentumBefore;
+    setOptimizerState(optimizer, stateBefore);
   };
 
   RestoreResult result;
@@ -170,10 +200,25 @@ RestoreResult restoreCheckpoint(Session& session, const std::string& bytes, bool
       ++i;
     }
   }
-  auto& momentum = session.sgd->momentum();
-  for (size_t i = 0; i < momentum.size(); ++i) {
-    torch::Tensor buf;
-    momentum[i] = archive.try_read("momentum." + std::to_string(i), buf, true) ? buf : torch::Tensor();
+  // The optimizer state, by name, in the archive's own layout.
+  torch::Tensor layoutTensor, kindBytes;
+  const int64_t layout = archive.try_read("layout", layoutTensor, true) ? layoutTensor.to(torch::kCPU).item<int64_t>() : 1;
+  if (layout != 1 && layout != kLayout) {
+    rollback();
+    throw std::runtime_error("the checkpoint has archive layout " + std::to_string(layout) +
+                             ", newer than this layerout reads (" + std::to_string(kLayout) + "): update layerout");
+  }
+  const std::string kind = layout == 1 ? "sgd" : archive.try_read("optimizer", kindBytes, true) ? tensorText(kindBytes) : "";
+  if (kind != optimizer.kind()) {
+    rollback();
+    throw std::runtime_error("the checkpoint holds " + (kind.empty() ? std::string("no optimizer kind") : kind) +
+                             " optimizer state, this model trains with " + optimizer.kind());
+  }
+  for (const auto& name : optimizer.stateNames()) {
+    for (auto& [i, state] : optimizer.allState(name)) {
+      torch::Tensor buf;
+      *state = archive.try_read(stateKey(optimizer, name, i, layout), buf, true) ? buf : torch::Tensor();
+    }
   }
   result.meta = readMeta(archive);
   session.applyMemoryFormat();  // the reader kept the strides the tensors were saved with
@@ -181,7 +226,7 @@ RestoreResult restoreCheckpoint(Session& session, const std::string& bytes, bool
   result.verified = checkMeta(archive, result.meta, table, result.damaged);
   if (result.verified && !table.empty()) {
     size_t seen = 1;  // the metadata
-    for (const auto& [name, tensor] : namedState(session)) {
+    for (const auto& [name, tensor] : namedState(session, layout)) {
       auto it = table.find(name);
       if (it == table.end() || it->second != tensorDigest(tensor)) result.damaged.push_back(name);
       if (it != table.end()) ++seen;
@@ -236,12 +281,17 @@ std::vector<torch::Tensor> modelState(Session& session) {
   return all;
 }
 
-std::vector<torch::Tensor> unitMomentum(Session& session, int64_t unit) {
+std::vector<torch::Tensor> unitOptimizerState(Session& session, int64_t unit) {
+  auto& optimizer = *session.optimizer;
   std::vector<torch::Tensor> out;
   for (const auto& p : unitParams(session, unit)) {
-    const int64_t i = session.sgd->indexOf(p);
-    if (i < 0 || !session.sgd->momentum()[static_cast<size_t>(i)].defined()) return {};
-    out.push_back(session.sgd->momentum()[static_cast<size_t>(i)]);
+    const int64_t i = optimizer.indexOf(p);
+    if (i < 0) return {};
+    for (const auto& name : optimizer.stateNames()) {
+      const auto& state = optimizer.state(static_cast<size_t>(i), name);
+      if (!state.defined()) return {};
+      out.push_back(state);
+    }
   }
   return out;
 }

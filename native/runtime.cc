@@ -8,7 +8,7 @@
 #include "dist/group.h"
 #include "errors.h"
 #include "memory/cpu_cache.h"
-#include "sgd.h"
+#include "optim/sgd.h"
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>

@@ -20,7 +20,14 @@ Session::Session(const ModelSpec& modelSpec, uint64_t seed, const torch::Device&
   }
   net->to(device);
   applyMemoryFormat();
-  sgd = std::make_unique<Sgd>(net->parameters());
+  std::vector<torch::Tensor> params;
+  std::vector<std::string> names;
+  for (const auto& p : net->named_parameters(true)) {
+    params.push_back(p.value());
+    names.push_back(p.key());
+  }
+  optimizer = makeOptimizer("sgd", std::move(params), std::move(names));
+  objective = makeObjective("cross-entropy");
   mask.assign(net->units().size(), false);
 }
 
@@ -64,14 +71,14 @@ void Session::applyMemoryFormat() {
     // layouts "contiguous" (one input channel, 1x1 kernels), whose strides pick oneDNN's path.
     if (p.dim() == 4) p.set_data(p.to(p.options(), /*non_blocking=*/false, /*copy=*/false, format));
   }
-  // Momentum buffers follow their parameters (the fused SGD walks them in the same order).
-  if (!sgd) return;  // being constructed: no buffers yet
-  auto& momentum = sgd->momentum();
-  const auto& params = sgd->params();
-  for (size_t i = 0; i < momentum.size(); ++i) {
-    auto& buffer = momentum[i];
-    if (buffer.defined() && buffer.strides() != params[i].strides()) {
-      buffer = torch::empty_like(params[i], torch::MemoryFormat::Preserve).copy_(buffer);
+  // Optimizer state follows its parameters (the fused SGD walks them in the same order).
+  if (!optimizer) return;  // being constructed: no state yet
+  const auto& params = optimizer->params();
+  for (const auto& name : optimizer->stateNames()) {
+    for (auto& [i, state] : optimizer->allState(name)) {
+      if (state->defined() && state->sizes() == params[i].sizes() && state->strides() != params[i].strides()) {
+        *state = torch::empty_like(params[i], torch::MemoryFormat::Preserve).copy_(*state);
+      }
     }
   }
 }

@@ -1,10 +1,12 @@
-// Everything one JS Model object owns natively: the net, its optimizer, its data and flags.
+// Everything one JS Model object owns natively: the net, its optimizer and objective, its data
+// and flags.
 #pragma once
 
 #include "data.h"
 #include "freeze.h"
 #include "models/registry.h"
-#include "sgd.h"
+#include "objective.h"
+#include "optim/optimizer.h"
 
 #include <atomic>
 #include <memory>
@@ -22,7 +24,8 @@ struct Session {
   ModelSpec spec;
   torch::Device device;
   NetPtr net;
-  std::unique_ptr<Sgd> sgd;
+  OptimizerPtr optimizer;  // sgd until the run configuration names another
+  ObjectivePtr objective;  // cross-entropy until the run configuration names another
   std::vector<bool> mask;  // current freeze mask (all false = nothing frozen)
   BnMode bnMode = BnMode::Train;
   Dataset trainSet, testSet;

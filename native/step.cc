@@ -4,8 +4,8 @@ namespace layerout {
 
 ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch::Tensor& y) {
   ForwardResult out;
-  out.logits = session.forward(x);
-  out.loss = torch::nn::functional::cross_entropy(out.logits, y);
+  out.output = session.forward(x);
+  out.loss = session.objective->meanLoss(out.output, y);
   return out;
 }
 
@@ -14,13 +14,13 @@ void backward(Session& session, const torch::Tensor& loss) {
   if (loss.defined()) loss.backward();
 }
 
-void gradientsReady(Session& session, std::vector<double>& shared) {
-  if (session.gradientsReadyHook) session.gradientsReadyHook->onGradientsReady(session, shared);
+void gradientsReady(Session& session, StepSums& sums) {
+  if (session.gradientsReadyHook) session.gradientsReadyHook->onGradientsReady(session, sums);
 }
 
-void update(Session& session, const SgdHyper& hyper) {
-  session.sgd->step(hyper);
-  session.sgd->clearGrads();
+void update(Session& session, const OptimizerHyper& hyper) {
+  session.optimizer->step(hyper);
+  session.optimizer->clearGrads();
 }
 
 }  // namespace layerout

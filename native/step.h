@@ -7,28 +7,33 @@
 
 namespace layerout {
 
+// The loop's per-step sums: what a data-parallel hook sums over the ranks with the gradients.
+struct StepSums {
+  double loss = 0;             // the batch's summed loss
+  double metric = 0;           // the objective's metric sum (correct predictions)
+  bool stopRequested = false;  // some rank asked to stop (true after the sum if any did)
+};
+
 // Called after backward, before the update, with every gradient of the step computed. Frozen
-// parameters have undefined gradients. `shared` holds the loop's per-step sums (a data-parallel
-// hook sums them over the ranks along with the gradients). Runs on the compute thread; may
-// block (a collective).
+// parameters have undefined gradients. Runs on the compute thread; may block (a collective).
 class GradientsReadyHook {
  public:
   virtual ~GradientsReadyHook() = default;
   // Called just before backward (a data-parallel hook readies its buckets).
   virtual void onBackwardStart(Session& session) {}
-  virtual void onGradientsReady(Session& session, std::vector<double>& shared) = 0;
+  virtual void onGradientsReady(Session& session, StepSums& sums) = 0;
 };
 
 struct ForwardResult {
-  torch::Tensor logits, loss;
+  torch::Tensor output, loss;  // the net's output and the objective's mean loss
 };
 
 ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch::Tensor& y);
 // Backward, after the hook's onBackwardStart.
 void backward(Session& session, const torch::Tensor& loss);
 // Runs the session's hook, if one is installed.
-void gradientsReady(Session& session, std::vector<double>& shared);
-// The SGD update, then every gradient cleared (set to undefined).
-void update(Session& session, const SgdHyper& hyper);
+void gradientsReady(Session& session, StepSums& sums);
+// The optimizer's update, then every gradient cleared (set to undefined).
+void update(Session& session, const OptimizerHyper& hyper);
 
 }  // namespace layerout

@@ -3,6 +3,7 @@
 #include "device.h"
 #include "dist/grad_sync.h"
 #include "memory/cpu_cache.h"
+#include "optim/sgd.h"
 #include "step.h"
 
 #include <chrono>
@@ -41,7 +42,7 @@ StepResult localStep(Session& session, const torch::Tensor& x, const torch::Tens
   if (withSums) {
     torch::NoGradGuard noGrad;
     step.lossSum = forward.loss.detach().to(torch::kFloat64) * static_cast<double>(x.size(0));
-    step.correct = (forward.logits.argmax(1) == y).sum();
+    step.correct = session.objective->metricSum(forward.output, y);
   }
   step.forwardMs = lap(t, session.device);
   if (checkLoss) {
@@ -50,8 +51,8 @@ StepResult localStep(Session& session, const torch::Tensor& x, const torch::Tens
     if (!step.finite) return step;
   }
   backward(session, forward.loss);
-  std::vector<double> shared;
-  gradientsReady(session, shared);
+  StepSums sums;  // one process: nothing to sum
+  gradientsReady(session, sums);
   step.backwardMs = lap(t, session.device);
   return step;
 }
@@ -68,26 +69,26 @@ std::pair<int64_t, int64_t> shard(int64_t count, int64_t rank, int64_t world) {
 StepResult dataParallelStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, int64_t globalCount,
                             Clock::time_point& t) {
   StepResult step;
-  std::vector<double> shared{0, 0, session.abortRequested.load() ? 1.0 : 0.0};
+  StepSums sums;
+  sums.stopRequested = session.abortRequested.load();
   torch::Tensor loss;
   if (x.size(0) > 0) {
-    auto logits = session.forward(x);
-    auto lossSum = torch::nn::functional::cross_entropy(
-        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    auto output = session.forward(x);
+    auto lossSum = session.objective->summedLoss(output, y);
     loss = lossSum / static_cast<double>(globalCount);
     torch::NoGradGuard noGrad;
-    shared[0] = lossSum.item<double>();
-    shared[1] = static_cast<double>((logits.argmax(1) == y).sum().item<int64_t>());
+    sums.loss = lossSum.item<double>();
+    sums.metric = static_cast<double>(session.objective->metricSum(output, y).item<int64_t>());
   }
   step.forwardMs = lap(t, session.device);
   backward(session, loss);  // an empty slice has no loss: its rank still takes part, sending zeros
-  gradientsReady(session, shared);
+  gradientsReady(session, sums);
   step.backwardMs = lap(t, session.device);
-  step.lossSum = torch::scalar_tensor(shared[0], torch::kFloat64);
-  step.correct = torch::scalar_tensor(static_cast<int64_t>(shared[1]), torch::kInt64);
-  step.loss = shared[0] / static_cast<double>(globalCount);
+  step.lossSum = torch::scalar_tensor(sums.loss, torch::kFloat64);
+  step.correct = torch::scalar_tensor(static_cast<int64_t>(sums.metric), torch::kInt64);
+  step.loss = sums.loss / static_cast<double>(globalCount);
   step.finite = std::isfinite(step.loss);
-  step.stop = shared[2] > 0;
+  step.stop = sums.stopRequested;
   return step;
 }
 
@@ -132,7 +133,7 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
   auto gen = makeGenerator(epochSeed(options.seed, options.epoch));
   auto order = torch::randperm(data.size(), gen, torch::TensorOptions().dtype(torch::kInt64)).to(device);
   setTrainingMode(net, session.mask, session.bnMode);
-  session.sgd->clearGrads();
+  session.optimizer->clearGrads();
 
   EpochResult result;
   const int64_t n = data.size();
@@ -190,7 +191,7 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
     result.forwardMs += step.forwardMs;
     result.backwardMs += step.backwardMs;
     const bool apply = step.finite || options.onNonFinite == NonFinite::Continue;
-    if (step.stop || !apply) session.sgd->clearGrads();
+    if (step.stop || !apply) session.optimizer->clearGrads();
     if (step.stop) {
       result.aborted = true;
       result.batches = b;
@@ -251,8 +252,9 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
   auto x = maker.test(data.images.slice(0, 0, n));
   auto y = data.labels.slice(0, 0, n);
   setTrainingMode(net, session.mask, session.bnMode);
-  session.sgd->clearGrads();
-  SgdHyper hyper;  // the paper's settings; only the cost of the update matters here
+  session.optimizer->clearGrads();
+  // Momentum and decay on, as in training: only the cost of the update matters here.
+  const OptimizerHyper hyper{0.01, 0.9, 5e-4};
   StepTimes times;
   std::unique_ptr<OperatorProfiler> profiler;
   if (profile) profiler = std::make_unique<OperatorProfiler>();
@@ -286,11 +288,9 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
     const int64_t to = std::min(last, from + batchSize);
     auto x = maker.test(data.images.slice(0, from, to));
     auto y = data.labels.slice(0, from, to);
-    auto logits = session.forward(x);
-    lossSum += torch::nn::functional::cross_entropy(logits, y,
-                                                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                   .item<double>();
-    correct += (logits.argmax(1) == y).sum().item<int64_t>();
+    auto output = session.forward(x);
+    lossSum += session.objective->summedLoss(output, y).item<double>();
+    correct += session.objective->metricSum(output, y).item<int64_t>();
   }
   if (session.group) {
     std::vector<torch::Tensor> sums{torch::tensor({lossSum, static_cast<double>(correct)}, torch::kFloat64)};

@@ -18,7 +18,7 @@ struct EpochOptions {
   int64_t batchSize = 128;
   int64_t threads = 0;       // 0: leave libtorch's default
   int64_t progressEvery = 10;
-  SgdHyper hyper;
+  OptimizerHyper hyper;
   AugmentOptions augment;
   NonFinite onNonFinite = NonFinite::Stop;
   // Per-batch freezing: when not empty, mask b is applied before batch b (one per batch); the

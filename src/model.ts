@@ -4,8 +4,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkAugment, defaultAugment, type AugmentOptions } from './data/augment';
 import { checkDataset, checkImages, type ImageDataset } from './data/types';
-import { defaultThreads, fileSha256, toNativeModelOptions, type ModelOptions } from './models';
+import { DEFAULT_SEED, defaultThreads, fileSha256, toNativeModelOptions, type ModelOptions } from './models';
 import { loadNative, type NativeGroupOptions, type NativeModel, type NativeModelOptions } from './native';
+import { defaultOf } from './config/fields';
+import { checkField } from './config/options';
+import type { ObjectiveName } from './objective/registry';
+import type { OptimizerName } from './optim/registry';
 import { writeFileAtomic } from './run/atomic';
 import { stepProfile } from './profile';
 import { isNetworkSpec } from './spec/check';
@@ -26,6 +30,7 @@ import {
 } from './types';
 import { describe, requireBooleanArray, requireInteger, requireNumber, requireOneOf } from './validate';
 
+/** One epoch's options; those named as run options have the run's defaults and bounds (src/config/fields.ts). */
 export interface TrainEpochOptions {
   /** Epoch index (0-based); with the seed it fixes the data order and augmentation draws. */
   epoch: number;
@@ -190,16 +195,16 @@ export class Model {
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
     const native = {
       epoch: requireInteger('epoch', options.epoch, 0),
-      seed: requireInteger('seed', options.seed ?? 0, 0, 2 ** 32 - 1),
-      batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),
+      seed: checkField('seed', options.seed) as number,
+      batchSize: checkField('batchSize', options.batchSize) as number,
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
-      progressEvery: requireInteger('progressEvery', options.progressEvery ?? 10, 1),
+      progressEvery: checkField('progressEvery', options.progressEvery) as number,
       lr: requireNumber('lr', options.lr, 0, Infinity, true),
-      momentum: requireNumber('momentum', options.momentum ?? 0.9, 0, 1),
-      weightDecay: requireNumber('weightDecay', options.weightDecay ?? 5e-4, 0),
+      momentum: checkField('momentum', options.momentum) as number,
+      weightDecay: checkField('weightDecay', options.weightDecay) as number,
       augment: this.augmentFor(options.augment),
-      onNonFinite: requireOneOf('onNonFinite', options.onNonFinite ?? 'stop', NON_FINITE_ACTIONS),
-      ...(options.batchMasks !== undefined ? { batchMasks: this.checkBatchMasks(options.batchMasks, options.batchSize ?? 128) } : {}),
+      onNonFinite: checkField('onNonFinite', options.onNonFinite) as NonFiniteAction,
+      ...(options.batchMasks !== undefined ? { batchMasks: this.checkBatchMasks(options.batchMasks, options.batchSize ?? defaultOf('batchSize')) } : {}),
     };
     const { signal, onProgress } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') {
@@ -347,6 +352,18 @@ export class Model {
   }
 
   /** Forgets all momentum buffers (what rebuilding the optimizer does; reference-code mode). */
+  /**
+   * The optimizer and objective this model trains with (default 'sgd' and 'cross-entropy'; see
+   * OPTIMIZERS and OBJECTIVES). Choosing another optimizer kind drops the current one's state.
+   */
+  setTraining(options: { optimizer?: OptimizerName; objective?: ObjectiveName }): void {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+    this.native.setTraining({
+      optimizer: checkField('optimizer', options.optimizer) as string,
+      objective: checkField('objective', options.objective) as string,
+    });
+  }
+
   resetMomentum(): void {
     this.native.resetMomentum();
   }
@@ -444,7 +461,7 @@ export function resolveCheckpointPath(path: string): string {
 function runFileModel(dir: string): ModelSpecRecord | undefined {
   try {
     const run = JSON.parse(readFileSync(join(dir, RUN_FILE), 'utf8'));
-    if (typeof run?.model === 'string') return { model: run.model, classes: Number(run.classes ?? 10), seed: Number(run.seed ?? 0) };
+    if (typeof run?.model === 'string') return { model: run.model, classes: Number(run.classes ?? 10), seed: Number(run.seed ?? DEFAULT_SEED) };
     if (run?.model && typeof run.model.model === 'string') return run.model as ModelSpecRecord;
   } catch {
     // no run.json, or not readable: the checkpoint must describe its model itself

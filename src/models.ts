@@ -55,6 +55,10 @@ export interface ModelOptions {
 
 export const PRECISIONS = ['fp32', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
+/** The defaults of ModelOptions; the run-configuration table (src/config/fields.ts) uses these. */
+export const DEFAULT_PRECISION: Precision = 'fp32';
+export const DEFAULT_DEVICE: DeviceName = 'cpu';
+export const DEFAULT_SEED = 0;
 
 /** The built-in models, in the addon's order. */
 export function modelCatalog(): readonly CatalogEntry[] {
@@ -75,7 +79,7 @@ export function catalogEntry(name: unknown): CatalogEntry {
 }
 
 export function resolveDevice(device: unknown): string {
-  if (device === undefined) return 'cpu';
+  if (device === undefined) return DEFAULT_DEVICE;
   if (typeof device !== 'string') throw new TypeError(`device must be a string, got ${describe(device)}`);
   const runtime = loadNative().runtimeInfo();
   if (device === 'auto') return runtime.cudaAvailable ? 'cuda' : 'cpu';
@@ -98,7 +102,7 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
   if (options.channelsLast !== undefined && typeof options.channelsLast !== 'boolean') {
     throw new TypeError(`channelsLast must be true or false, got ${describe(options.channelsLast)}`);
   }
-  const precision = requireOneOf('precision', options.precision ?? 'fp32', PRECISIONS);
+  const precision = requireOneOf('precision', options.precision ?? DEFAULT_PRECISION, PRECISIONS);
   if (precision === 'bf16') {
     if (options.device !== undefined && options.device !== 'cpu') throw new RangeError(`precision bf16 is available on CPU only in this version, not on ${options.device}`);
     if (!cpuHasBf16()) throw new RangeError('precision bf16 needs a CPU with native bfloat16 (AVX512-BF16 or AMX); this CPU has neither: use fp32');
@@ -112,7 +116,7 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
 
 function nativeModelOptions(options: ModelOptions): NativeModelOptions {
   const classes = requireInteger('classes', options.classes ?? 10, 2, 100000);
-  const seed = requireInteger('seed', options.seed ?? 0, 0, 2 ** 32 - 1);
+  const seed = requireInteger('seed', options.seed ?? DEFAULT_SEED, 0, 2 ** 32 - 1);
   if (isNetworkSpec(options.model)) {
     if (options.hidden !== undefined || options.inputShape !== undefined) {
       throw new RangeError('hidden and inputShape do not apply to a network spec (its input is part of the spec)');

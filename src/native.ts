@@ -80,6 +80,8 @@ export interface NativeModel {
   modelBytes(): Buffer;
   momentumBytes(unit: number): Buffer | null;
   resetMomentum(): void;
+  /** The optimizer and objective kinds (src/optim, src/objective registries); a new optimizer kind starts with no state. */
+  setTraining(options: { optimizer: string; objective: string }): void;
   isBusy(): boolean;
   // Data parallel (native/dist/): every call is a collective; all ranks make the same calls in order.
   joinGroup(options: NativeGroupOptions): Promise<void>;
@@ -114,7 +116,7 @@ export interface RuntimeInfo {
   /** The addon's caching CPU allocator (native/memory/cpu_cache.h); off with LAYEROUT_CPU_CACHE=0. */
   cpuCache: { enabled: boolean; cachedBytes: number; hits: number; misses: number; idleReleases: number };
   /**
-   * The fused SGD kernel (native/sgd_kernel.h): 'on', 'off' (LAYEROUT_FUSED_SGD=0 or turned off),
+   * The fused SGD kernel (native/optim/sgd_kernel.h): 'on', 'off' (LAYEROUT_FUSED_SGD=0 or turned off),
    * 'unchecked' (no update has run yet in this process), 'unsupported' (no AVX2/FMA) or 'mismatch'
    * (it did not match libtorch's multi-tensor SGD bit for bit here, so it is not used).
    */

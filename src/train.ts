@@ -4,62 +4,22 @@ import { createHash } from 'node:crypto';
 import { frozenParamsShare, idealBackwardSaving, trainableParams } from './cost';
 import { DataParallel } from './distributed/group';
 import { checkDistributed, type DistributedOptions } from './distributed/options';
-import { checkAugment, type AugmentOptions } from './data/augment';
+import { checkAugment } from './data/augment';
 import type { DatasetPair } from './data/types';
 import { Model } from './model';
-import { isTorchScriptSource, type DeviceName, type ModelName, type Precision, type TorchScriptSource } from './models';
-import type { NetworkSpec } from './spec/types';
-import { createPolicy, type FreezePolicy, type MaskFunction, type PolicySpec } from './policy';
+import { isTorchScriptSource } from './models';
+import { createPolicy, type FreezePolicy } from './policy';
 import { RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
-import { lrAt, parseSchedule, type Schedule } from './schedule';
-import {
-  BN_MODES,
-  NON_FINITE_ACTIONS,
-  type BnMode,
-  type EndReason,
-  type EpochProgress,
-  type EpochRecord,
-  type NonFiniteAction,
-  type TrainSummary,
-} from './types';
-import { describe, requireInteger, requireNumber, requireOneOf } from './validate';
+import { lrAt } from './schedule';
+import type { BnMode, EndReason, EpochProgress, EpochRecord, TrainSummary } from './types';
+import { defaultOf, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunOptions } from './config/fields';
+import { checkRunOptions, savedPolicy, unknownOptions } from './config/options';
+import { runSettings } from './run/settings';
+import { describe } from './validate';
 
-export interface TrainOptions {
-  /** A built-in model's name, or your own network as a spec. */
-  model: ModelName | NetworkSpec | TorchScriptSource;
-  classes?: number;
-  hidden?: number[];
-  inputShape?: [number, number, number];
-  data: DatasetPair;
-  /** A policy spec or string (see POLICY_HELP), a FreezePolicy, or `(epoch, units) => mask`. Default 'none'. */
-  policy?: PolicySpec | string | MaskFunction | FreezePolicy;
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  momentum?: number;
-  weightDecay?: number;
-  schedule?: Schedule | string;
-  bn?: BnMode;
-  seed?: number;
-  device?: DeviceName;
-  /** Channels-last memory format for conv weights and inputs (see ModelOptions). */
-  channelsLast?: boolean;
-  /** 'fp32' (default) or 'bf16' autocast on CPUs with native bfloat16 (see ModelOptions). */
-  precision?: Precision;
-  threads?: number;
-  augment?: AugmentOptions;
-  /**
-   * A batch whose loss is NaN or infinite: 'stop' (default; the run ends there, before that
-   * batch changes anything, and the last checkpoint stays the last finite state), 'skip-batch',
-   * or 'continue'.
-   */
-  onNonFinite?: NonFiniteAction;
-  /** Run folder: run.json, metrics, summary and a checkpoint after every epoch (see README "Run folders"). */
-  out?: string;
-  /** Continue from the checkpoint in `out` when there is one. */
-  resume?: boolean;
-  /** Replace the run in `out` (its files are removed once the folder's lock is held). */
-  force?: boolean;
+/** The callbacks of a run (not part of its configuration: nothing of them is saved). */
+export interface TrainCallbacks {
+  /** Stops the run within one batch; the last finished epoch stays in the checkpoint. */
   signal?: AbortSignal;
   onEpoch?: (record: EpochRecord) => void;
   onBatch?: (progress: EpochProgress & { epoch: number }) => void;
@@ -67,14 +27,16 @@ export interface TrainOptions {
   onNotice?: (message: string) => void;
   /** Called once the model is built and any checkpoint restored. */
   onStart?: (info: { model: Model; policy: FreezePolicy; startEpoch: number }) => void;
-  progressEvery?: number;
-  /**
-   * Data parallel over c10d (README "Data parallel"): this process is one rank of a job. The batch
-   * size stays the global batch; every rank must be given the same options and data. Rank 0
-   * writes `out`; the other ranks ignore it.
-   */
-  distributed?: DistributedOptions;
 }
+
+/**
+ * Everything `train()` takes: the run options of the run-configuration table (src/config/fields.ts,
+ * where each option's default and bounds are written once) and the callbacks.
+ */
+export interface TrainOptions extends RunOptions, TrainCallbacks {}
+
+const CALLBACKS = ['signal', 'onEpoch', 'onBatch', 'onNotice', 'onStart'] as const;
+const TRAIN_KEYS: readonly string[] = [...FIELD_NAMES.filter((n) => RUN_FIELDS[n].api), ...CALLBACKS];
 
 /** What `train` resolves to: the summary and the trained model (ready for predict/save/export). */
 export interface TrainResult {
@@ -121,6 +83,8 @@ export function summarise(model: Model, policyName: string, epochs: number, reco
 /** Every option checked before anything is built or written. */
 function checkOptions(options: TrainOptions) {
   if (typeof options !== 'object' || options === null) throw new TypeError(`train options must be an object, got ${describe(options)}`);
+  const unknown = unknownOptions(options, TRAIN_KEYS);
+  if (unknown.length) throw new TypeError(`unknown train option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; allowed: ${TRAIN_KEYS.join(', ')}`);
   const { data } = options;
   if (!data || typeof data !== 'object' || !data.train || !data.test) throw new TypeError('data must be a DatasetPair with train and test sets');
   if (typeof data.kind !== 'string') throw new TypeError(`data.kind must be a string, got ${describe(data.kind)}`);
@@ -129,28 +93,17 @@ function checkOptions(options: TrainOptions) {
   if (options.out !== undefined && (typeof options.out !== 'string' || options.out.trim() === '')) {
     throw new TypeError(`out must be a non-empty folder path, got ${describe(options.out)}`);
   }
-  for (const name of ['onEpoch', 'onBatch', 'onStart', 'onNotice'] as const) {
+  for (const name of CALLBACKS.slice(1)) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function`);
   }
-  return {
-    epochs: requireInteger('epochs', options.epochs, 0, 1e6),
-    seed: requireInteger('seed', options.seed ?? 0, 0, 2 ** 32 - 1),
-    bn: requireOneOf('bn', options.bn ?? 'train', BN_MODES),
-    schedule: typeof options.schedule === 'string' ? parseSchedule(options.schedule) : (options.schedule ?? { kind: 'constant' as const }),
-    lr: requireNumber('lr', options.lr ?? 0.01, 0, Infinity, true),
-    momentum: requireNumber('momentum', options.momentum ?? 0.9, 0, 1),
-    weightDecay: requireNumber('weightDecay', options.weightDecay ?? 5e-4, 0),
-    batchSize: requireInteger('batchSize', options.batchSize ?? 128, 1, 1 << 20),
-    onNonFinite: requireOneOf('onNonFinite', options.onNonFinite ?? 'stop', NON_FINITE_ACTIONS),
-    distributed: checkedDistributed(options),
-  };
+  const checked = checkRunOptions(options);
+  return { ...checked, distributed: checkedDistributed(options, checked.batchSize) };
 }
 
-function checkedDistributed(options: TrainOptions) {
+function checkedDistributed(options: TrainOptions, batch: number) {
   if (options.distributed === undefined) return null;
   const dist = checkDistributed(options.distributed);
-  const batch = options.batchSize ?? 128;
-  if (Number.isInteger(batch) && batch < dist.world) {
+  if (batch < dist.world) {
     throw new RangeError(`batchSize is the global batch and must be at least the number of ranks (${dist.world}), got ${batch}`);
   }
   return dist.world > 1 ? dist : null;
@@ -171,11 +124,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     channelsLast: options.channelsLast,
     precision: options.precision,
   });
+  model.setTraining({ optimizer: checked.optimizer, objective: checked.objective });
   model.setData('train', data.train, data.kind);
   model.setData('test', data.test, data.kind);
   if (options.augment) checkAugment(options.augment, model.info.inputShape[0]);
   model.setPreprocessing(data.kind, options.augment ?? null);
-  const policySource = options.policy ?? 'none';
+  const policySource = options.policy ?? defaultOf('policy');
   const policy = createPolicy(policySource, { units: model.units, model: model.info.model, epochs, seed });
 
   const group = checked.distributed ? await DataParallel.join(model, checked.distributed) : undefined;
@@ -233,7 +187,9 @@ async function startTogether(
 ): Promise<EpochRecord[]> {
   const started = JSON.parse((await group.broadcast(Buffer.from(JSON.stringify({ ok: true })))).toString('utf8')) as { ok?: boolean; error?: string };
   if (!started.ok) throw new Error(`rank 0 could not start the run: ${started.error}`);
-  const plan = { ...checked, distributed: null, data: dataDigest(options.data), model: model.modelSpec, policy: policy.name, augment: options.augment ?? null };
+  // Runtime options (threads, device, progress) may differ between ranks; the rest may not.
+  const { threads: _threads, device: _device, progressEvery: _every, ...agreed } = checked;
+  const plan = { ...agreed, distributed: null, data: dataDigest(options.data), model: model.modelSpec, policy: policy.name, augment: options.augment ?? null };
   await group.agree("the run's options and data", plan, false);
   if (group.isLeader) {
     const training = { epochsDone: records.length, policy: policy.name, policyState: policy.getState(), records };
@@ -308,7 +264,7 @@ async function runEpochs(
       batchSize: checked.batchSize,
       threads: options.threads,
       augment: options.augment,
-      progressEvery: options.progressEvery,
+      progressEvery: checked.progressEvery,
       signal: options.signal,
       onNonFinite: checked.onNonFinite,
       onProgress: options.onBatch ? (p) => options.onBatch?.({ ...p, epoch: e + 1 }) : undefined,
@@ -350,6 +306,7 @@ async function runEpochs(
       ...(group ? { dataParallel: dataParallelRecord(model, batchMasks ?? [mask], stats, bn, group.worldSize) } : {}),
     };
     records.push(record);
+    policy.observe?.(record);
     await save();
     options.onEpoch?.(record);
   }
@@ -387,7 +344,15 @@ function runConfig(
   policySource: TrainOptions['policy'],
 ): RunConfig {
   const { data } = options;
-  const reproducible = typeof policySource === 'string' || (typeof policySource === 'object' && policySource !== null && !('mask' in policySource));
+  // Each saved option in the form run.json keeps it; runSettings() insists on every saved field.
+  const saved: Partial<Record<FieldName, unknown>> = {
+    ...checked,
+    policy: savedPolicy(policySource),
+    augment: options.augment ?? null,
+    channelsLast: model.channelsLast,
+    threads: options.threads,
+    distributed: checked.distributed?.world,
+  };
   return {
     format: 'layerout-run-2',
     model: model.modelSpec,
@@ -398,23 +363,6 @@ function runConfig(
       train: { name: data.train.name, count: data.train.shape[0] },
       test: { name: data.test.name, count: data.test.shape[0] },
     },
-    training: {
-      policy: reproducible ? (policySource as string | PolicySpec) : null,
-      policyName: policy.name,
-      epochs: checked.epochs,
-      batchSize: checked.batchSize,
-      lr: checked.lr,
-      momentum: checked.momentum,
-      weightDecay: checked.weightDecay,
-      schedule: checked.schedule,
-      bn: checked.bn,
-      seed: checked.seed,
-      augment: options.augment ?? null,
-      onNonFinite: checked.onNonFinite,
-      channelsLast: model.channelsLast,
-      ...(options.precision && options.precision !== 'fp32' ? { precision: options.precision } : {}),
-      ...(checked.distributed ? { ranks: checked.distributed.world } : {}),
-      ...(options.threads !== undefined ? { threads: options.threads } : {}),
-    },
+    training: runSettings(saved, policy.name),
   };
 }

@@ -1,5 +1,5 @@
 // The addon's CPU tunings (issue 15): the caching CPU allocator (native/memory/cpu_cache.h)
-// changes where tensors live, never what is computed; the fused SGD kernel (native/sgd_kernel.h)
+// changes where tensors live, never what is computed; the fused SGD kernel (native/optim/sgd_kernel.h)
 // gives PyTorch's SGD(foreach=True) result bit for bit; and the addon's own step profile.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

@@ -44,7 +44,7 @@ describe('checkpoint integrity', () => {
     const raw = model as unknown as { native: { unitBytes(u: number, s: boolean): Buffer; momentumBytes(u: number): Buffer } };
     const cases: [string, Buffer, RegExp][] = [
       ['a weight', flipInside(bytes, raw.native.unitBytes(1, false).subarray(0, 64)), /damaged: model\/fc2\.weight/],
-      ['a momentum buffer', flipInside(bytes, raw.native.momentumBytes(0).subarray(0, 64)), /damaged: momentum\.0\b/],
+      ['a momentum buffer', flipInside(bytes, raw.native.momentumBytes(0).subarray(0, 64)), /damaged: optimizer\.momentum_buffer\.fc1\.weight\b/],
       ['the metadata', flipInside(bytes, Buffer.from('"epochsDone":1'), 13), /metadata no longer matches/],
       ['the policy state', flipInside(bytes, Buffer.from('"policyState":'), 3), /metadata no longer matches/],
       ['a truncation', bytes.subarray(0, bytes.length >> 1), /truncated or not a layerout checkpoint/],

@@ -41,7 +41,7 @@ void GradientSync::rebuild(Session& session, std::vector<torch::Tensor> trainabl
 void GradientSync::onBackwardStart(Session& session) {
   // Trainable parameters in reverse: the order backward produces their gradients.
   std::vector<torch::Tensor> trainable;
-  const auto& all = session.sgd->params();
+  const auto& all = session.optimizer->params();
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
     if (it->requires_grad()) trainable.push_back(*it);
   }
@@ -73,7 +73,7 @@ void GradientSync::startReadyBuckets() {
   }
 }
 
-void GradientSync::onGradientsReady(Session& session, std::vector<double>& shared) {
+void GradientSync::onGradientsReady(Session& session, StepSums& sums) {
   const auto began = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
   inStep_ = false;
@@ -91,8 +91,9 @@ void GradientSync::onGradientsReady(Session& session, std::vector<double>& share
     bucket.pending = 0;
   }
   startReadyBuckets();
-  // The loop's own sums (loss, correct, stop requests) travel last, in double precision.
-  auto tail = torch::tensor(shared, torch::TensorOptions().dtype(torch::kFloat64));
+  // The loop's own sums (loss, metric, stop requests) travel last, in double precision.
+  auto tail = torch::tensor(std::vector<double>{sums.loss, sums.metric, sums.stopRequested ? 1.0 : 0.0},
+                            torch::TensorOptions().dtype(torch::kFloat64));
   waits_.push_back(group_->startAllreduce(tail, "gradient all-reduce"));
   auto waits = std::move(waits_);
   lock.unlock();
@@ -106,8 +107,10 @@ void GradientSync::onGradientsReady(Session& session, std::vector<double>& share
     }
     bytes_ += bucket.flat.numel() * 4;
   }
-  auto* t = tail.data_ptr<double>();
-  for (size_t i = 0; i < shared.size(); ++i) shared[i] = t[i];
+  const auto* t = tail.data_ptr<double>();
+  sums.loss = t[0];
+  sums.metric = t[1];
+  sums.stopRequested = t[2] > 0;
   ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
 }
 

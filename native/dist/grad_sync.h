@@ -23,7 +23,7 @@ class GradientSync : public GradientsReadyHook {
   ~GradientSync() override;
 
   void onBackwardStart(Session& session) override;
-  void onGradientsReady(Session& session, std::vector<double>& shared) override;
+  void onGradientsReady(Session& session, StepSums& sums) override;
 
   // Gradient bytes all-reduced and the time spent waiting for the all-reduce after backward,
   // since the last reset.

@@ -1,5 +1,6 @@
 // The backward-time benchmark: per mask, median step phases measured interleaved in one process,
 // against the ideal saving from the units' multiply-adds.
+import { defaultOf } from '../config/fields';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { frozenParamsShare, idealBackwardSaving } from '../cost';
@@ -54,15 +55,15 @@ function residentPeak(reset: boolean): number | null {
 }
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
-  const batch = options.batch ?? 128;
+  const batch = options.batch ?? defaultOf('batchSize');
   const steps = options.steps ?? 10;
   const warmup = options.warmup ?? 2;
   const threads = options.threads ?? defaultThreads();
-  const bn = options.bn ?? 'train';
-  const model = new Model({ model: options.model, classes: options.classes, device: options.device, seed: options.seed ?? 0, inputShape: options.inputShape, channelsLast: options.channelsLast, precision: options.precision });
+  const bn = options.bn ?? defaultOf('bn');
+  const model = new Model({ model: options.model, classes: options.classes, device: options.device, seed: options.seed ?? defaultOf('seed'), inputShape: options.inputShape, channelsLast: options.channelsLast, precision: options.precision });
   const [c, h, w] = model.info.inputShape;
   model.setData('train', patternDataset(batch, [c, h, w], model.info.classes, 'bench'));
-  const masks = expandMasks(options.masks, model.units, model.info.model, options.seed ?? 0);
+  const masks = expandMasks(options.masks, model.units, model.info.model, options.seed ?? defaultOf('seed'));
   const say = options.onProgress ?? (() => {});
 
   // Memory and warm-up, mask by mask.

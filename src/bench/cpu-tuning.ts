@@ -1,6 +1,7 @@
 // scripts/bench-cpu-tuning: training steps with one of the addon's CPU tunings off and on
 // (--feature cache: the caching CPU allocator; fused-sgd: the fused SGD kernel), interleaved step
 // by step in one process, with the page faults each step took.
+import { defaultOf } from '../config/fields';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { patternDataset } from '../data/synthetic';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
 async function compare(specs: string[], steps: number, threads: number, set: (on: boolean) => void): Promise<void> {
   for (const spec of specs) {
     const [name, batchText] = spec.split(':');
-    const batch = Number(batchText ?? 128);
+    const batch = Number(batchText ?? defaultOf('batchSize'));
     const model = new Model({ model: name });
     const [c, h, w] = model.info.inputShape;
     model.setData('train', patternDataset(batch, [c, h, w], 10, 'bench'));

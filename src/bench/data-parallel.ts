@@ -3,6 +3,7 @@
 // all-reduce's share of the step. Each round runs every configuration once, alternating, so the
 // shared machine's drift touches both alike; each configuration is a fresh set of processes
 // that trains `--epochs` timed epochs (after one warm-up epoch) of `--steps` global batches.
+import { defaultOf } from '../config/fields';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
       model: { type: 'string', default: 'mnist-net' },
       masks: { type: 'string', default: 'none,efreeze,all-but-last' },
       nproc: { type: 'string', default: '2' },
-      batch: { type: 'string', default: '128' },
+      batch: { type: 'string', default: String(defaultOf('batchSize')) },
       steps: { type: 'string', default: '12' },
       epochs: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '3' },

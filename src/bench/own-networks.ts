@@ -1,6 +1,7 @@
 // scripts/bench-own-networks: step time of resnet20 built in, written as a spec
 // (examples/resnet20.json) and scripted in PyTorch (scripts/peer/script_model.py resnet20), all three
 // interleaved in one process so the shared machine's drift touches each alike.
+import { defaultOf } from '../config/fields';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       steps: { type: 'string', default: '10' },
-      batch: { type: 'string', default: '128' },
+      batch: { type: 'string', default: String(defaultOf('batchSize')) },
       threads: { type: 'string', default: '2' },
       python: { type: 'string', default: '/usr/bin/python3' },
     },

@@ -1,5 +1,6 @@
 // scripts/profile-step: where the addon's training step spends its time, by libtorch's profiler
 // inside the addon, phase by phase beside the PyTorch peer's profile of the same step.
+import { defaultOf } from '../config/fields';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { patternDataset } from '../data/synthetic';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string' },
-      batch: { type: 'string', default: '128' },
+      batch: { type: 'string', default: String(defaultOf('batchSize')) },
       threads: { type: 'string', default: String(defaultThreads()) },
       steps: { type: 'string', default: '3' },
       'no-peer': { type: 'boolean', default: false },

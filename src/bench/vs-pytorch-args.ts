@@ -1,7 +1,7 @@
 // scripts/bench-vs-pytorch's options. Read with node:util parseArgs here rather than with the CLI's
 // parser: benchmarks sit below the CLI and must not import it.
 import { parseArgs } from 'node:util';
-import { modelNames, type DeviceName } from '../models';
+import { DEFAULT_DEVICE, modelNames, type DeviceName } from '../models';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -61,7 +61,7 @@ export function readVsPytorchOptions(argv: string[]): VsPytorchOptions {
     steps: positive('steps', values.steps, 10),
     rounds: positive('rounds', values.rounds, 2),
     threads: positive('threads', values.threads),
-    device: (values.device ?? 'cpu') as DeviceName,
+    device: (values.device ?? DEFAULT_DEVICE) as DeviceName,
     masks: (values.masks ?? 'none,efreeze,dfreeze,layerout:2,all-but-last').split(','),
     samples: positive('samples', values.samples, 2048),
     python: values.python,

@@ -3,27 +3,23 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBenchmark } from '../bench/bench';
 import { DEFAULT_MASKS, MASK_HELP } from '../bench/masks';
-import { PRECISIONS, type DeviceName, type Precision } from '../models';
-import { BN_MODES, type BnMode } from '../types';
+import type { DeviceName, Precision } from '../models';
+import type { BnMode } from '../types';
 import { benchMarkdown, benchSvg } from '../report/bench-report';
 import { parseCommand, type CommandSpec, type OptionDefs } from './args';
+import { fieldOptions } from './field-options';
 import { memoryFormat, modelOption, parseInputShape, resolveModelArg } from './model-arg';
 import { StatusLine } from './progress';
 
 export const BENCH_OPTIONS: OptionDefs = {
   model: modelOption({ required: true }),
   classes: { type: 'int', help: 'classes', min: 2, default: 10 },
-  batch: { type: 'int', help: 'batch size', min: 1, default: 128 },
   steps: { type: 'int', help: 'timed steps per mask', min: 1, default: 10 },
   warmup: { type: 'int', help: 'warm-up steps per mask', min: 1, default: 2 },
-  threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
-  device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
+  // The run options a benchmark shares with `train` (src/config/fields.ts).
+  ...fieldOptions((name) => ['batchSize', 'threads', 'device', 'channelsLast', 'precision', 'bn'].includes(name), 'never'),
   input: { type: 'string', arg: 'CxHxW', help: 'input shape of a torchscript:PATH model (e.g. 1x28x28)' },
-  'channels-last': { type: 'flag', help: "conv weights and inputs in channels-last memory format (the ResNets' and mnist-net's default on CPU)" },
-  'no-channels-last': { type: 'flag', help: 'keep the default memory format, also for models that use channels-last by default' },
-  precision: { type: 'string', arg: 'P', help: 'fp32, or bf16 autocast (CPUs with native bfloat16)', choices: PRECISIONS, default: 'fp32' },
   masks: { type: 'string', arg: 'LIST', help: `comma-separated: ${MASK_HELP}`, default: DEFAULT_MASKS.join(',') },
-  bn: { type: 'string', arg: 'MODE', help: 'BatchNorm of frozen units', choices: BN_MODES, default: 'train' },
   json: { type: 'flag', help: 'print one JSON object' },
   out: { type: 'string', arg: 'DIR', help: 'write bench.json, bench.md and bench.svg here' },
 };

@@ -1,8 +1,9 @@
-// `layerout export RUN --out FILE`: the trained weights as a file PyTorch opens with
-// torch.load(), keyed like the PyTorch definitions in scripts/peer/peer.py.
+// `layerout export RUN --out FILE [--format F]`: the trained model as a file of one of the export
+// registry's formats (src/export/registry.ts); the default is the torch.load() state dict.
 import { existsSync, lstatSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Model, resolveCheckpointPath } from '../model';
+import { EXPORTERS, EXPORT_FORMATS, type ExportFormat } from '../export/registry';
 import { writeFileAtomic } from '../run/atomic';
 import { parseCommand, UsageError, type CommandSpec } from './args';
 
@@ -11,6 +12,13 @@ export const EXPORT_COMMAND: CommandSpec = {
   summary: "A run's weights as a torch.load() state dict (net.load_state_dict(torch.load(FILE))).",
   options: {
     out: { type: 'string', arg: 'FILE', help: 'the file to write', required: true },
+    format: {
+      type: 'string',
+      arg: 'FORMAT',
+      help: EXPORT_FORMATS.map((f) => `${f}: ${EXPORTERS[f].help}`).join('; '),
+      choices: EXPORT_FORMATS,
+      default: EXPORT_FORMATS[0],
+    },
     force: { type: 'flag', help: 'replace FILE if it exists' },
   },
   positionals: [{ name: 'RUN', help: 'a run folder, or a checkpoint file', required: true }],
@@ -30,7 +38,7 @@ export async function runExport(argv: string[], out: (line: string) => void): Pr
     throw new UsageError(`--out ${file} is inside the run folder ${dirname(path)}; export next to it, not into it`);
   }
   const model = await Model.load(path);
-  const bytes = await model.stateDict();
+  const bytes = await EXPORTERS[(options.format as ExportFormat | undefined) ?? EXPORT_FORMATS[0]].write(model);
   await writeFileAtomic(file, bytes);
   out(`${file}: ${model.info.model} (${model.info.totalParams.toLocaleString('en-US')} parameters) from ${path}, ${bytes.length.toLocaleString('en-US')} bytes`);
   return 0;

@@ -3,12 +3,13 @@ import { Model } from '../model';
 import { isTorchScriptSource, modelNames, type DeviceName } from '../models';
 import { loadNative } from '../native';
 import { applyDefaults, parseCommand, UsageError, type CommandSpec, type OptionDefs } from './args';
+import { fieldOptions } from './field-options';
 import { MODEL_HELP, modelOption, parseInputShape, resolveModelArg } from './model-arg';
 
 export const INFO_OPTIONS: OptionDefs = {
   model: modelOption({ help: `${MODEL_HELP} (without it: libtorch version, CUDA and the model list)` }),
   classes: { type: 'int', help: 'number of classes', min: 2, default: 10 },
-  device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
+  ...fieldOptions((name) => name === 'device', 'never'),
   input: { type: 'string', arg: 'CxHxW', help: 'input shape of a torchscript:PATH model (e.g. 1x28x28)' },
   json: { type: 'flag', help: 'print one JSON object' },
 };

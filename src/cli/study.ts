@@ -14,9 +14,12 @@ import { parseCommand, UsageError, type CommandSpec, type OptionDefs, type Parse
 import { modelOption } from './model-arg';
 import { formatDuration } from './progress';
 import { TRAIN_OPTIONS } from './train';
+import { fieldOptions } from './field-options';
+import { defaultOf, fieldDef } from '../config/fields';
 
-/** The `train` options a study applies to every run (by flag name). */
-const SHARED = ['classes', 'batch', 'lr', 'momentum', 'weight-decay', 'schedule', 'bn', 'augment', 'device', 'threads', 'limit-train', 'limit-test', 'on-nonfinite'] as const;
+/** The `train` options a study applies to every run (the table's `shared` fields), by flag name. */
+const SHARED_OPTIONS = fieldOptions((name) => fieldDef(name).study === 'shared', 'never');
+const SHARED = Object.keys(SHARED_OPTIONS);
 
 const listCheck = (each: (item: string) => void) => (value: string | number) => {
   const items = String(value).split(',');
@@ -40,7 +43,7 @@ export const STUDY_OPTIONS: OptionDefs = {
     if (!/^\d+(\.\d+)?$/.test(a) || Number(a) > 100) throw new RangeError(`targets must be percentages from 0 to 100, got '${a}'`);
   }) },
   out: { type: 'string', arg: 'DIR', help: 'the study folder: runs/ (one run folder per run), study.json, study.md, figures' },
-  ...Object.fromEntries(SHARED.map((k) => [k, { ...TRAIN_OPTIONS[k], requiredUnless: undefined, required: false }])),
+  ...SHARED_OPTIONS,
   force: { type: 'flag', help: 'train again the runs whose folders hold other options (instead of refusing)' },
   quiet: { type: 'flag', help: 'print only the end of each run and the report' },
 };
@@ -112,7 +115,8 @@ export function studyConfig(argv: string[]): { config: StudyConfig; force: boole
   const baseline = (given.baseline as string | undefined) ?? (policies.includes('none') ? 'none' : policies[0]);
   if (!policies.includes(baseline)) throw new UsageError(`--baseline ${baseline} is not one of the study's policies (${policies.join(', ')})`);
   const train: StudyTrainOptions = {};
-  for (const k of SHARED) if (given[k] !== undefined) (train as Record<string, unknown>)[k] = given[k];
+  for (const k of SHARED) if (given[k] !== undefined) train[k] = given[k];
+  if (train['channels-last'] && train['no-channels-last']) throw new UsageError('--channels-last and --no-channels-last exclude each other');
   return {
     config: {
       models,
@@ -169,7 +173,7 @@ export async function runStudyCommand(argv: string[], out: (line: string) => voi
     interrupt.dispose();
   }
   const results = collectStudy(config);
-  const env = studyEnvironment(commandText(argv), loadNative().runtimeInfo().torchVersion, config.train.threads ?? defaultThreads(), config.train.device ?? 'cpu');
+  const env = studyEnvironment(commandText(argv), loadNative().runtimeInfo().torchVersion, (config.train.threads as number | undefined) ?? defaultThreads(), String(config.train.device ?? defaultOf('device')));
   const files = await writeStudyReport(config.out, results, config, env);
   const finished = results.runs.filter((r) => r.state === 'finished').length;
   out(`study: ${finished}/${results.runs.length} runs finished (${formatDuration(Date.now() - started)} this time); wrote ${files.join(', ')}`);

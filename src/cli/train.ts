@@ -1,68 +1,28 @@
 // `layerout train ...`: a new run, or `--resume DIR` continuing one from its run folder.
 import { rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { defaultAugment, parseAugmentList } from '../data/augment';
-import { DATA_SPEC_HELP, limitData, loadDataSpec } from '../data/spec';
+import { defaultOf, fieldDef, fieldOfFlag, resumeFlags, type FieldName } from '../config/fields';
+import { optionsFromFlags } from '../config/options';
+import { limitData, loadDataSpec } from '../data/spec';
 import type { DatasetPair } from '../data/types';
 import type { DeviceName } from '../models';
-import { parsePolicy, POLICY_HELP } from '../policy';
 import { resumeOptions } from '../run/resume';
-import { parseSchedule, SCHEDULE_HELP } from '../schedule';
 import { train, type TrainOptions } from '../train';
-import { BN_MODES, NON_FINITE_ACTIONS, type BnMode, type NonFiniteAction, type TrainSummary } from '../types';
-import { DEFAULT_DIST_TIMEOUT_S, distributedFromEnv, parseMaster, type DistributedOptions } from '../distributed/options';
+import type { TrainSummary } from '../types';
+import { distributedFromEnv, type DistributedOptions } from '../distributed/options';
 import { LAUNCHED_ENV, launchLocal, withoutOption } from '../distributed/launch';
-import { defaultThreads, PRECISIONS, type Precision } from '../models';
+import { defaultThreads } from '../models';
 import { onInterrupt } from './interrupt';
 import { parseCommand, UsageError, type CommandSpec, type OptionDefs, type ParsedOptions } from './args';
-import { memoryFormat, modelOption, resolveModelArg } from './model-arg';
+import { fieldOptions } from './field-options';
 import { ProgressReporter, formatDuration } from './progress';
 
-/** A spec parser as an option check: its RangeError becomes one of the usage problems. */
-const specCheck = (parse: (text: string) => unknown) => (value: string | number) => void parse(String(value));
-
-// Defaults here are documentation: train() applies the same ones, and options left out stay
-// undefined so that --resume can tell given options from the run folder's.
-export const TRAIN_OPTIONS: OptionDefs = {
-  model: modelOption({ requiredUnless: 'resume' }),
-  data: { type: 'string', arg: 'SPEC', help: DATA_SPEC_HELP, requiredUnless: 'resume' },
-  epochs: { type: 'int', help: 'epochs to train; 0 writes the initial checkpoint', min: 0, requiredUnless: 'resume' },
-  classes: { type: 'int', help: "classes (default: the dataset's)", min: 2 },
-  policy: { type: 'string', arg: 'SPEC', help: POLICY_HELP, default: 'none', check: specCheck(parsePolicy) },
-  batch: { type: 'int', help: 'batch size', min: 1, default: 128 },
-  lr: { type: 'number', help: 'base learning rate', min: 0, minExclusive: true, default: 0.01 },
-  momentum: { type: 'number', help: 'SGD momentum', min: 0, max: 1, default: 0.9 },
-  'weight-decay': { type: 'number', help: 'weight decay', min: 0, default: 5e-4 },
-  schedule: { type: 'string', arg: 'SPEC', help: SCHEDULE_HELP, default: 'constant', check: specCheck(parseSchedule) },
-  bn: { type: 'string', arg: 'MODE', help: 'BatchNorm of frozen units', choices: BN_MODES, default: 'train' },
-  augment: { type: 'string', arg: 'LIST', help: "crop[=PAD],flip,erase[=P] or none (default: the paper's per dataset)" },
-  seed: { type: 'int', help: 'run seed', min: 0, max: 2 ** 32 - 1, default: 0 },
-  device: { type: 'string', arg: 'DEVICE', help: 'cpu, cuda, cuda:N or auto', default: 'cpu' },
-  threads: { type: 'int', help: 'libtorch threads (default: all cores)', min: 1 },
-  'channels-last': { type: 'flag', help: "conv weights and inputs in channels-last memory format (the ResNets' and mnist-net's default on CPU; docs/cpu-profile.md)" },
-  'no-channels-last': { type: 'flag', help: 'keep the default memory format, also for models that use channels-last by default' },
-  precision: { type: 'string', arg: 'P', help: 'fp32, or bf16 autocast on CPUs with native bfloat16 (conv/linear in bfloat16; weights and checkpoints fp32)', choices: PRECISIONS, default: 'fp32' },
-  'limit-train': { type: 'int', help: 'seeded stratified subset of the training set', min: 1 },
-  'limit-test': { type: 'int', help: 'seeded stratified subset of the test set', min: 1 },
-  out: { type: 'string', arg: 'DIR', help: 'run folder: run.json, checkpoint, metrics.jsonl/csv, summary.json' },
-  resume: { type: 'string', arg: 'DIR', help: 'continue the run in this folder' },
-  force: { type: 'flag', help: 'with --out: replace the run that folder holds' },
-  json: { type: 'flag', help: 'JSON lines: one per epoch, then {"summary": ...}' },
-  quiet: { type: 'flag', help: 'print only the summary' },
-  nproc: { type: 'int', help: 'data parallel: start N local processes (ranks), splitting --threads between them', min: 1, max: 256 },
-  'world-size': { type: 'int', help: 'data parallel across machines: the number of ranks (with --rank and --master)', min: 1, max: 65536 },
-  rank: { type: 'int', help: "this process's rank, 0..world-size-1; rank 0 serves the rendezvous and writes --out", min: 0 },
-  master: { type: 'string', arg: 'HOST:PORT', help: "rank 0's address for the rendezvous", check: (v) => void parseMaster(String(v)) },
-  'dist-iface': { type: 'string', arg: 'NAME', help: 'network interface for gradient traffic (default: the hostname\'s address)' },
-  'dist-timeout': { type: 'number', help: 'seconds a rank waits for the others before failing (joining through --master: the store, then the connections, each)', min: 0.001, max: 86400, default: DEFAULT_DIST_TIMEOUT_S },
-  'on-nonfinite': {
-    type: 'string',
-    arg: 'ACTION',
-    help: 'a batch with a NaN or infinite loss: stop the run (exit 3), skip-batch, or continue',
-    choices: NON_FINITE_ACTIONS,
-    default: 'stop',
-  },
-};
+/**
+ * Every `train` option comes from the run-configuration table (src/config/fields.ts): flags,
+ * checks, help and defaults. Defaults here are documentation: train() applies the same ones, and
+ * options left out stay undefined so that --resume can tell given options from the run folder's.
+ */
+export const TRAIN_OPTIONS: OptionDefs = fieldOptions(() => true, 'unless-resume');
 
 export const TRAIN_COMMAND: CommandSpec = {
   name: 'train',
@@ -76,8 +36,16 @@ export const TRAIN_COMMAND: CommandSpec = {
   ],
 };
 
-/** Options that may change when resuming; the rest come from the run folder. */
-const RESUMABLE = new Set(['resume', 'epochs', 'threads', 'json', 'quiet', 'device', 'data', 'nproc', 'world-size', 'rank', 'master', 'dist-iface', 'dist-timeout']);
+/** Options that may be given with --resume (the table's `free` and `fixed-given` fields); the rest come from the run folder. */
+const RESUMABLE = new Set(resumeFlags());
+
+/** What may be given with --resume, in words, after the flags that may not. */
+function resumeRule(bad: string[]): string {
+  const flags = [...RESUMABLE].filter((f) => f !== 'resume' && f !== 'data');
+  const dataParallel = flags.filter((f) => fieldDef(fieldOfFlag(f) as FieldName).group === 'distributed');
+  const rest = flags.filter((f) => !dataParallel.includes(f)).map((f) => `--${f}`);
+  return `only ${rest.join(', ')} and the data-parallel options (${dataParallel.map((f) => `--${f}`).join(', ')}) may be given (not --${bad.join(', --')}); --data too, for runs on data built in memory`;
+}
 
 /** Exit code of a run stopped by a non-finite loss. */
 export const EXIT_NON_FINITE = 3;
@@ -98,7 +66,7 @@ function trainOptions(given: ParsedOptions): TrainOptions {
     const dir = String(given.resume);
     const bad = Object.keys(given).filter((k) => !RESUMABLE.has(k));
     if (bad.length) {
-      throw new UsageError(`--resume takes its options from ${dir}/run.json; only --epochs, --threads, --device, --json, --quiet and the data-parallel options (--nproc, --world-size, --rank, --master, --dist-iface, --dist-timeout) may be given (not --${bad.join(', --')})`);
+      throw new UsageError(`--resume takes its options from ${dir}/run.json; ${resumeRule(bad)}`);
     }
     const data = given.data !== undefined ? loadCliData(String(given.data), undefined, undefined, 0) : undefined;
     return resumeOptions(dir, {
@@ -108,40 +76,16 @@ function trainOptions(given: ParsedOptions): TrainOptions {
       data,
     });
   }
-  const seed = (given.seed as number | undefined) ?? 0;
+  const seed = (given.seed as number | undefined) ?? defaultOf('seed');
   const data = loadCliData(String(given.data), given['limit-train'] as number | undefined, given['limit-test'] as number | undefined, seed);
-  const augment = given.augment !== undefined ? parseAugmentCli(String(given.augment), data) : undefined;
-  return {
-    model: resolveModelArg(String(given.model)),
-    classes: given.classes as number | undefined,
-    data,
-    policy: (given.policy as string | undefined) ?? 'none',
-    epochs: Number(given.epochs),
-    batchSize: given.batch as number | undefined,
-    lr: given.lr as number | undefined,
-    momentum: given.momentum as number | undefined,
-    weightDecay: given['weight-decay'] as number | undefined,
-    schedule: given.schedule as string | undefined,
-    bn: given.bn as BnMode | undefined,
-    seed,
-    device: given.device as DeviceName | undefined,
-    threads: given.threads as number | undefined,
-    channelsLast: memoryFormat(given),
-    precision: given.precision as Precision | undefined,
-    augment,
-    onNonFinite: given['on-nonfinite'] as NonFiniteAction | undefined,
-    out: given.out as string | undefined,
-    force: Boolean(given.force),
-  };
-}
-
-
-function parseAugmentCli(text: string, data: DatasetPair) {
+  let options;
   try {
-    return parseAugmentList(text, defaultAugment(data.kind, data.train.shape[1]));
+    options = optionsFromFlags(given, { data });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
   }
+  return { ...options, data, seed, epochs: Number(given.epochs), model: options.model as TrainOptions['model'], out: given.out as string | undefined };
 }
 
 /** This process's place in a data-parallel job: from --world-size/--rank/--master or torchrun's variables; null for one process. */
@@ -174,11 +118,11 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   if (nproc !== undefined && distributed && !launched) throw new UsageError('--nproc starts its own ranks: leave out --world-size/--rank/--master and WORLD_SIZE/RANK');
   if (nproc !== undefined && nproc > 1 && !launched) {
     const checked = trainOptions(given); // every option checked once, here, before any rank starts
-    if ((checked.batchSize ?? 128) < nproc) throw new UsageError(`--batch is the global batch and must be at least --nproc (${nproc}), got ${checked.batchSize}`);
+    if ((checked.batchSize ?? defaultOf('batchSize')) < nproc) throw new UsageError(`--batch is the global batch and must be at least --nproc (${nproc}), got ${checked.batchSize}`);
     return launchLocal({
       nproc,
       threads: (given.threads as number | undefined) ?? defaultThreads(),
-      timeoutSeconds: (given['dist-timeout'] as number | undefined) ?? DEFAULT_DIST_TIMEOUT_S,
+      timeoutSeconds: (given['dist-timeout'] as number | undefined) ?? defaultOf('distTimeout'),
       script: process.argv[1],
       args: ['train', ...withoutOption(withoutOption(argv, 'nproc'), 'threads')],
       err,

@@ -7,8 +7,11 @@ export interface SyntheticSpec {
   classes: number;
   count: number;
   shape: [number, number, number];
+  /** Seeds the prototypes and noise (default SYNTHETIC_SEED: every `synthetic:` spec gives the same data). */
   seed?: number;
 }
+
+export const SYNTHETIC_SEED = 0;
 
 function generate(spec: SyntheticSpec, count: number, prototypes: Float32Array[], rng: () => number, name: string): ImageDataset {
   const [c, h, w] = spec.shape;
@@ -37,7 +40,7 @@ function generate(spec: SyntheticSpec, count: number, prototypes: Float32Array[]
 
 /** `count` training samples and count/5 (at least one per class) test samples. */
 export function makeSynthetic(spec: SyntheticSpec): DatasetPair {
-  const rng = seedrandom(`synthetic:${spec.seed ?? 0}`);
+  const rng = seedrandom(`synthetic:${spec.seed ?? SYNTHETIC_SEED}`);
   const [c, h, w] = spec.shape;
   const prototypes = Array.from({ length: spec.classes }, () => {
     // Smooth blobs: a coarse random grid, upsampled, so convolutions have structure to find.

@@ -1,5 +1,5 @@
 // The freeze-policy interface: given the epoch and the model's units, that epoch's mask.
-import type { FreezeUnit } from '../types';
+import type { EpochRecord, FreezeUnit } from '../types';
 
 export interface PolicyContext {
   /** The model's freeze units, in forward order. */
@@ -27,6 +27,13 @@ export interface FreezePolicy {
    * in place of `mask`; `batches` is the epoch's batch count.
    */
   batchMasks?(epoch: number, batches: number): boolean[][] | null;
+  /**
+   * Hears each finished epoch's record (losses, accuracies, the mask's shares, times), in order,
+   * before that epoch's checkpoint is written: a policy driven by training signals decides later
+   * masks from them. What it keeps must be part of getState() (saved with that checkpoint), so a
+   * resumed run continues identically; records from before a resume are not replayed.
+   */
+  observe?(record: EpochRecord): void;
   /** Everything needed to continue identically (RNG included), as JSON. */
   getState(): unknown;
   setState(state: unknown): void;

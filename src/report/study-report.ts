@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
+import { fieldDef, FIELD_NAMES } from '../config/fields';
 import { writeFileAtomic } from '../run/atomic';
 import type { StudyConfig } from '../study/config';
 import type { PolicyResult, StudyResults } from '../study/results';
@@ -82,6 +83,18 @@ export function studyFigures(results: StudyResults, config: StudyConfig): Record
   return files;
 }
 
+/** Every shared training option of the study with its value (the default where not given), from the run-configuration table. */
+function sharedOptionsText(t: StudyConfig['train']): string {
+  const parts: string[] = [];
+  for (const name of FIELD_NAMES) {
+    const f = fieldDef(name);
+    if (f.study !== 'shared' || !f.flag || f.resume === 'free' || name === 'limitTrain' || name === 'limitTest') continue;
+    const value = t[f.flag] ?? (f.negation && t[f.negation.flag] ? false : undefined) ?? f.default;
+    if (value !== undefined) parts.push(`--${f.flag} ${value}`);
+  }
+  return parts.join(', ');
+}
+
 export function studyMarkdown(results: StudyResults, config: StudyConfig, env: StudyEnvironment): string {
   const lines: string[] = [];
   const t = config.train;
@@ -90,7 +103,7 @@ export function studyMarkdown(results: StudyResults, config: StudyConfig, env: S
   lines.push(
     `Grid: ${config.models.join(', ')} × ${config.policies.length} policies × seeds ${config.seeds.join(', ')}; ${config.epochs} epochs; data \`${config.data}\`` +
       `${t['limit-train'] ? `, ${t['limit-train']} training samples` : ''}${t['limit-test'] ? `, ${t['limit-test']} test samples` : ''}` +
-      ` (stratified subsets seeded by the run seed); batch ${t.batch ?? 128}, lr ${t.lr ?? 0.01}, momentum ${t.momentum ?? 0.9}, weight decay ${t['weight-decay'] ?? 5e-4}, schedule ${t.schedule ?? 'constant'}, BatchNorm of frozen units ${t.bn ?? 'train'}.`,
+      ` (stratified subsets seeded by the run seed); options ${sharedOptionsText(t)}.`,
     '',
   );
   lines.push(

@@ -10,6 +10,8 @@ import type { PolicySpec } from '../policy';
 import { metricsCsv, metricsJsonl } from '../report/metrics';
 import { parseSchedule, type Schedule } from '../schedule';
 import type { BnMode, EpochRecord, NonFiniteAction, TrainSummary } from '../types';
+import { defaultOf, fieldDef, FIELD_NAMES } from '../config/fields';
+import { canonical, savedValue, trainingFields, valueAt } from '../config/options';
 import { writeFileAtomic } from './atomic';
 import { RunLock } from './lock';
 import { dataKindOf, type ModelSpecRecord } from './meta';
@@ -25,11 +27,24 @@ export class RunFolderConflict extends Error {
 export const RUN_FORMAT = 'layerout-run-2';
 export { CHECKPOINT_FILE };
 
-/** The training options of a run, as saved in run.json. */
+/** The options a resume may change (the table's `free` fields that are API options). */
+function resumeFreeOptions(): string {
+  const names = FIELD_NAMES.filter((n) => fieldDef(n).resume === 'free' && fieldDef(n).api && !['out', 'resume'].includes(n));
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * The training options of a run, as saved in run.json: the run-configuration table's fields
+ * saved under `training.` (src/config/fields.ts), plus the policy's name.
+ */
 export interface RunSettings {
   /** A policy string or spec; null when the run used a function or policy object (not reproducible from the folder). */
   policy: string | PolicySpec | null;
   policyName: string;
+  /** Absent in folders written before the optimizer seam: 'sgd'. */
+  optimizer?: string;
+  /** Absent in folders written before the objective seam: 'cross-entropy'. */
+  objective?: string;
   epochs: number;
   batchSize: number;
   lr: number;
@@ -44,7 +59,7 @@ export interface RunSettings {
   onNonFinite?: NonFiniteAction;
   /** Channels-last memory format (absent: false). */
   channelsLast?: boolean;
-  /** Mixed precision (absent: fp32). */
+  /** Mixed precision (absent in folders written before it was always saved: fp32). */
   precision?: 'fp32' | 'bf16';
   /** libtorch threads the run started with: a resume uses them unless told otherwise (results depend on them). */
   threads?: number;
@@ -109,7 +124,7 @@ export class RunFolder {
       if (mode === 'replace') this.clear();
       if (mode === 'resume' && this.hasCheckpoint() && existsSync(this.runPath)) {
         const changed = configChanges(this.readConfig(), config);
-        if (changed.length) throw new RunFolderConflict(`${this.dir} was started with other options: ${changed.join('; ')}; resume with the same options (only epochs, threads and device may change)`);
+        if (changed.length) throw new RunFolderConflict(`${this.dir} was started with other options: ${changed.join('; ')}; resume with the same options (only ${resumeFreeOptions()} may change)`);
       }
       await check?.();
       await this.writeConfig(config);
@@ -167,12 +182,17 @@ export class RunFolder {
 function checkConfig(raw: Record<string, unknown>, where: string): RunConfig {
   const problems: string[] = [];
   const field = (path: string, type: string) => {
-    const value = path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' && Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined), raw);
+    const value = valueAt(raw, path);
     if (typeof value !== type || value === null) problems.push(`${path} (${type})`);
   };
-  for (const f of ['model.model', 'data.kind', 'training.policyName', 'training.bn']) field(f, 'string');
-  for (const f of ['model.classes', 'model.seed', 'data.classes', 'data.train.count', 'data.test.count', 'training.epochs', 'training.batchSize', 'training.lr', 'training.momentum', 'training.weightDecay', 'training.seed']) field(f, 'number');
-  for (const f of ['data.train', 'data.test', 'training.schedule']) field(f, 'object');
+  for (const f of ['model.model', 'data.kind', 'training.policyName']) field(f, 'string');
+  for (const f of ['model.classes', 'model.seed', 'data.classes', 'data.train.count', 'data.test.count', 'training.epochs']) field(f, 'number');
+  for (const f of ['data.train', 'data.test']) field(f, 'object');
+  // Every saved option with a default has been in run.json since its first format.
+  for (const { name } of trainingFields()) {
+    const f = fieldDef(name);
+    if (f.default !== undefined && f.absentMeans === undefined && name !== 'policy') field(f.saved as string, name === 'schedule' ? 'object' : typeof f.default);
+  }
   if (problems.length) throw new Error(`${where} is damaged: missing or wrong ${problems.join(', ')}`);
   return raw as unknown as RunConfig;
 }
@@ -180,29 +200,33 @@ function checkConfig(raw: Record<string, unknown>, where: string): RunConfig {
 /** What differs between the options a run was started with and those it is resumed with. */
 export function configChanges(old: RunConfig, now: RunConfig): string[] {
   const changes: string[] = [];
-  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-  const compare = (what: string, a: unknown, b: unknown) => {
-    if (!same(a, b)) changes.push(`${what} was ${JSON.stringify(a ?? null)}, now ${JSON.stringify(b ?? null)}`);
+  const compare = (what: string, a: unknown, b: unknown, plain = false) => {
+    const show = (v: unknown) => (plain ? String(v ?? null) : JSON.stringify(v ?? null));
+    if (canonical(a) !== canonical(b)) changes.push(`${what} was ${show(a)}, now ${show(b)}`);
   };
-  // First-format folders recorded less (no mlp widths, augmentation as CLI text): compare what they have.
-  for (const key of ['model', 'classes', 'seed', 'hidden', 'inputShape', 'network'] as const) {
-    if (old.model[key] !== undefined) compare(key === 'model' ? 'model' : `model ${key}`, old.model[key], now.model[key]);
+  for (const name of FIELD_NAMES) {
+    const f = fieldDef(name);
+    if (!f.saved || f.resume === 'free') continue;
+    if (name === 'model') {
+      // First-format folders recorded less (no mlp widths): compare what they have.
+      for (const key of ['model', 'seed', 'network'] as const) {
+        if (old.model[key] !== undefined) compare(key === 'model' ? 'model' : `model ${key}`, old.model[key], now.model[key]);
+      }
+      if (old.model.torchscript) compare('TorchScript file', old.model.torchscript.sha256, now.model.torchscript?.sha256);
+    } else if (name === 'data') {
+      compare('data kind', old.data.kind, now.data.kind);
+      // First-format folders did not record sample counts (0): nothing to compare there.
+      if (old.data.train.count) compare('training samples', old.data.train.count, now.data.train.count);
+      if (old.data.test.count) compare('test samples', old.data.test.count, now.data.test.count);
+    } else {
+      const before = savedValue(old, name);
+      // Not recorded by the folder's format (first-format folders: augmentation as CLI text).
+      if (before === undefined && f.saved.startsWith('model.')) continue;
+      if (name === 'augment' && typeof before === 'string') continue;
+      const key = f.saved.startsWith('model.') ? `model ${name}` : name;
+      compare(key, before, savedValue(now, name), f.choices !== undefined || f.cli === 'flag');
+    }
   }
-  if (old.model.torchscript) compare('TorchScript file', old.model.torchscript.sha256, now.model.torchscript?.sha256);
-  if ((old.training.precision ?? 'fp32') !== (now.training.precision ?? 'fp32')) {
-    changes.push(`precision was ${old.training.precision ?? 'fp32'}, now ${now.training.precision ?? 'fp32'}`);
-  }
-  if (Boolean(old.training.channelsLast) !== Boolean(now.training.channelsLast)) {
-    changes.push(`channelsLast was ${Boolean(old.training.channelsLast)}, now ${Boolean(now.training.channelsLast)}`);
-  }
-  for (const key of ['policy', 'batchSize', 'lr', 'momentum', 'weightDecay', 'schedule', 'bn', 'seed', 'augment'] as const) {
-    if (key === 'augment' && typeof old.training.augment === 'string') continue;
-    compare(key, old.training[key], now.training[key]);
-  }
-  compare('data kind', old.data.kind, now.data.kind);
-  // First-format folders did not record sample counts (0): nothing to compare there.
-  if (old.data.train.count) compare('training samples', old.data.train.count, now.data.train.count);
-  if (old.data.test.count) compare('test samples', old.data.test.count, now.data.test.count);
   return changes;
 }
 
@@ -247,15 +271,15 @@ function upgradeCliOptions(o: Record<string, unknown>): RunConfig {
       test: { name: 'test', count: 0 },
     },
     training: {
-      policy: (o.policy as string | undefined) ?? 'none',
-      policyName: String(o.policy ?? 'none'),
+      policy: (o.policy as string | undefined) ?? String(defaultOf('policy')),
+      policyName: String(o.policy ?? defaultOf('policy')),
       epochs: num('epochs', 0),
-      batchSize: num('batch', 128),
-      lr: num('lr', 0.01),
-      momentum: num('momentum', 0.9),
-      weightDecay: num('weight-decay', 5e-4),
-      schedule: parseSchedule(String(o.schedule ?? 'constant')),
-      bn: (o.bn as BnMode | undefined) ?? 'train',
+      batchSize: num('batch', defaultOf('batchSize')),
+      lr: num('lr', defaultOf('lr')),
+      momentum: num('momentum', defaultOf('momentum')),
+      weightDecay: num('weight-decay', defaultOf('weightDecay')),
+      schedule: parseSchedule(String(o.schedule ?? defaultOf('schedule'))),
+      bn: (o.bn as BnMode | undefined) ?? defaultOf('bn'),
       seed,
       augment: (o.augment as string | undefined) ?? null,
     },

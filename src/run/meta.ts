@@ -1,5 +1,6 @@
 // The typed metadata stored inside every checkpoint, and the reader that also accepts the
 // first format (shares in percent, model options only in the CLI's saved options).
+import { defaultOf } from '../config/fields';
 import type { AugmentOptions } from '../data/augment';
 import type { NetworkSpec } from '../spec/types';
 import type { EpochRecord } from '../types';
@@ -94,7 +95,7 @@ export function parseCheckpointMeta(text: string, source: string, fallback?: Mod
     const config = (raw.config ?? {}) as Record<string, unknown>;
     const model =
       typeof config.model === 'string'
-        ? { model: config.model, classes: Number(config.classes ?? 10), seed: Number(config.seed ?? 0) }
+        ? { model: config.model, classes: Number(config.classes ?? 10), seed: Number(config.seed ?? defaultOf('seed')) }
         : fallback;
     if (!model) throw new Error(`${source}: an old checkpoint without its run.json; the model it holds is unknown`);
     return {

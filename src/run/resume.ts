@@ -8,6 +8,8 @@ import type { DeviceName } from '../models';
 import type { TrainOptions } from '../train';
 import { RunFolder, type RunConfig } from './folder';
 import { modelOptionsOf } from './meta';
+import { fieldDef } from '../config/fields';
+import { savedValue, trainingFields } from '../config/options';
 
 export interface ResumeOverrides {
   epochs?: number;
@@ -48,26 +50,21 @@ export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Tra
     throw new RangeError(`${dir} loads its data from '${config.data.source.spec}'; data may be given only for runs on data built in memory`);
   }
   const data = overrides.data ?? loadRunData(config, dir);
+  // Every option run.json keeps under `training` comes back from it (with what older folders
+  // meant by leaving it out); the model's come back with the model record.
+  const saved: Record<string, unknown> = {};
+  for (const { name } of trainingFields()) if (fieldDef(name).api) saved[name] = savedValue(config, name);
+  delete saved.distributed; // the ranks: a resume may use another number
   return {
+    ...(saved as Partial<TrainOptions>),
     ...modelOptionsOf(config.model),
     data,
     policy: t.policy,
     epochs: overrides.epochs ?? t.epochs,
-    batchSize: t.batchSize,
-    lr: t.lr,
-    momentum: t.momentum,
-    weightDecay: t.weightDecay,
-    schedule: t.schedule,
-    bn: t.bn,
-    seed: t.seed,
     device: overrides.device,
     // The run's own thread count unless told otherwise: reductions, and so digests, depend on it.
     threads: overrides.threads ?? t.threads,
     augment: runAugment(t.augment, data),
-    onNonFinite: t.onNonFinite,
-    // Runs written before the per-model default recorded false by leaving it out.
-    channelsLast: t.channelsLast ?? false,
-    precision: t.precision,
     out: dir,
     resume: true,
   };

@@ -1,26 +1,14 @@
 // A study: models x policies x seeds, every run with the same training options. The config is
 // what `layerout study` reads from --config (JSON) and its flags; the grid is its runs in order.
 import { join } from 'node:path';
-import type { DeviceName } from '../models';
-import type { BnMode, NonFiniteAction } from '../types';
+import type { FlagValues } from '../config/options';
 
-/** The training options every run of a study shares (the `train` command's, by their flag names). */
-export interface StudyTrainOptions {
-  classes?: number;
-  batch?: number;
-  lr?: number;
-  momentum?: number;
-  'weight-decay'?: number;
-  schedule?: string;
-  bn?: BnMode;
-  augment?: string;
-  'on-nonfinite'?: NonFiniteAction;
-  'limit-train'?: number;
-  'limit-test'?: number;
-  /** Not saved in a run: may change between invocations. */
-  device?: DeviceName;
-  threads?: number;
-}
+/**
+ * The training options every run of a study shares: the `train` flags of the run-configuration
+ * table's `shared` fields (src/config/fields.ts), by flag name, as parsed from the command line
+ * or the config file. `device` and `threads` may change between invocations.
+ */
+export type StudyTrainOptions = FlagValues;
 
 export interface StudyConfig {
   /** Model names (or network spec paths), one or more. */

@@ -3,7 +3,8 @@
 // options differ from the study's is an error unless `force` (then that run starts again).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/augment';
+import { defaultOf, fieldDef, FIELD_NAMES, type FieldName } from '../config/fields';
+import { canonical, optionsFromFlags, savedValue } from '../config/options';
 import { limitData, loadDataSpec } from '../data/spec';
 import { modelSource } from '../models';
 import type { DatasetPair } from '../data/types';
@@ -66,18 +67,16 @@ export class StudyData {
     let data = this.bySeed.get(seed);
     if (!data) {
       this.base ??= this.load(this.config.data);
-      data = limitData(this.base, this.config.train['limit-train'], this.config.train['limit-test'], seed);
+      data = limitData(this.base, this.config.train['limit-train'] as number | undefined, this.config.train['limit-test'] as number | undefined, seed);
       this.bySeed.clear(); // one subset at a time: runs are ordered by seed
       this.bySeed.set(seed, data);
     }
     return data;
   }
 
-  augment(seed: number): AugmentOptions | undefined {
-    const text = this.config.train.augment;
-    if (text === undefined) return undefined;
-    const data = this.forSeed(seed);
-    return parseAugmentList(text, defaultAugment(data.kind, data.train.shape[1]));
+  /** The study's shared options as train() options for a run with this seed (augmentation needs its data). */
+  options(seed: number): Partial<TrainOptions> {
+    return optionsFromFlags(this.config.train, { data: () => this.forSeed(seed) });
   }
 }
 
@@ -85,39 +84,33 @@ function isNamedModel(model: string): boolean {
   return !model.endsWith('.json') && !model.startsWith('torchscript:');
 }
 
-/** Stable JSON for comparisons (object keys sorted). */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
-  );
-}
-
 /**
- * The options of `run` that a saved run folder must match, as `name: [saved, requested]` for
- * each one that differs. `augment` is only computed (which loads the data) when the study sets it.
+ * The options of `run` that a saved run folder must match, as `name: saved, requested` for each
+ * one that differs: the grid's own (data, policy, epochs, seed, model) and every shared option the
+ * run-configuration table saves and a resume may not change. An option with no default of its own
+ * (classes, augmentation, memory format) is compared where the study sets it or the folder did.
  */
 export function changedOptions(config: StudyConfig, run: StudyRun, saved: RunConfig, data: StudyData): string[] {
   const t = config.train;
-  const s = saved.training;
   const source = saved.data.source;
   const pairs: [string, unknown, unknown][] = [
     ['data', source?.spec ?? null, config.data],
-    ['limit-train', source?.limitTrain ?? null, t['limit-train'] ?? null],
-    ['limit-test', source?.limitTest ?? null, t['limit-test'] ?? null],
-    ['policy', s.policy, run.policy],
-    ['epochs', s.epochs, config.epochs],
-    ['batch', s.batchSize, t.batch ?? 128],
-    ['lr', s.lr, t.lr ?? 0.01],
-    ['momentum', s.momentum, t.momentum ?? 0.9],
-    ['weight-decay', s.weightDecay, t['weight-decay'] ?? 5e-4],
-    ['schedule', s.schedule, parseSchedule(t.schedule ?? 'constant')],
-    ['bn', s.bn, t.bn ?? 'train'],
-    ['seed', s.seed, run.seed],
-    ['on-nonfinite', s.onNonFinite ?? 'stop', t['on-nonfinite'] ?? 'stop'],
+    ['policy', saved.training.policy, run.policy],
+    ['epochs', saved.training.epochs, config.epochs],
+    ['seed', saved.training.seed, run.seed],
   ];
   if (isNamedModel(run.model)) pairs.push(['model', saved.model.model, run.model]);
-  if (t.classes !== undefined) pairs.push(['classes', saved.model.classes, t.classes]);
-  if (t.augment !== undefined || s.augment !== null) pairs.push(['augment', s.augment, t.augment === undefined ? null : data.augment(run.seed)]);
+  let requested: Partial<Record<FieldName, unknown>> | undefined;
+  for (const name of FIELD_NAMES) {
+    const f = fieldDef(name);
+    if (f.study !== 'shared' || f.resume === 'free' || !f.saved || !f.flag) continue;
+    const given = t[f.flag] !== undefined || (f.negation !== undefined && t[f.negation.flag] !== undefined);
+    const before = savedValue(saved, name);
+    if (!given && f.default === undefined && (before === null || before === undefined || name === 'channelsLast' || name === 'classes')) continue;
+    requested ??= { ...data.options(run.seed) };
+    const now = name === 'limitTrain' || name === 'limitTest' ? t[f.flag] : name === 'schedule' ? parseSchedule(String(requested.schedule ?? defaultOf('schedule'))) : (requested[name] ?? f.default ?? null);
+    pairs.push([f.flag, before, now]);
+  }
   return pairs.filter(([, a, b]) => canonical(a) !== canonical(b)).map(([name, a, b]) => `${name}: ${canonical(a)} in the folder, ${canonical(b)} now`);
 }
 
@@ -196,22 +189,12 @@ export async function runStudy(config: StudyConfig, options: RunStudyOptions = {
     const outcome: RunOutcome = again ? 'restarted' : s.state === 'partial' ? 'resumed' : 'trained';
     options.onRunStart?.(run, { runs: grid.length, resumeFrom, outcome });
     let trainOptions: TrainOptions = {
+      ...data.options(run.seed),
       model: modelSource(run.model) as TrainOptions['model'],
-      classes: config.train.classes,
       data: data.forSeed(run.seed),
       policy: run.policy,
       epochs: config.epochs,
-      batchSize: config.train.batch,
-      lr: config.train.lr,
-      momentum: config.train.momentum,
-      weightDecay: config.train['weight-decay'],
-      schedule: config.train.schedule,
-      bn: config.train.bn,
       seed: run.seed,
-      device: config.train.device,
-      threads: config.train.threads,
-      augment: data.augment(run.seed),
-      onNonFinite: config.train['on-nonfinite'],
       out: run.dir,
       ...(again ? { force: true } : { resume: true }),
       signal: options.signal,

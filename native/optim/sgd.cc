@@ -1,15 +1,16 @@
 #include "sgd.h"
 
-#include "env_switch.h"
+#include "../env_switch.h"
 #include "sgd_kernel.h"
 
-#include "profile.h"
+#include "../profile.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/record_function.h>
 
 #include <atomic>
 #include <cstring>
+#include <stdexcept>
 
 namespace layerout {
 
@@ -37,11 +38,19 @@ bool fusable(const torch::Tensor& p, const torch::Tensor& g, const torch::Tensor
 
 }  // namespace
 
-Sgd::Sgd(std::vector<torch::Tensor> params) : params_(std::move(params)), momentum_(params_.size()) {}
+Sgd::Sgd(std::vector<torch::Tensor> params, std::vector<std::string> names)
+    : Optimizer(std::move(params), std::move(names)), momentum_(params_.size()) {}
 
-void Sgd::step(const SgdHyper& hyper) { step(hyper, fusedSgdActive()); }
+Sgd::Sgd(std::vector<torch::Tensor> params) : Sgd(params, std::vector<std::string>(params.size())) {}
 
-void Sgd::step(const SgdHyper& hyper, bool fused) {
+torch::Tensor& Sgd::state(size_t i, const std::string& name) {
+  if (name != kMomentum) throw std::invalid_argument("sgd keeps no state named '" + name + "'");
+  return momentum_.at(i);
+}
+
+void Sgd::step(const OptimizerHyper& hyper) { step(hyper, fusedSgdActive()); }
+
+void Sgd::step(const OptimizerHyper& hyper, bool fused) {
   RECORD_FUNCTION(kOptimizerScope, std::vector<c10::IValue>());
   torch::NoGradGuard noGrad;
   std::vector<size_t> rest;  // parameters the multi-tensor path updates
@@ -57,7 +66,7 @@ void Sgd::step(const SgdHyper& hyper, bool fused) {
   if (!rest.empty()) stepForeach(rest, hyper);
 }
 
-void Sgd::stepFused(size_t i, const SgdHyper& hyper) {
+void Sgd::stepFused(size_t i, const OptimizerHyper& hyper) {
   auto& p = params_[i];
   const auto& g = p.grad();
   SgdKernelArgs args;
@@ -87,7 +96,7 @@ void Sgd::stepFused(size_t i, const SgdHyper& hyper) {
 
 // Multi-tensor (_foreach) kernels, as PyTorch's SGD(foreach=True): on CUDA one launch per
 // operation instead of one per parameter. The reference the fused kernel is checked against.
-void Sgd::stepForeach(const std::vector<size_t>& indices, const SgdHyper& hyper) {
+void Sgd::stepForeach(const std::vector<size_t>& indices, const OptimizerHyper& hyper) {
   std::vector<torch::Tensor> params, grads;
   for (size_t i : indices) {
     params.push_back(params_[i]);
@@ -114,19 +123,8 @@ void Sgd::stepForeach(const std::vector<size_t>& indices, const SgdHyper& hyper)
   at::_foreach_add_(params, updates, -hyper.lr);
 }
 
-void Sgd::clearGrads() {
-  for (auto& p : params_) p.mutable_grad() = torch::Tensor();
-}
-
-void Sgd::resetMomentum() {
+void Sgd::resetState() {
   for (auto& buf : momentum_) buf = torch::Tensor();
-}
-
-int64_t Sgd::indexOf(const torch::Tensor& p) const {
-  for (size_t i = 0; i < params_.size(); ++i) {
-    if (params_[i].unsafeGetTensorImpl() == p.unsafeGetTensorImpl()) return static_cast<int64_t>(i);
-  }
-  return -1;
 }
 
 // The fused kernel is used only after it has matched the multi-tensor path bit for bit on this
@@ -140,7 +138,7 @@ bool fusedSgdVerified() {
   static const bool verified = [] {
     if (!sgdKernelSupported()) return false;
     torch::NoGradGuard noGrad;
-    const std::vector<SgdHyper> settings{{0.05, 0.9, 5e-4}, {0.1, 0.0, 5e-4}, {0.01, 0.9, 0.0}, {0.3, 0.5, 1e-2}};
+    const std::vector<OptimizerHyper> settings{{0.05, 0.9, 5e-4}, {0.1, 0.0, 5e-4}, {0.01, 0.9, 0.0}, {0.3, 0.5, 1e-2}};
     for (const auto& hyper : settings) {
       std::vector<torch::Tensor> a, b;
       int64_t seed = 1;

@@ -1,8 +1,9 @@
-// The JS class NativeModel: a thin, typed wrapper around a Session.
+// The JS class NativeModel: a thin, typed wrapper around a Session. Its methods are split by
+// feature, one file each beside this one (model, data, training, checkpoint, export, group).
 #pragma once
 
-#include "dist/group.h"
-#include "session.h"
+#include "../dist/group.h"
+#include "../session.h"
 
 #include <napi.h>
 
@@ -16,6 +17,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value SetFrozen(const Napi::CallbackInfo& info);
+  Napi::Value SetTraining(const Napi::CallbackInfo& info);
   Napi::Value SetData(const Napi::CallbackInfo& info);
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);

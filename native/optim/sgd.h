@@ -1,46 +1,41 @@
-// SGD with momentum and weight decay (PyTorch's rule, dampening 0, no Nesterov).
-// Written out here rather than using torch::optim::SGD so that momentum buffers are
-// addressable per parameter (inspection, checkpoints, the reference-code reset) in the same
-// way on every libtorch version.
+// SGD with momentum and weight decay (PyTorch's rule, dampening 0, no Nesterov): the first
+// Optimizer (optimizer.h). Written out here rather than using torch::optim::SGD so that momentum
+// buffers are addressable per parameter (inspection, checkpoints, the reference-code reset) in
+// the same way on every libtorch version.
 #pragma once
 
-#include <torch/torch.h>
+#include "optimizer.h"
 
 #include <string>
 #include <vector>
 
 namespace layerout {
 
-struct SgdHyper {
-  double lr = 0.01;
-  double momentum = 0.9;
-  double weightDecay = 5e-4;
-};
-
-class Sgd {
+class Sgd : public Optimizer {
  public:
+  Sgd(std::vector<torch::Tensor> params, std::vector<std::string> names);
+  // Unnamed parameters (the fused kernel's self-check).
   explicit Sgd(std::vector<torch::Tensor> params);
 
+  std::string kind() const override { return "sgd"; }
   // Updates every parameter that has a gradient; parameters without one are untouched. CPU
   // float parameters take the fused kernel (sgd_kernel.h) where fusedSgdActive(), with the
   // same result bit for bit; the rest take libtorch's multi-tensor ops.
-  void step(const SgdHyper& hyper);
-  void step(const SgdHyper& hyper, bool fused);
-  // Sets every gradient to undefined (PyTorch's set_to_none).
-  void clearGrads();
-  // Forgets every momentum buffer (the authors' code rebuilds its optimizer each epoch).
-  void resetMomentum();
+  void step(const OptimizerHyper& hyper) override;
+  void step(const OptimizerHyper& hyper, bool fused);
+  std::vector<std::string> stateNames() const override { return {kMomentum}; }
+  torch::Tensor& state(size_t i, const std::string& name) override;
+  // Forgets every momentum buffer.
+  void resetState() override;
 
-  const std::vector<torch::Tensor>& params() const { return params_; }
   std::vector<torch::Tensor>& momentum() { return momentum_; }
-  // Index of a parameter in params(), or -1.
-  int64_t indexOf(const torch::Tensor& p) const;
+
+  static constexpr const char* kMomentum = "momentum_buffer";
 
  private:
-  void stepFused(size_t i, const SgdHyper& hyper);
-  void stepForeach(const std::vector<size_t>& indices, const SgdHyper& hyper);
+  void stepFused(size_t i, const OptimizerHyper& hyper);
+  void stepForeach(const std::vector<size_t>& indices, const OptimizerHyper& hyper);
 
-  std::vector<torch::Tensor> params_;
   std::vector<torch::Tensor> momentum_;  // undefined until a parameter's first update
 };
 

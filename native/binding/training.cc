@@ -1,0 +1,149 @@
+// NativeModel's training: the freeze mask, the optimizer and objective, epochs, evaluation,
+// prediction and timed steps (each long job an async worker on the compute thread).
+#include "model_wrap.h"
+
+#include "../convert.h"
+#include "../data_input.h"
+#include "../errors.h"
+#include "../workers.h"
+
+#include <cstring>
+
+namespace layerout {
+
+// setFrozen(mask: boolean[], bnMode: string)
+Napi::Value ModelWrap::SetFrozen(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  requireIdle(env, "setFrozen");
+  guarded(env, "setFrozen", [&] {
+    auto mask = toBoolVector(info[0]);
+    auto mode = parseBnMode(requireString(info[1], "bn mode"));
+    applyFreeze(*session_->net, mask, mode);
+    session_->mask = mask;
+    session_->bnMode = mode;
+  });
+  return env.Undefined();
+}
+
+// setTraining({ optimizer, objective }): the optimizer and objective kinds a run names (an
+// optimizer of another kind starts with no state).
+Napi::Value ModelWrap::SetTraining(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  requireIdle(env, "setTraining");
+  guarded(env, "setTraining", [&] {
+    auto options = requireObject(info[0], "training options");
+    const auto optimizer = getString(options, "optimizer");
+    auto objective = makeObjective(getString(options, "objective"));
+    auto& current = session_->optimizer;
+    if (current->kind() != optimizer) current = makeOptimizer(optimizer, current->params(), current->paramNames());
+    session_->objective = std::move(objective);
+  });
+  return env.Undefined();
+}
+
+// trainEpoch(options, onProgress) -> Promise<EpochResult>
+Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto options = guarded(env, "trainEpoch", [&] {
+    if (!info[1].IsFunction()) throw std::invalid_argument("the progress callback must be a function");
+    return toEpochOptions(requireObject(info[0], "epoch options"));
+  });
+  return EpochWorker::Start(env, session_, options, info[1].As<Napi::Function>());
+}
+
+// evaluate({ batchSize, threads, augment }) -> Promise<{ loss, acc, ms, samples }>
+Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const auto job = guarded(env, "evaluate", [&] { return toJobOptions(requireObject(info[0], "options")); });
+  auto result = std::make_shared<EvalResult>();
+  auto session = session_;
+  return TaskWorker::Start(
+      env, session_, "evaluate failed",
+      [=] { *result = evaluate(*session, job.batchSize, job.threads, job.augment); },
+      [=](Napi::Env e) -> Napi::Value {
+        auto obj = Napi::Object::New(e);
+        obj.Set("loss", result->loss);
+        obj.Set("acc", result->acc);
+        obj.Set("ms", result->ms);
+        obj.Set("samples", static_cast<double>(result->samples));
+        return obj;
+      });
+}
+
+Napi::Value ModelWrap::Abort(const Napi::CallbackInfo& info) {
+  session_->abortRequested = true;
+  return info.Env().Undefined();
+}
+
+// timeSteps({ steps, batchSize, threads, augment, profile? })
+//   -> Promise<{ forwardMs[], backwardMs[], optimizerMs[], operators?: [{ name, selfMs, calls }] }>
+Napi::Value ModelWrap::TimeSteps(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  int64_t steps = 0;
+  bool profile = false;
+  const auto job = guarded(env, "timeSteps", [&] {
+    auto options = requireObject(info[0], "options");
+    steps = getInteger(options, "steps", 1, 1000000);
+    profile = options.Get("profile").ToBoolean().Value();
+    // The profiler keeps every event in memory until the end.
+    if (profile && steps > kMaxProfiledSteps) throw std::invalid_argument("steps must be at most 1000 when profiling");
+    return toJobOptions(options);
+  });
+  auto result = std::make_shared<StepTimes>();
+  auto session = session_;
+  return TaskWorker::Start(
+      env, session_, profile ? "profileSteps failed" : "timeSteps failed",
+      [=] { *result = timeSteps(*session, steps, job.batchSize, job.threads, job.augment, profile); },
+      [=](Napi::Env e) -> Napi::Value {
+        auto toArray = [&](const std::vector<double>& v) {
+          auto arr = Napi::Array::New(e, v.size());
+          for (size_t i = 0; i < v.size(); ++i) arr.Set(i, v[i]);
+          return arr;
+        };
+        auto obj = Napi::Object::New(e);
+        obj.Set("forwardMs", toArray(result->forwardMs));
+        obj.Set("backwardMs", toArray(result->backwardMs));
+        obj.Set("optimizerMs", toArray(result->optimizerMs));
+        if (profile) {
+          auto ops = Napi::Array::New(e, result->operators.size());
+          for (size_t i = 0; i < result->operators.size(); ++i) {
+            auto op = Napi::Object::New(e);
+            op.Set("name", result->operators[i].name);
+            op.Set("selfMs", result->operators[i].selfMs);
+            op.Set("calls", static_cast<double>(result->operators[i].calls));
+            ops.Set(static_cast<uint32_t>(i), op);
+          }
+          obj.Set("operators", ops);
+        }
+        return obj;
+      });
+}
+
+// predict(images, shape, { batchSize, threads, augment }) -> Promise<Float32Array> of N x classes logits
+Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  JobOptions job;
+  auto images = std::make_shared<torch::Tensor>();
+  guarded(env, "predict", [&] {
+    *images = toImageTensor(info[0], info[1], session_->net->inputShape());
+    job = toJobOptions(requireObject(info[2], "options"));
+  });
+  auto logits = std::make_shared<torch::Tensor>();
+  auto session = session_;
+  return TaskWorker::Start(
+      env, session_, "predict failed",
+      [=] { *logits = predict(*session, *images, job.batchSize, job.threads, job.augment); },
+      [=](Napi::Env e) -> Napi::Value {
+        auto out = Napi::Float32Array::New(e, static_cast<size_t>(logits->numel()));
+        std::memcpy(out.Data(), logits->data_ptr<float>(), logits->nbytes());
+        return out;
+      });
+}
+
+Napi::Value ModelWrap::ResetMomentum(const Napi::CallbackInfo& info) {
+  requireIdle(info.Env(), "resetMomentum");
+  session_->optimizer->resetState();
+  return info.Env().Undefined();
+}
+
+}  // namespace layerout

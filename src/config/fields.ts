@@ -1,0 +1,235 @@
+// The run configuration: one table of every option a training run takes, from which the CLI's
+// `train` and `study` options and help, the API's options type, run.json, the resume comparison
+// and the study's comparison are derived (docs/ARCHITECTURE.md). Each
+// default is written here and nowhere else.
+import type { AugmentOptions } from '../data/augment';
+import { DATA_SPEC_HELP } from '../data/spec';
+import type { DatasetPair } from '../data/types';
+import { DEFAULT_DIST_TIMEOUT_S, parseMaster, type DistributedOptions } from '../distributed/options';
+import { DEFAULT_DEVICE, DEFAULT_PRECISION, DEFAULT_SEED, PRECISIONS, type DeviceName, type ModelName, type Precision, type TorchScriptSource } from '../models';
+import { parsePolicy, POLICY_HELP, type FreezePolicy, type MaskFunction, type PolicySpec } from '../policy';
+import { DEFAULT_OBJECTIVE, OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from '../objective/registry';
+import { DEFAULT_OPTIMIZER, OPTIMIZER_NAMES, OPTIMIZERS, type OptimizerName } from '../optim/registry';
+import { parseSchedule, SCHEDULE_HELP, type Schedule } from '../schedule';
+import type { NetworkSpec } from '../spec/types';
+import { BN_MODES, NON_FINITE_ACTIONS, type BnMode, type NonFiniteAction } from '../types';
+
+/** The groups of the table, in the order help and docs list them. */
+export const FIELD_GROUPS = ['model', 'data', 'optimizer', 'objective', 'policy', 'schedule', 'runtime', 'distributed', 'output'] as const;
+export type FieldGroup = (typeof FIELD_GROUPS)[number];
+
+/**
+ * What a resume does with a field: `free` may differ from the run's start (given again or not);
+ * `fixed` must equal what run.json holds (and cannot be given with --resume); `fixed-given` must
+ * equal it too but may be given with --resume (data built in memory has no saved spec).
+ */
+export type ResumeRule = 'free' | 'fixed' | 'fixed-given';
+
+/** What `layerout study` does with a field: one value for every run, an axis of the grid, or not offered. */
+export type StudyRole = 'shared' | 'grid' | 'none';
+
+export interface FieldDef {
+  group: FieldGroup;
+  /** One phrase for help text and docs. */
+  help: string;
+  /** The `train` flag (without --); null: API only. */
+  flag: string | null;
+  /** A second flag that sets the boolean to false (`--no-channels-last`). */
+  negation?: { flag: string; help: string };
+  /** How the flag's text is read: a value of this type (`flag`: no value). */
+  cli?: 'string' | 'int' | 'number' | 'flag';
+  /** Placeholder in help (`--policy SPEC`). */
+  arg?: string;
+  /** False: the CLI's alone (no API option of this name). */
+  api: boolean;
+  /** Required in the API; on the command line required unless --resume. */
+  required?: boolean;
+  /** The one place the default is written; absent: none, or one that depends on the model or data (said in `help`). */
+  default?: string | number | boolean;
+  /** Numbers: bounds (API and CLI alike). */
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  /** Strings: the allowed values. */
+  choices?: readonly string[];
+  /** Extra check of a CLI value (spec parsers); throws RangeError. */
+  check?: (value: string | number) => void;
+  /** Where run.json keeps it (dotted path); absent: not saved. */
+  saved?: string;
+  /** What run folders written before the field existed mean by leaving it out. */
+  absentMeans?: unknown;
+  resume: ResumeRule;
+  study: StudyRole;
+}
+
+/** A field whose API option has type T (never: CLI only); R: required in the API. */
+type Field<T, R extends boolean> = FieldDef & { readonly __value?: T; readonly __required?: R };
+const field = <T, R extends boolean = false>(def: FieldDef): Field<T, R> => def as Field<T, R>;
+
+const specCheck = (parse: (text: string) => unknown) => (value: string | number) => void parse(String(value));
+
+export const RUN_FIELDS = {
+  // model
+  /** A built-in model's name (`modelNames()`), your own network as a spec, or a TorchScript file. */
+  model: field<ModelName | NetworkSpec | TorchScriptSource, true>({
+    group: 'model', flag: 'model', cli: 'string', arg: 'NAME|PATH.json', api: true, required: true,
+    help: 'a built-in model (see `layerout info`), a network spec file PATH.json, or torchscript:PATH',
+    saved: 'model', resume: 'fixed', study: 'grid',
+  }),
+  /** Output classes (default: the data's). */
+  classes: field<number>({ group: 'model', flag: 'classes', cli: 'int', api: true, min: 2, max: 1 << 20, help: "classes (default: the dataset's)", saved: 'model.classes', resume: 'fixed', study: 'shared' }),
+  /** Configurable models (mlp) only: hidden layer widths. */
+  hidden: field<number[]>({ group: 'model', flag: null, api: true, help: 'mlp hidden layer widths', saved: 'model.hidden', resume: 'fixed', study: 'none' }),
+  /** Configurable models (mlp) and TorchScript files: input C, H, W (TorchScript: the data's). */
+  inputShape: field<[number, number, number]>({ group: 'model', flag: null, api: true, help: 'input C, H, W of the mlp or a TorchScript module', saved: 'model.inputShape', resume: 'fixed', study: 'none' }),
+
+  // data
+  /** The training and test sets. */
+  data: field<DatasetPair, true>({ group: 'data', flag: 'data', cli: 'string', arg: 'SPEC', api: true, required: true, help: DATA_SPEC_HELP, saved: 'data', resume: 'fixed-given', study: 'grid' }),
+  limitTrain: field<never>({ group: 'data', flag: 'limit-train', cli: 'int', api: false, min: 1, help: 'seeded stratified subset of the training set', saved: 'data.source.limitTrain', resume: 'fixed', study: 'shared' }),
+  limitTest: field<never>({ group: 'data', flag: 'limit-test', cli: 'int', api: false, min: 1, help: 'seeded stratified subset of the test set', saved: 'data.source.limitTest', resume: 'fixed', study: 'shared' }),
+  /** Samples per step (the global batch in data-parallel runs). */
+  batchSize: field<number>({ group: 'data', flag: 'batch', cli: 'int', api: true, min: 1, max: 1 << 20, default: 128, help: 'batch size', saved: 'training.batchSize', resume: 'fixed', study: 'shared' }),
+  /** Explicit augmentation; left out: the data kind's defaults (the paper's). */
+  augment: field<AugmentOptions>({
+    group: 'data', flag: 'augment', cli: 'string', arg: 'LIST', api: true,
+    help: "crop[=PAD],flip,erase[=P] or none (default: the paper's per dataset)",
+    saved: 'training.augment', absentMeans: null, resume: 'fixed', study: 'shared',
+  }),
+  /** Seeds the weights, the data order, augmentation and the policy. */
+  seed: field<number>({ group: 'data', flag: 'seed', cli: 'int', api: true, min: 0, max: 2 ** 32 - 1, default: DEFAULT_SEED, help: 'run seed', saved: 'training.seed', resume: 'fixed', study: 'grid' }),
+
+  // optimizer
+  /** The optimizer (src/optim/registry.ts). */
+  optimizer: field<OptimizerName>({
+    group: 'optimizer', flag: 'optimizer', cli: 'string', arg: 'KIND', api: true, choices: OPTIMIZER_NAMES, default: DEFAULT_OPTIMIZER,
+    help: OPTIMIZER_NAMES.map((n) => `${n}: ${OPTIMIZERS[n].help}`).join('; '), saved: 'training.optimizer', absentMeans: DEFAULT_OPTIMIZER, resume: 'fixed', study: 'shared',
+  }),
+  /** Base learning rate (the schedule scales it). */
+  lr: field<number>({ group: 'optimizer', flag: 'lr', cli: 'number', api: true, min: 0, minExclusive: true, default: 0.01, help: 'base learning rate', saved: 'training.lr', resume: 'fixed', study: 'shared' }),
+  /** SGD momentum. */
+  momentum: field<number>({ group: 'optimizer', flag: 'momentum', cli: 'number', api: true, min: 0, max: 1, default: 0.9, help: 'SGD momentum', saved: 'training.momentum', resume: 'fixed', study: 'shared' }),
+  /** L2 weight decay. */
+  weightDecay: field<number>({ group: 'optimizer', flag: 'weight-decay', cli: 'number', api: true, min: 0, default: 5e-4, help: 'weight decay', saved: 'training.weightDecay', resume: 'fixed', study: 'shared' }),
+
+  // objective
+  /** The loss and its metric (src/objective/registry.ts). */
+  objective: field<ObjectiveName>({
+    group: 'objective', flag: 'objective', cli: 'string', arg: 'KIND', api: true, choices: OBJECTIVE_NAMES, default: DEFAULT_OBJECTIVE,
+    help: OBJECTIVE_NAMES.map((n) => `${n}: ${OBJECTIVES[n].help}`).join('; '), saved: 'training.objective', absentMeans: DEFAULT_OBJECTIVE, resume: 'fixed', study: 'shared',
+  }),
+  /**
+   * A batch whose loss is NaN or infinite: 'stop' (the run ends there, before that batch changes
+   * anything, and the last checkpoint stays the last finite state), 'skip-batch', or 'continue'.
+   */
+  onNonFinite: field<NonFiniteAction>({
+    group: 'objective', flag: 'on-nonfinite', cli: 'string', arg: 'ACTION', api: true, choices: NON_FINITE_ACTIONS, default: 'stop',
+    help: 'a batch with a NaN or infinite loss: stop the run (exit 3), skip-batch, or continue',
+    saved: 'training.onNonFinite', absentMeans: 'stop', resume: 'fixed', study: 'shared',
+  }),
+
+  // policy
+  /** A policy spec or string (see POLICY_HELP), a FreezePolicy, or `(epoch, units) => mask`. */
+  policy: field<PolicySpec | string | MaskFunction | FreezePolicy>({
+    group: 'policy', flag: 'policy', cli: 'string', arg: 'SPEC', api: true, default: 'none', help: POLICY_HELP, check: specCheck(parsePolicy),
+    saved: 'training.policy', resume: 'fixed', study: 'grid',
+  }),
+  /** What a frozen unit's BatchNorm does (design notes). */
+  bn: field<BnMode>({ group: 'policy', flag: 'bn', cli: 'string', arg: 'MODE', api: true, choices: BN_MODES, default: 'train', help: 'BatchNorm of frozen units', saved: 'training.bn', resume: 'fixed', study: 'shared' }),
+
+  // schedule
+  /** Epochs to train; 0 writes the initial checkpoint. */
+  epochs: field<number, true>({ group: 'schedule', flag: 'epochs', cli: 'int', api: true, required: true, min: 0, max: 1e6, help: 'epochs to train; 0 writes the initial checkpoint', saved: 'training.epochs', resume: 'free', study: 'grid' }),
+  /** Learning-rate schedule (a Schedule, or its text). */
+  schedule: field<Schedule | string>({
+    group: 'schedule', flag: 'schedule', cli: 'string', arg: 'SPEC', api: true, default: 'constant', help: SCHEDULE_HELP, check: specCheck(parseSchedule),
+    saved: 'training.schedule', resume: 'fixed', study: 'shared',
+  }),
+
+  // runtime
+  /** libtorch threads (default: all cores); results depend on it, so a resume keeps the run's unless told. */
+  threads: field<number>({ group: 'runtime', flag: 'threads', cli: 'int', api: true, min: 1, max: 1024, help: 'libtorch threads (default: all cores)', saved: 'training.threads', resume: 'free', study: 'shared' }),
+  /** 'cpu', 'cuda', 'cuda:N' or 'auto'. */
+  device: field<DeviceName>({ group: 'runtime', flag: 'device', cli: 'string', arg: 'DEVICE', api: true, default: DEFAULT_DEVICE, help: 'cpu, cuda, cuda:N or auto', resume: 'free', study: 'shared' }),
+  /** Channels-last memory format for conv weights and inputs (default: the model's own; see ModelOptions). */
+  channelsLast: field<boolean>({
+    group: 'runtime', flag: 'channels-last', cli: 'flag', api: true,
+    help: "conv weights and inputs in channels-last memory format (the ResNets' and mnist-net's default on CPU; docs/cpu-profile.md)",
+    negation: { flag: 'no-channels-last', help: 'keep the default memory format, also for models that use channels-last by default' },
+    saved: 'training.channelsLast', absentMeans: false, resume: 'fixed', study: 'shared',
+  }),
+  /** 'fp32', or 'bf16' autocast on CPUs with native bfloat16 (see ModelOptions). */
+  precision: field<Precision>({
+    group: 'runtime', flag: 'precision', cli: 'string', arg: 'P', api: true, choices: PRECISIONS, default: DEFAULT_PRECISION,
+    help: 'fp32, or bf16 autocast on CPUs with native bfloat16 (conv/linear in bfloat16; weights and checkpoints fp32)',
+    saved: 'training.precision', absentMeans: 'fp32', resume: 'fixed', study: 'shared',
+  }),
+  /** Batches between progress callbacks. */
+  progressEvery: field<number>({ group: 'runtime', flag: null, api: true, min: 1, max: 1e9, default: 10, help: 'batches between onBatch calls', resume: 'free', study: 'none' }),
+
+  // distributed
+  /**
+   * Data parallel over c10d (README "Data parallel"): this process is one rank of a job. The batch
+   * size stays the global batch; every rank must be given the same options and data. Rank 0
+   * writes `out`; the other ranks ignore it.
+   */
+  distributed: field<DistributedOptions>({ group: 'distributed', flag: null, api: true, help: 'this process as one rank of a data-parallel job', saved: 'training.ranks', resume: 'free', study: 'none' }),
+  nproc: field<never>({ group: 'distributed', flag: 'nproc', cli: 'int', api: false, min: 1, max: 256, help: 'data parallel: start N local processes (ranks), splitting --threads between them', resume: 'free', study: 'none' }),
+  worldSize: field<never>({ group: 'distributed', flag: 'world-size', cli: 'int', api: false, min: 1, max: 65536, help: 'data parallel across machines: the number of ranks (with --rank and --master)', resume: 'free', study: 'none' }),
+  rank: field<never>({ group: 'distributed', flag: 'rank', cli: 'int', api: false, min: 0, help: "this process's rank, 0..world-size-1; rank 0 serves the rendezvous and writes --out", resume: 'free', study: 'none' }),
+  master: field<never>({ group: 'distributed', flag: 'master', cli: 'string', arg: 'HOST:PORT', api: false, help: "rank 0's address for the rendezvous", check: (v) => void parseMaster(String(v)), resume: 'free', study: 'none' }),
+  distIface: field<never>({ group: 'distributed', flag: 'dist-iface', cli: 'string', arg: 'NAME', api: false, help: "network interface for gradient traffic (default: the hostname's address)", resume: 'free', study: 'none' }),
+  distTimeout: field<never>({
+    group: 'distributed', flag: 'dist-timeout', cli: 'number', api: false, min: 0.001, max: 86400, default: DEFAULT_DIST_TIMEOUT_S,
+    help: 'seconds a rank waits for the others before failing (joining through --master: the store, then the connections, each)', resume: 'free', study: 'none',
+  }),
+
+  // output
+  /** Run folder: run.json, metrics, summary and a checkpoint after every epoch (README "Run folders"). */
+  out: field<string>({ group: 'output', flag: 'out', cli: 'string', arg: 'DIR', api: true, help: 'run folder: run.json, checkpoint, metrics.jsonl/csv, summary.json', resume: 'fixed', study: 'none' }),
+  /** Continue from the checkpoint in `out` when there is one (CLI: `--resume DIR`). */
+  resume: field<boolean>({ group: 'output', flag: 'resume', cli: 'string', arg: 'DIR', api: true, help: 'continue the run in this folder', resume: 'free', study: 'none' }),
+  /** Replace the run in `out` (its files are removed once the folder's lock is held). */
+  force: field<boolean>({ group: 'output', flag: 'force', cli: 'flag', api: true, help: 'with --out: replace the run that folder holds', resume: 'fixed', study: 'none' }),
+  json: field<never>({ group: 'output', flag: 'json', cli: 'flag', api: false, help: 'JSON lines: one per epoch, then {"summary": ...}', resume: 'free', study: 'none' }),
+  quiet: field<never>({ group: 'output', flag: 'quiet', cli: 'flag', api: false, help: 'print only the summary', resume: 'free', study: 'none' }),
+} as const;
+
+export type RunFields = typeof RUN_FIELDS;
+export type FieldName = keyof RunFields;
+
+type ValueOf<K extends FieldName> = NonNullable<RunFields[K]['__value']>;
+type ApiName = { [K in FieldName]: [ValueOf<K>] extends [never] ? never : K }[FieldName];
+type RequiredName = { [K in ApiName]: NonNullable<RunFields[K]['__required']> extends true ? K : never }[ApiName];
+
+/** The run options of `train()`, derived from RUN_FIELDS (see each field's help there). */
+export type RunOptions = { -readonly [K in FieldName as K extends RequiredName ? K : never]: ValueOf<K> } & {
+  -readonly [K in FieldName as K extends Exclude<ApiName, RequiredName> ? K : never]?: ValueOf<K>;
+};
+
+/** Every field, in table order. */
+export const FIELD_NAMES = Object.keys(RUN_FIELDS) as FieldName[];
+
+export function fieldDef(name: FieldName): FieldDef {
+  return RUN_FIELDS[name];
+}
+
+/** The field's default; a TypeError names a field that has none (a mistake here, not a user's). */
+export function defaultOf<K extends FieldName>(name: K): ValueOf<K> {
+  const d = fieldDef(name).default;
+  if (d === undefined) throw new TypeError(`run option ${name} has no default`);
+  return d as ValueOf<K>;
+}
+
+/** The field of a `train` flag (either of a negatable pair). */
+export function fieldOfFlag(flag: string): FieldName | undefined {
+  return FIELD_NAMES.find((n) => fieldDef(n).flag === flag || fieldDef(n).negation?.flag === flag);
+}
+
+/** `--flag` names of the fields a resume may be given. */
+export function resumeFlags(): string[] {
+  return FIELD_NAMES.flatMap((n) => {
+    const f = fieldDef(n);
+    return f.flag && f.resume !== 'fixed' ? [f.flag] : [];
+  });
+}

@@ -1,0 +1,153 @@
+// What the run-configuration table (fields.ts) derives: the API's checks and defaults, the
+// command line's flags turned into API options, and the saved form of each option in run.json.
+import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/augment';
+import type { DatasetPair } from '../data/types';
+import { modelSource } from '../models';
+import type { PolicySpec } from '../policy';
+import { parseSchedule, type Schedule } from '../schedule';
+import { describe, requireInteger, requireNumber, requireOneOf } from '../validate';
+import { defaultOf, fieldDef, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunOptions } from './fields';
+
+/** Checks one numeric or named-choice option against its field (bounds, choices); returns it with its default applied. */
+export function checkField(name: FieldName, value: unknown): unknown {
+  const f = fieldDef(name);
+  const v = value === undefined ? f.default : value;
+  if (v === undefined) return undefined;
+  if (f.choices) return requireOneOf(name, v, f.choices);
+  if (f.cli === 'int') return requireInteger(name, v, f.min ?? Number.MIN_SAFE_INTEGER, f.max);
+  if (f.cli === 'number') return requireNumber(name, v, f.min ?? -Infinity, f.max, f.minExclusive);
+  if (f.cli === 'flag' && typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describe(v)}`);
+  return v;
+}
+
+/** The options every run is checked with before anything is built, defaults applied. */
+export interface CheckedRunOptions {
+  epochs: number;
+  seed: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  schedule: Schedule;
+  bn: RunOptions['bn'] & string;
+  onNonFinite: NonNullable<RunOptions['onNonFinite']>;
+  precision: NonNullable<RunOptions['precision']>;
+  threads: number | undefined;
+  classes: number | undefined;
+  channelsLast: boolean | undefined;
+  device: NonNullable<RunOptions['device']>;
+  progressEvery: number;
+  optimizer: NonNullable<RunOptions['optimizer']>;
+  objective: NonNullable<RunOptions['objective']>;
+}
+
+/** Unknown keys of an options object: a misspelt option is an error, never ignored. */
+export function unknownOptions(options: object, allowed: readonly string[]): string[] {
+  return Object.keys(options).filter((k) => !allowed.includes(k));
+}
+
+export function checkRunOptions(options: RunOptions): CheckedRunOptions {
+  const schedule = options.schedule;
+  if (schedule !== undefined && typeof schedule !== 'string' && (typeof schedule !== 'object' || schedule === null)) {
+    throw new TypeError(`schedule must be a schedule string or object, got ${describe(schedule)}`);
+  }
+  return {
+    epochs: checkField('epochs', options.epochs) as number,
+    seed: checkField('seed', options.seed) as number,
+    batchSize: checkField('batchSize', options.batchSize) as number,
+    lr: checkField('lr', options.lr) as number,
+    momentum: checkField('momentum', options.momentum) as number,
+    weightDecay: checkField('weightDecay', options.weightDecay) as number,
+    schedule: typeof schedule === 'object' ? schedule : parseSchedule(schedule ?? String(defaultOf('schedule'))),
+    bn: checkField('bn', options.bn) as CheckedRunOptions['bn'],
+    onNonFinite: checkField('onNonFinite', options.onNonFinite) as CheckedRunOptions['onNonFinite'],
+    precision: checkField('precision', options.precision) as CheckedRunOptions['precision'],
+    threads: checkField('threads', options.threads) as number | undefined,
+    classes: checkField('classes', options.classes) as number | undefined,
+    channelsLast: checkField('channelsLast', options.channelsLast) as boolean | undefined,
+    device: (options.device ?? defaultOf('device')) as CheckedRunOptions['device'],
+    progressEvery: checkField('progressEvery', options.progressEvery) as number,
+    optimizer: checkField('optimizer', options.optimizer) as CheckedRunOptions['optimizer'],
+    objective: checkField('objective', options.objective) as CheckedRunOptions['objective'],
+  };
+}
+
+/** Parsed `train` flags (by flag name), as the command line or a study's config gives them. */
+export type FlagValues = Record<string, string | number | boolean | undefined>;
+
+/** The data a run's flags load; `--data` with its limits and seed is the caller's (it may be a study's cache). */
+export interface FlagContext {
+  /** The data, or how to load it (only `--augment` needs it). */
+  data: DatasetPair | (() => DatasetPair);
+}
+
+/**
+ * API options from `train` flags (all but model-free ones the caller handles: data, resume, out
+ * and the data-parallel flags). A value that cannot be read is a RangeError naming the flag.
+ */
+export function optionsFromFlags(given: FlagValues, ctx: FlagContext): Partial<RunOptions> {
+  const out: Record<string, unknown> = {};
+  for (const name of FIELD_NAMES) {
+    const f = fieldDef(name);
+    if (!f.api || !f.flag || name === 'data' || name === 'resume' || name === 'out') continue;
+    const value = given[f.flag];
+    if (name === 'channelsLast') {
+      const negated = f.negation ? given[f.negation.flag] : undefined;
+      if (value && negated) throw new RangeError(`--${f.flag} and --${f.negation?.flag} exclude each other`);
+      if (value || negated) out[name] = Boolean(value);
+      continue;
+    }
+    if (value === undefined) continue;
+    if (name === 'model') out[name] = modelSource(String(value));
+    else if (name === 'augment') out[name] = parseAugmentText(String(value), typeof ctx.data === 'function' ? ctx.data() : ctx.data);
+    else if (name === 'force') out[name] = Boolean(value);
+    else out[name] = value;
+  }
+  return out as Partial<RunOptions>;
+}
+
+/** `--augment LIST` on top of the data kind's normalisation. */
+export function parseAugmentText(text: string, data: DatasetPair): AugmentOptions {
+  return parseAugmentList(text, defaultAugment(data.kind, data.train.shape[1]));
+}
+
+/** A policy as run.json keeps it: its string or spec; null for a function or policy object (not reproducible from the folder). */
+export function savedPolicy(policy: RunOptions['policy']): string | PolicySpec | null {
+  const source = policy ?? defaultOf('policy');
+  const reproducible = typeof source === 'string' || (typeof source === 'object' && source !== null && !('mask' in source));
+  return reproducible ? (source as string | PolicySpec) : null;
+}
+
+/** The value of a dotted path in a JSON object (undefined where a step is missing). */
+export function valueAt(root: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' && Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined), root);
+}
+
+/** A saved value, with what old run folders meant by leaving it out. */
+export function savedValue(root: unknown, name: FieldName): unknown {
+  const f = fieldDef(name);
+  if (!f.saved) return undefined;
+  const v = valueAt(root, f.saved);
+  return v === undefined ? f.absentMeans : v;
+}
+
+/** Fields run.json keeps in its `training` section, by their key there. */
+export function trainingFields(): { name: FieldName; key: string }[] {
+  return FIELD_NAMES.flatMap((name) => {
+    const saved = fieldDef(name).saved;
+    return saved?.startsWith('training.') ? [{ name, key: saved.slice('training.'.length) }] : [];
+  });
+}
+
+/** Stable JSON for comparisons (object keys sorted). */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value ?? null, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+  );
+}
+
+/** The text help shows for a field's default ("(default 0.01)"), or undefined. */
+export function defaultText(name: FieldName): string | undefined {
+  const d = RUN_FIELDS[name].default;
+  return d === undefined ? undefined : String(d);
+}

@@ -1,0 +1,97 @@
+// The seams a new optimizer, objective, data source, exporter or signal-driven policy plugs into:
+// each registry drives its flag, help and dispatch; the checkpoint keeps optimizer state by name.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIELD_NAMES } from '../src/config/fields';
+import { DATA_SPEC_HELP, loadDataSpec } from '../src/data/spec';
+import { DATA_SOURCES } from '../src/data/sources/registry';
+import { EXPORTERS, EXPORT_FORMATS } from '../src/export/registry';
+import { Model } from '../src/model';
+import { OBJECTIVE_NAMES } from '../src/objective/registry';
+import { OPTIMIZERS, OPTIMIZER_NAMES } from '../src/optim/registry';
+import type { FreezePolicy } from '../src/policy';
+import { RunFolder } from '../src/run/folder';
+import { train } from '../src/train';
+import type { EpochRecord } from '../src/types';
+import { tempDir, THREADS } from './helpers';
+
+const data = () => loadDataSpec('synthetic:3:60:1x4x4');
+const small = { model: 'mlp', hidden: [8], inputShape: [1, 4, 4] as [number, number, number], batchSize: 10, lr: 0.05, threads: THREADS };
+
+describe('registries', () => {
+  it('the data sources make --data help and dispatch, and an unknown kind lists them', () => {
+    for (const s of DATA_SOURCES) expect(DATA_SPEC_HELP).toContain(s.name + s.arg);
+    expect(() => loadDataSpec('imagenet:/x')).toThrow(`unknown dataset 'imagenet'; allowed: ${DATA_SPEC_HELP}`);
+    expect(loadDataSpec('synthetic:2:4:1x2x2').source).toEqual({ spec: 'synthetic:2:4:1x2x2' });
+  });
+
+  it('the optimizer and objective tables name what the addon builds; another name is refused on both sides', () => {
+    const model = new Model({ model: 'mlp', inputShape: [1, 4, 4], hidden: [4], classes: 3 });
+    for (const optimizer of OPTIMIZER_NAMES) for (const objective of OBJECTIVE_NAMES) model.setTraining({ optimizer, objective });
+    expect(() => model.setTraining({ optimizer: 'adamw' as never })).toThrow("optimizer must be one of sgd; got 'adamw'");
+    expect(() => model.setTraining({ objective: 'mse' as never })).toThrow("objective must be one of cross-entropy; got 'mse'");
+    const raw = (model as unknown as { native: { setTraining(o: object): void } }).native;
+    expect(() => raw.setTraining({ optimizer: 'adamw', objective: 'cross-entropy' })).toThrow(/unknown optimizer 'adamw'/);
+    expect(() => raw.setTraining({ optimizer: 'sgd', objective: 'mse' })).toThrow(/unknown objective 'mse'/);
+    expect(OPTIMIZERS.sgd.state).toEqual(['momentum_buffer']);
+    for (const name of OPTIMIZER_NAMES) for (const option of OPTIMIZERS[name].reads) expect(FIELD_NAMES).toContain(option);
+  });
+
+  it('an exporter writes what its format says (the state dict is the one Model.stateDict gives)', async () => {
+    const model = new Model({ model: 'mlp', inputShape: [1, 4, 4], hidden: [4], classes: 3 });
+    expect(EXPORT_FORMATS).toContain('state-dict');
+    expect(Buffer.from(await EXPORTERS['state-dict'].write(model)).equals(await model.stateDict())).toBe(true);
+  });
+});
+
+describe('checkpoints keep optimizer state by name', () => {
+  it('stores the layout, the optimizer kind and each momentum buffer under its parameter name, and run.json the kinds', async () => {
+    const out = join(tempDir(), 'run');
+    await train({ ...small, data: data(), epochs: 1, out });
+    const bytes = readFileSync(join(out, 'checkpoint.pt')).toString('latin1');
+    for (const name of ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']) expect(bytes).toContain(`optimizer.momentum_buffer.${name}`);
+    expect(bytes).not.toMatch(/momentum\.\d/);
+    expect(new RunFolder(out).readConfig().training).toMatchObject({ optimizer: 'sgd', objective: 'cross-entropy' });
+  });
+});
+
+describe('train() options', () => {
+  it('refuses a misspelt or unknown option by name instead of ignoring it', async () => {
+    await expect(train({ ...small, data: data(), epochs: 1, learningRate: 0.1 } as never)).rejects.toThrow(/unknown train option 'learningRate'; allowed: model, classes/);
+  });
+});
+
+describe('policies see the epoch records', () => {
+  /** Freezes unit 0 once the training loss has fallen below the first epoch's; keeps what it saw in its state. */
+  class LossDriven implements FreezePolicy {
+    readonly name = 'loss-driven';
+    seen: number[] = [];
+    mask = (): boolean[] => [this.seen.length > 1 && this.seen[this.seen.length - 1] < this.seen[0], false];
+    isLayerOutEpoch = () => true;
+    resetsMomentum = () => false;
+    observe(record: EpochRecord): void {
+      this.seen.push(record.trainLoss);
+    }
+    getState = () => ({ seen: this.seen });
+    setState(state: unknown): void {
+      this.seen = [...(state as { seen: number[] }).seen];
+    }
+  }
+
+  it('in order, and a resumed run continues from what the policy kept', async () => {
+    const whole = new LossDriven();
+    const records: EpochRecord[] = [];
+    await train({ ...small, data: data(), epochs: 4, policy: whole, onEpoch: (r) => void records.push(r) });
+    expect(whole.seen).toEqual(records.map((r) => r.trainLoss));
+    expect(records.map((r) => r.frozen[0])).toEqual([false, false, true, true]);
+
+    const out = join(tempDir(), 'run');
+    const first = new LossDriven();
+    await train({ ...small, data: data(), epochs: 2, policy: first, out });
+    const second = new LossDriven();
+    const { summary } = await train({ ...small, data: data(), epochs: 4, policy: second, out, resume: true });
+    expect(second.seen).toEqual(whole.seen);
+    expect(summary.digest).toBe((await train({ ...small, data: data(), epochs: 4, policy: new LossDriven() })).summary.digest);
+  });
+});
