@@ -185,62 +185,72 @@ RestoreResult restoreCheckpoint(Session& session, const std::string& bytes, bool
     rollback();
     throw std::runtime_error("the checkpoint holds another network (" + describe(e) + ")");
   }
-  // libtorch's reader replaces a tensor whatever its shape: compare, so another network's
-  // checkpoint is named here instead of failing (or silently running) later.
-  {
-    size_t i = 0;
-    for (const auto& [name, tensor] : namedState(session)) {
-      if (name.rfind("model/", 0) != 0) continue;
-      if (tensor.sizes().vec() != shapes[i].second) {
-        const auto was = tensor.sizes().vec();
-        rollback();
-        throw std::runtime_error("the checkpoint holds another network: its " + name.substr(6) + " is " + shapeText(was) +
-                                 ", this model's is " + shapeText(shapes[i].second));
+  // From here on the net holds the file's weights: whatever fails puts the session back.
+  try {
+    // libtorch's reader replaces a tensor whatever its shape: compare, so another network's
+    // checkpoint is named here instead of failing (or silently running) later.
+    {
+      size_t i = 0;
+      for (const auto& [name, tensor] : namedState(session)) {
+        if (name.rfind("model/", 0) != 0) continue;
+        if (tensor.sizes().vec() != shapes[i].second) {
+          const auto was = tensor.sizes().vec();
+          rollback();
+          throw std::runtime_error("the checkpoint holds another network: its " + name.substr(6) + " is " + shapeText(was) +
+                                   ", this model's is " + shapeText(shapes[i].second));
+        }
+        ++i;
       }
-      ++i;
     }
-  }
-  // The optimizer state, by name, in the archive's own layout.
-  torch::Tensor layoutTensor, kindBytes;
-  const int64_t layout = archive.try_read("layout", layoutTensor, true) ? layoutTensor.to(torch::kCPU).item<int64_t>() : 1;
-  if (layout != 1 && layout != kLayout) {
-    rollback();
-    throw std::runtime_error("the checkpoint has archive layout " + std::to_string(layout) +
-                             ", newer than this layerout reads (" + std::to_string(kLayout) + "): update layerout");
-  }
-  const std::string kind = layout == 1 ? "sgd" : archive.try_read("optimizer", kindBytes, true) ? tensorText(kindBytes) : "";
-  if (kind != optimizer.kind()) {
-    rollback();
-    throw std::runtime_error("the checkpoint holds " + (kind.empty() ? std::string("no optimizer kind") : kind) +
-                             " optimizer state, this model trains with " + optimizer.kind());
-  }
-  for (const auto& name : optimizer.stateNames()) {
-    for (auto& [i, state] : optimizer.allState(name)) {
-      torch::Tensor buf;
-      *state = archive.try_read(stateKey(optimizer, name, i, layout), buf, true) ? buf : torch::Tensor();
+    // The optimizer state, by name, in the archive's own layout.
+    torch::Tensor layoutTensor, kindBytes;
+    const bool hasLayout = archive.try_read("layout", layoutTensor, true);
+    if (hasLayout && (layoutTensor.numel() != 1 || layoutTensor.scalar_type() != torch::kInt64)) {
+      throw std::runtime_error("the checkpoint is damaged: its layout entry is not one whole number");
     }
-  }
-  result.meta = readMeta(archive);
-  session.applyMemoryFormat();  // the reader kept the strides the tensors were saved with
-  std::map<std::string, std::string> table;
-  result.verified = checkMeta(archive, result.meta, table, result.damaged);
-  if (result.verified && !table.empty()) {
-    size_t seen = 1;  // the metadata
-    for (const auto& [name, tensor] : namedState(session, layout)) {
-      auto it = table.find(name);
-      if (it == table.end() || it->second != tensorDigest(tensor)) result.damaged.push_back(name);
-      if (it != table.end()) ++seen;
+    const int64_t layout = hasLayout ? layoutTensor.to(torch::kCPU).item<int64_t>() : 1;
+    if (layout != 1 && layout != kLayout) {
+      rollback();
+      throw std::runtime_error("the checkpoint has archive layout " + std::to_string(layout) +
+                               ", newer than this layerout reads (" + std::to_string(kLayout) + "): update layerout");
     }
-    if (seen != table.size()) result.damaged.push_back("tensors missing from the file");
+    const std::string kind = layout == 1 ? "sgd" : archive.try_read("optimizer", kindBytes, true) ? tensorText(kindBytes) : "";
+    if (kind != optimizer.kind()) {
+      rollback();
+      throw std::runtime_error("the checkpoint holds " + (kind.empty() ? std::string("no optimizer kind") : kind) +
+                               " optimizer state, this model trains with " + optimizer.kind());
+    }
+    for (const auto& name : optimizer.stateNames()) {
+      for (auto& [i, state] : optimizer.allState(name)) {
+        torch::Tensor buf;
+        *state = archive.try_read(stateKey(optimizer, name, i, layout), buf, true) ? buf : torch::Tensor();
+      }
+    }
+    result.meta = readMeta(archive);
+    session.applyMemoryFormat();  // the reader kept the strides the tensors were saved with
+    std::map<std::string, std::string> table;
+    result.verified = checkMeta(archive, result.meta, table, result.damaged);
+    if (result.verified && !table.empty()) {
+      size_t seen = 1;  // the metadata
+      for (const auto& [name, tensor] : namedState(session, layout)) {
+        auto it = table.find(name);
+        if (it == table.end() || it->second != tensorDigest(tensor)) result.damaged.push_back(name);
+        if (it != table.end()) ++seen;
+      }
+      if (seen != table.size()) result.damaged.push_back("tensors missing from the file");
+    }
+    if (strict && !result.damaged.empty()) {
+      rollback();
+      std::string list;
+      for (size_t i = 0; i < result.damaged.size() && i < 8; ++i) list += (i ? ", " : "") + result.damaged[i];
+      if (result.damaged.size() > 8) list += ", ... (" + std::to_string(result.damaged.size()) + " in all)";
+      throw std::runtime_error("the checkpoint is damaged: " + list + " no longer match their SHA-256");
+    }
+    return result;
+  } catch (...) {
+    rollback();  // idempotent: some paths above have rolled back already
+    throw;
   }
-  if (strict && !result.damaged.empty()) {
-    rollback();
-    std::string list;
-    for (size_t i = 0; i < result.damaged.size() && i < 8; ++i) list += (i ? ", " : "") + result.damaged[i];
-    if (result.damaged.size() > 8) list += ", ... (" + std::to_string(result.damaged.size()) + " in all)";
-    throw std::runtime_error("the checkpoint is damaged: " + list + " no longer match their SHA-256");
-  }
-  return result;
 }
 
 MetaResult checkpointMeta(const std::string& bytes) {

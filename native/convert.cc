@@ -180,6 +180,20 @@ AugmentOptions toAugmentOptions(const Napi::Object& obj) {
   return a;
 }
 
+// `hyper`: the optimizer's hyper-parameters by name, each a finite number.
+OptimizerHyper toHyper(const Napi::Object& obj) {
+  auto hyper = requireObject(obj.Get("hyper"), "hyper");
+  OptimizerHyper out;
+  auto names = hyper.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    const auto name = names.Get(i).ToString().Utf8Value();
+    const double value = getNumber(hyper, name.c_str());
+    if (!std::isfinite(value)) bad("hyper." + name + " must be finite");
+    out.set(name, value);
+  }
+  return out;
+}
+
 EpochOptions toEpochOptions(const Napi::Object& obj) {
   EpochOptions o;
   o.epoch = getInteger(obj, "epoch", 0, 1LL << 40);
@@ -187,9 +201,7 @@ EpochOptions toEpochOptions(const Napi::Object& obj) {
   o.batchSize = getInteger(obj, "batchSize", 1, kMaxBatch);
   o.threads = getInteger(obj, "threads", 0, kMaxThreads);
   o.progressEvery = getInteger(obj, "progressEvery", 1, 1LL << 40);
-  o.hyper.lr = getNumber(obj, "lr");
-  o.hyper.momentum = getNumber(obj, "momentum");
-  o.hyper.weightDecay = getNumber(obj, "weightDecay");
+  o.hyper = toHyper(obj);
   o.augment = toAugmentOptions(requireObject(obj.Get("augment"), "augment"));
   const auto nonFinite = getString(obj, "onNonFinite");
   if (nonFinite == "stop") o.onNonFinite = NonFinite::Stop;

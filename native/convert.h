@@ -34,6 +34,8 @@ struct JobOptions {
   AugmentOptions augment;
 };
 JobOptions toJobOptions(const Napi::Object& obj);
+// The `hyper` object of an options object: the optimizer's hyper-parameters by name.
+OptimizerHyper toHyper(const Napi::Object& obj);
 
 Napi::Buffer<uint8_t> toBuffer(const Napi::Env& env, const std::vector<uint8_t>& bytes);
 

@@ -241,7 +241,7 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
 }
 
 StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment,
-                    bool profile) {
+                    const OptimizerHyper& hyper, bool profile) {
   beginJob(threads);
   fusedSgdVerified();  // the once-per-process check, outside the timed and profiled steps
   auto& net = *session.net;
@@ -253,8 +253,6 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
   auto y = data.labels.slice(0, 0, n);
   setTrainingMode(net, session.mask, session.bnMode);
   session.optimizer->clearGrads();
-  // Momentum and decay on, as in training: only the cost of the update matters here.
-  const OptimizerHyper hyper{0.01, 0.9, 5e-4};
   StepTimes times;
   std::unique_ptr<OperatorProfiler> profiler;
   if (profile) profiler = std::make_unique<OperatorProfiler>();

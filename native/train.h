@@ -71,7 +71,7 @@ struct StepTimes {
 // test-time transform) under the current mask: the benchmark's unit of measurement.
 // With `profile`, libtorch's profiler also records every operator's self time over the steps.
 StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t threads, const AugmentOptions& augment,
-                    bool profile = false);
+                    const OptimizerHyper& hyper, bool profile = false);
 
 // Logits [N, classes] (float32, CPU) for CPU images [N, C, H, W]: uint8 pixels get the test-time
 // transform (centred, normalised), float32 values are only centred. Eval mode, in batches.

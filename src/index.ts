@@ -21,7 +21,21 @@ export type {
   TrainSummary,
 } from './types';
 export { train, summarise } from './train';
-export type { TrainOptions, TrainResult } from './train';
+export type { TrainOptions, TrainResult, TrainCallbacks, RunEnd } from './train';
+export type { TrainingCallback, EpochPlan, RunContext } from './training/callbacks';
+export { RUN_FIELDS, FIELD_GROUPS } from './config/fields';
+export type { RunOptions, FieldDef, FieldGroup, FieldName } from './config/fields';
+export { OPTIMIZERS, OPTIMIZER_NAMES } from './optim/registry';
+export type { OptimizerName } from './optim/registry';
+export type { OptimizerKind } from './optim/types';
+export { OBJECTIVES, OBJECTIVE_NAMES } from './objective/registry';
+export type { ObjectiveName } from './objective/registry';
+export type { ObjectiveKind } from './objective/types';
+export { EXPORTERS, EXPORT_FORMATS } from './export/registry';
+export type { ExportFormat } from './export/registry';
+export type { Exporter } from './export/types';
+export { DATA_SOURCES } from './data/sources/registry';
+export type { DataSourceKind } from './data/sources/types';
 export { RunFolder, RUN_FILE } from './run/folder';
 export type { RunConfig, RunSettings } from './run/folder';
 export type { CheckpointMeta, ModelSpecRecord, PreprocessingRecord, TrainingState } from './run/meta';

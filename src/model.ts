@@ -6,10 +6,10 @@ import { checkAugment, defaultAugment, type AugmentOptions } from './data/augmen
 import { checkDataset, checkImages, type ImageDataset } from './data/types';
 import { DEFAULT_SEED, defaultThreads, fileSha256, toNativeModelOptions, type ModelOptions } from './models';
 import { loadNative, type NativeGroupOptions, type NativeModel, type NativeModelOptions } from './native';
-import { defaultOf } from './config/fields';
+import { defaultOf, type FieldName } from './config/fields';
 import { checkField } from './config/options';
 import type { ObjectiveName } from './objective/registry';
-import type { OptimizerName } from './optim/registry';
+import { OPTIMIZERS, type OptimizerName } from './optim/registry';
 import { writeFileAtomic } from './run/atomic';
 import { stepProfile } from './profile';
 import { isNetworkSpec } from './spec/check';
@@ -37,6 +37,8 @@ export interface TrainEpochOptions {
   lr: number;
   momentum?: number;
   weightDecay?: number;
+  /** Hyper-parameters of other optimizers by run-option name (see OPTIMIZERS[kind].reads). */
+  hyper?: Record<string, number>;
   batchSize?: number;
   seed?: number;
   threads?: number;
@@ -98,6 +100,7 @@ export class Model {
   private readonly native: NativeModel;
   private readonly spec: ModelSpecRecord;
   private mask: boolean[];
+  private optimizer: OptimizerName = defaultOf('optimizer');
   private bn: BnMode = 'train';
   private dataKind = 'synthetic';
   private trainSize = 0;
@@ -199,9 +202,7 @@ export class Model {
       batchSize: checkField('batchSize', options.batchSize) as number,
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
       progressEvery: checkField('progressEvery', options.progressEvery) as number,
-      lr: requireNumber('lr', options.lr, 0, Infinity, true),
-      momentum: checkField('momentum', options.momentum) as number,
-      weightDecay: checkField('weightDecay', options.weightDecay) as number,
+      hyper: this.hyper({ ...options.hyper, lr: requireNumber('lr', options.lr, 0, Infinity, true), momentum: options.momentum, weightDecay: options.weightDecay }),
       augment: this.augmentFor(options.augment),
       onNonFinite: checkField('onNonFinite', options.onNonFinite) as NonFiniteAction,
       ...(options.batchMasks !== undefined ? { batchMasks: this.checkBatchMasks(options.batchMasks, options.batchSize ?? defaultOf('batchSize')) } : {}),
@@ -258,10 +259,21 @@ export class Model {
    * Checked options of timeSteps/profileSteps: the batch is the first batchSize training samples
    * (default 128, or all of them where there are fewer); a larger batchSize is refused.
    */
+  /**
+   * The hyper-parameters the optimizer kind reads (OPTIMIZERS[kind].reads), each checked against
+   * its run option's bounds and defaulted from the run-configuration table; others are refused.
+   */
+  private hyper(given: Record<string, unknown>): Record<string, number> {
+    const reads = OPTIMIZERS[this.optimizer].reads;
+    const extra = Object.keys(given).filter((k) => given[k] !== undefined && !reads.includes(k));
+    if (extra.length) throw new RangeError(`hyper-parameter ${extra.join(', ')} is not read by the ${this.optimizer} optimizer (it reads ${reads.join(', ')})`);
+    return Object.fromEntries(reads.map((name) => [name, checkField(name as FieldName, given[name]) as number]));
+  }
+
   private stepOptions(options: { steps: number; batchSize?: number; threads?: number }, maxSteps: number) {
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object like { steps: 3 }, got ${describe(options)}`);
     const steps = requireInteger('steps', options.steps, 1, maxSteps);
-    const batchSize = options.batchSize === undefined ? Math.min(128, this.trainSize || 128) : requireInteger('batchSize', options.batchSize, 1, 1 << 20);
+    const batchSize = options.batchSize === undefined ? Math.min(defaultOf('batchSize'), this.trainSize || Infinity) : requireInteger('batchSize', options.batchSize, 1, 1 << 20);
     if (this.trainSize > 0 && batchSize > this.trainSize) {
       throw new RangeError(`batchSize ${batchSize} is larger than the training data (${this.trainSize} samples): set more data or a smaller batch`);
     }
@@ -270,6 +282,8 @@ export class Model {
       batchSize,
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
       augment: this.augmentFor(undefined),
+      // The run defaults' update (momentum and decay on, as in training): only its cost matters.
+      hyper: this.hyper({}),
     };
   }
 
@@ -351,19 +365,18 @@ export class Model {
     return bytes ? sha256(bytes) : null;
   }
 
-  /** Forgets all momentum buffers (what rebuilding the optimizer does; reference-code mode). */
   /**
    * The optimizer and objective this model trains with (default 'sgd' and 'cross-entropy'; see
    * OPTIMIZERS and OBJECTIVES). Choosing another optimizer kind drops the current one's state.
    */
   setTraining(options: { optimizer?: OptimizerName; objective?: ObjectiveName }): void {
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
-    this.native.setTraining({
-      optimizer: checkField('optimizer', options.optimizer) as string,
-      objective: checkField('objective', options.objective) as string,
-    });
+    const optimizer = checkField('optimizer', options.optimizer) as OptimizerName;
+    this.native.setTraining({ optimizer, objective: checkField('objective', options.objective) as string });
+    this.optimizer = optimizer;
   }
 
+  /** Forgets all optimizer state, momentum buffers for SGD (what rebuilding the optimizer does; reference-code mode). */
   resetMomentum(): void {
     this.native.resetMomentum();
   }

@@ -59,6 +59,7 @@ export type Precision = (typeof PRECISIONS)[number];
 export const DEFAULT_PRECISION: Precision = 'fp32';
 export const DEFAULT_DEVICE: DeviceName = 'cpu';
 export const DEFAULT_SEED = 0;
+export const MAX_CLASSES = 100000;
 
 /** The built-in models, in the addon's order. */
 export function modelCatalog(): readonly CatalogEntry[] {
@@ -115,7 +116,7 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
 }
 
 function nativeModelOptions(options: ModelOptions): NativeModelOptions {
-  const classes = requireInteger('classes', options.classes ?? 10, 2, 100000);
+  const classes = requireInteger('classes', options.classes ?? 10, 2, MAX_CLASSES);
   const seed = requireInteger('seed', options.seed ?? DEFAULT_SEED, 0, 2 ** 32 - 1);
   if (isNetworkSpec(options.model)) {
     if (options.hidden !== undefined || options.inputShape !== undefined) {

@@ -39,9 +39,8 @@ export interface NativeEpochOptions {
   batchSize: number;
   threads: number;
   progressEvery: number;
-  lr: number;
-  momentum: number;
-  weightDecay: number;
+  /** The optimizer's hyper-parameters by run-option name (those its kind reads: src/optim/). */
+  hyper: Record<string, number>;
   augment: NativeAugment;
   onNonFinite: NonFiniteAction;
   batchMasks?: boolean[][];
@@ -67,7 +66,7 @@ export interface NativeModel {
   evaluate(options: NativeJobOptions): Promise<EvalStats>;
   predict(images: NativeImages, shape: number[], options: NativeJobOptions): Promise<Float32Array>;
   abort(): void;
-  timeSteps(options: NativeJobOptions & { steps: number; profile?: boolean }): Promise<StepTimes & { operators?: OperatorTime[] }>;
+  timeSteps(options: NativeJobOptions & { steps: number; hyper: Record<string, number>; profile?: boolean }): Promise<StepTimes & { operators?: OperatorTime[] }>;
   cudaMemory(reset: boolean): { peakBytes: number } | null;
   /** The checkpoint's bytes (model, momentum, `meta`); the caller writes them. */
   save(meta: string): Promise<Buffer>;

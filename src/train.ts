@@ -10,8 +10,16 @@ import { Model } from './model';
 import { isTorchScriptSource } from './models';
 import { createPolicy, type FreezePolicy } from './policy';
 import { RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
+import { dataParallelCallback } from './distributed/callback';
+import { runFolderCallback } from './run/callback';
+import { OPTIMIZERS } from './optim/registry';
 import { lrAt } from './schedule';
-import type { BnMode, EndReason, EpochProgress, EpochRecord, TrainSummary } from './types';
+import { notify, type EpochPlan, type RunContext, type TrainingCallback } from './training/callbacks';
+import { mean, summarise, type RunEnd } from './training/summary';
+
+export { summarise } from './training/summary';
+export type { RunEnd } from './training/summary';
+import type { BnMode, EpochProgress, EpochRecord, TrainSummary } from './types';
 import { defaultOf, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunOptions } from './config/fields';
 import { checkRunOptions, savedPolicy, unknownOptions } from './config/options';
 import { runSettings } from './run/settings';
@@ -21,12 +29,19 @@ import { describe } from './validate';
 export interface TrainCallbacks {
   /** Stops the run within one batch; the last finished epoch stays in the checkpoint. */
   signal?: AbortSignal;
-  onEpoch?: (record: EpochRecord) => void;
+  /** After each epoch (awaited: the run goes on when a returned Promise settles). */
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
   onBatch?: (progress: EpochProgress & { epoch: number }) => void;
   /** Hears notices that are not errors (e.g. a stale run-folder lock taken over). */
   onNotice?: (message: string) => void;
   /** Called once the model is built and any checkpoint restored. */
-  onStart?: (info: { model: Model; policy: FreezePolicy; startEpoch: number }) => void;
+  onStart?: (info: { model: Model; policy: FreezePolicy; startEpoch: number }) => void | Promise<void>;
+  /**
+   * Callbacks on the training loop (src/training/callbacks.ts), after the run folder's and the
+   * hooks above, each awaited: they see every epoch's plan (and may stop the run before it) and
+   * record. In data-parallel runs every rank must be given the same callbacks.
+   */
+  callbacks?: TrainingCallback[];
 }
 
 /**
@@ -35,49 +50,13 @@ export interface TrainCallbacks {
  */
 export interface TrainOptions extends RunOptions, TrainCallbacks {}
 
-const CALLBACKS = ['signal', 'onEpoch', 'onBatch', 'onNotice', 'onStart'] as const;
+const CALLBACKS = ['signal', 'onEpoch', 'onBatch', 'onNotice', 'onStart', 'callbacks'] as const;
 const TRAIN_KEYS: readonly string[] = [...FIELD_NAMES.filter((n) => RUN_FIELDS[n].api), ...CALLBACKS];
 
 /** What `train` resolves to: the summary and the trained model (ready for predict/save/export). */
 export interface TrainResult {
   summary: TrainSummary;
   model: Model;
-}
-
-function mean(values: number[]): number {
-  return values.length ? values.reduce((s, v) => s + v, 0) / values.length : 0;
-}
-
-/** How a run ended: its reason, and where a non-finite loss stopped it. */
-export interface RunEnd {
-  reason: EndReason;
-  nonFinite?: TrainSummary['nonFinite'];
-}
-
-export function summarise(model: Model, policyName: string, epochs: number, records: EpochRecord[], end: RunEnd): TrainSummary {
-  const acc = records.map((r) => r.testAcc);
-  const epochMs = records.reduce((s, r) => s + r.epochMs, 0);
-  const dataMs = records.reduce((s, r) => s + r.dataMs, 0);
-  return {
-    model: model.info.model,
-    policy: policyName,
-    device: model.info.device,
-    epochs,
-    epochsDone: records.length,
-    interrupted: end.reason !== 'completed',
-    endReason: end.reason,
-    ...(end.nonFinite ? { nonFinite: end.nonFinite } : {}),
-    bestTestAcc: acc.length ? Math.max(...acc) : 0,
-    finalTestAcc: acc.length ? acc[acc.length - 1] : 0,
-    meanFrozenParamsShareLayerOut: mean(records.filter((r) => r.layerOutEpoch).map((r) => r.frozenParamsShare)),
-    meanFrozenParamsShareAll: mean(records.map((r) => r.frozenParamsShare)),
-    meanIdealBackwardSavedShare: records.some((r) => r.idealBackwardSavedShare === null) ? null : mean(records.map((r) => r.idealBackwardSavedShare as number)),
-    totalMs: epochMs,
-    backwardMs: records.reduce((s, r) => s + r.backwardMs, 0),
-    dataMs,
-    dataShare: epochMs > 0 ? dataMs / epochMs : 0,
-    digest: model.digest(),
-  };
 }
 
 /** Every option checked before anything is built or written. */
@@ -93,8 +72,11 @@ function checkOptions(options: TrainOptions) {
   if (options.out !== undefined && (typeof options.out !== 'string' || options.out.trim() === '')) {
     throw new TypeError(`out must be a non-empty folder path, got ${describe(options.out)}`);
   }
-  for (const name of CALLBACKS.slice(1)) {
+  for (const name of ['onEpoch', 'onBatch', 'onNotice', 'onStart'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function`);
+  }
+  if (options.callbacks !== undefined && (!Array.isArray(options.callbacks) || options.callbacks.some((c) => typeof c !== 'object' || c === null))) {
+    throw new TypeError(`callbacks must be an array of TrainingCallback objects, got ${describe(options.callbacks)}`);
   }
   const checked = checkRunOptions(options);
   return { ...checked, distributed: checkedDistributed(options, checked.batchSize) };
@@ -187,9 +169,10 @@ async function startTogether(
 ): Promise<EpochRecord[]> {
   const started = JSON.parse((await group.broadcast(Buffer.from(JSON.stringify({ ok: true })))).toString('utf8')) as { ok?: boolean; error?: string };
   if (!started.ok) throw new Error(`rank 0 could not start the run: ${started.error}`);
-  // Runtime options (threads, device, progress) may differ between ranks; the rest may not.
-  const { threads: _threads, device: _device, progressEvery: _every, ...agreed } = checked;
-  const plan = { ...agreed, distributed: null, data: dataDigest(options.data), model: model.modelSpec, policy: policy.name, augment: options.augment ?? null };
+  // Runtime options (threads, device, progress) may differ between ranks; the rest may not. The
+  // model's options are compared as the model resolved them (classes, memory format), not as given.
+  const { threads: _threads, device: _device, progressEvery: _every, classes: _classes, channelsLast: _layout, ...agreed } = checked;
+  const plan = { ...agreed, distributed: null, data: dataDigest(options.data), model: model.modelSpec, channelsLast: model.channelsLast, policy: policy.name, augment: options.augment ?? null };
   await group.agree("the run's options and data", plan, false);
   if (group.isLeader) {
     const training = { epochsDone: records.length, policy: policy.name, policyState: policy.getState(), records };
@@ -214,6 +197,20 @@ function dataDigest(data: DatasetPair): string {
   return hash.digest('hex');
 }
 
+/**
+ * The callbacks of a run, in the order they hear each event: the run folder, the caller's hooks
+ * and callbacks, then the stop rule (Ctrl-C/AbortSignal in one process; in data parallel the
+ * ranks' agreement on each epoch's plan, which also makes every rank stop together).
+ */
+function runCallbacks(options: TrainOptions, folder: RunFolder | undefined, group: DataParallel | undefined): TrainingCallback[] {
+  const caller: TrainingCallback = {
+    onStart: ({ model, policy, records }) => options.onStart?.({ model, policy, startEpoch: records.length }),
+    onEpochEnd: (record) => options.onEpoch?.(record),
+  };
+  const stopRule: TrainingCallback = group ? dataParallelCallback(group, options.signal) : { onEpochStart: () => Boolean(options.signal?.aborted) };
+  return [...(folder ? [runFolderCallback(folder)] : []), caller, ...(options.callbacks ?? []), stopRule];
+}
+
 async function runEpochs(
   options: TrainOptions,
   checked: ReturnType<typeof checkOptions>,
@@ -225,42 +222,30 @@ async function runEpochs(
 ): Promise<TrainResult> {
   const { epochs, seed, bn, schedule } = checked;
   const records = [...restored];
+  const run: RunContext = { model, policy, epochs, records };
+  const callbacks = runCallbacks(options, folder, group);
   let end: RunEnd | undefined; // set when the run stops early
-  const save = async () => {
-    if (!folder) return;
-    const training = { epochsDone: records.length, policy: policy.name, policyState: policy.getState(), records };
-    await folder.writeCheckpoint(await model.checkpointBytes(training));
-    const reason = records.length < epochs ? 'interrupted' : 'completed';
-    await folder.writeProgress(records, summarise(model, policy.name, epochs, records, end ?? { reason }));
-  };
-  if (records.length === 0) await save(); // the initial state: `epochs: 0` leaves just this
-  options.onStart?.({ model, policy, startEpoch: records.length });
+  await notify(callbacks, 'onStart', run);
 
   for (let e = records.length; e < epochs; e++) {
-    if (!group && options.signal?.aborted) {
-      end = { reason: 'interrupted' };
-      break;
-    }
     // Per-batch policies (every=batch) give all masks of the epoch up front; the native loop
     // applies mask b before batch b. The model's own mask is then all-trainable.
     const batchMasks = policy.batchMasks?.(e, Math.ceil(options.data.train.shape[0] / checked.batchSize)) ?? null;
     const mask = batchMasks ? batchMasks[0] : policy.mask(e);
-    const momentumReset = policy.resetsMomentum(e);
-    const lr = lrAt(schedule, checked.lr, e, epochs);
-    // Data parallel: every rank drew its own plan from the shared seed; they must agree (and hold
-    // the same weights) before any gradient is exchanged, and a stop request anywhere stops all.
-    if (group && (await group.agree(`the plan of epoch ${e + 1}`, { e, lr, mask, batchMasks, momentumReset, digest: model.digest() }, Boolean(options.signal?.aborted)))) {
+    const plan: EpochPlan = { epoch: e, lr: lrAt(schedule, checked.lr, e, epochs), mask, batchMasks, momentumReset: policy.resetsMomentum(e), stop: false };
+    if (await notify(callbacks, 'onEpochStart', plan, run)) {
       end = { reason: 'interrupted' };
       break;
     }
+    const { lr, momentumReset } = plan;
     model.setFrozen(batchMasks ? mask.map(() => false) : mask, bn);
     if (momentumReset) model.resetMomentum();
     const stats = await model.trainEpoch({
       epoch: e,
       lr,
       seed,
-      momentum: checked.momentum,
-      weightDecay: checked.weightDecay,
+      // Whatever else the optimizer kind reads, as given (the model checks and defaults it).
+      hyper: Object.fromEntries(OPTIMIZERS[checked.optimizer].reads.filter((n) => n !== 'lr').map((n) => [n, (options as unknown as Record<string, unknown>)[n]])) as Record<string, number>,
       batchSize: checked.batchSize,
       threads: options.threads,
       augment: options.augment,
@@ -278,12 +263,6 @@ async function runEpochs(
     if (stats.nonFinite) {
       // Dropped like an abort: the checkpoint on disk stays the last finite state.
       end = { reason: 'non-finite-loss', nonFinite: { epoch: e + 1, batch: stats.nonFinite.batch + 1, lr, loss: stats.nonFinite.loss } };
-      if (folder) {
-        // The model goes back to the last finite state, the one the checkpoint holds, so the
-        // summary's digest and the returned model describe what is saved.
-        await model.restore(folder.checkpointPath);
-        await folder.writeProgress(records, summarise(model, policy.name, epochs, records, end));
-      }
       break;
     }
     const evaluation = await model.evaluate({ threads: options.threads, augment: options.augment });
@@ -306,10 +285,10 @@ async function runEpochs(
       ...(group ? { dataParallel: dataParallelRecord(model, batchMasks ?? [mask], stats, bn, group.worldSize) } : {}),
     };
     records.push(record);
-    policy.observe?.(record);
-    await save();
-    options.onEpoch?.(record);
+    policy.observe?.(record); // before the checkpoint, which saves what the policy kept
+    await notify(callbacks, 'onEpochEnd', record, run);
   }
+  if (end) await notify(callbacks, 'onStop', end, run);
   end ??= { reason: records.length < epochs ? 'interrupted' : 'completed' };
   return { summary: summarise(model, policy.name, epochs, records, end), model };
 }

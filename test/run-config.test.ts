@@ -1,7 +1,7 @@
 // The run-configuration table (src/config/fields.ts) is the one place run options are declared:
 // these tests fail when an option is missing from the CLI, its help, `study`, run.json or the
 // resume comparison, or when a default is written a second time somewhere under src/.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandHelp } from '../src/cli/help';
@@ -10,6 +10,7 @@ import { TRAIN_COMMAND, TRAIN_OPTIONS } from '../src/cli/train';
 import { fieldDef, FIELD_GROUPS, FIELD_NAMES, RUN_FIELDS, type FieldName } from '../src/config/fields';
 import { checkField, savedValue, valueAt } from '../src/config/options';
 import { configChanges, RunFolder, type RunConfig } from '../src/run/folder';
+import { resumeOptions } from '../src/run/resume';
 import { train } from '../src/train';
 import { tempDir, THREADS } from './helpers';
 import { loadDataSpec } from '../src/data/spec';
@@ -132,6 +133,26 @@ describe('the run-configuration table', () => {
     expect(() => checkField('batchSize', 0)).toThrow('batchSize must be between 1 and 1048576, got 0');
     expect(() => checkField('bn', 'frozen')).toThrow("bn must be one of train, freeze-affine, freeze; got 'frozen'");
     expect(() => checkField('channelsLast', 'yes')).toThrow('channelsLast must be a boolean');
+    expect(() => checkField('progressEvery', 0)).toThrow('progressEvery must be between 1 and');
+    expect(() => checkField('epochs', undefined)).toThrow('epochs must be a number, got undefined'); // required: no default to fall back on
+  });
+
+  it('a required option left out of train() is refused before anything is written', async () => {
+    const out = join(tempDir(), 'never');
+    const data = loadDataSpec('synthetic:3:30:1x4x4');
+    await expect(train({ model: 'mlp', hidden: [4], inputShape: [1, 4, 4], data, threads: THREADS, out } as never)).rejects.toThrow('epochs must be a number, got undefined');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a run stopped by a non-finite loss may go on with another --on-nonfinite (the one option of its group a resume may change)', async () => {
+    const out = join(tempDir(), 'run');
+    const data = loadDataSpec('synthetic:3:30:1x4x4');
+    const base = { model: 'mlp', hidden: [4], inputShape: [1, 4, 4] as [number, number, number], data, threads: THREADS, out, batchSize: 10 };
+    await train({ ...base, epochs: 1 });
+    const { summary } = await train({ ...base, epochs: 2, resume: true, onNonFinite: 'skip-batch' });
+    expect(summary.epochsDone).toBe(2);
+    expect(new RunFolder(out).readConfig().training.onNonFinite).toBe('skip-batch');
+    expect(resumeOptions(out, { onNonFinite: 'continue' }).onNonFinite).toBe('continue');
   });
 
   it('states each default once: nothing under src/ falls back to a run option\'s default by its own literal', () => {

@@ -95,3 +95,55 @@ describe('policies see the epoch records', () => {
     expect(summary.digest).toBe((await train({ ...small, data: data(), epochs: 4, policy: new LossDriven() })).summary.digest);
   });
 });
+
+describe('training callbacks', () => {
+  it('hear the start, each plan and record in order, may stop the run before an epoch, and are awaited', async () => {
+    const heard: string[] = [];
+    const { summary } = await train({
+      ...small,
+      data: data(),
+      epochs: 5,
+      callbacks: [
+        {
+          onStart: ({ records }) => void heard.push(`start after ${records.length}`),
+          onEpochStart: (plan) => {
+            heard.push(`plan ${plan.epoch + 1} lr ${plan.lr}`);
+            return plan.epoch === 3; // stop before the fourth epoch
+          },
+          onEpochEnd: async (record, run) => {
+            await new Promise((r) => setTimeout(r, 5));
+            heard.push(`end ${record.epoch} of ${run.records.length}`);
+          },
+          onStop: (end) => void heard.push(`stop ${end.reason}`),
+        },
+      ],
+    });
+    expect(heard).toEqual(['start after 0', 'plan 1 lr 0.05', 'end 1 of 1', 'plan 2 lr 0.05', 'end 2 of 2', 'plan 3 lr 0.05', 'end 3 of 3', 'plan 4 lr 0.05', 'stop interrupted']);
+    expect(summary).toMatchObject({ endReason: 'interrupted', epochsDone: 3 });
+  });
+
+  it('an onEpoch that saves the model finishes before the next epoch starts (it used to find the model busy)', async () => {
+    const dir = tempDir();
+    const saved: string[] = [];
+    let model0: Model | undefined;
+    const { model } = await train({
+      ...small,
+      data: data(),
+      epochs: 2,
+      onEpoch: async (record) => {
+        const file = join(dir, `epoch-${record.epoch}.pt`);
+        await (model0 as Model).save(file);
+        saved.push(file);
+      },
+      onStart: ({ model }) => {
+        model0 = model;
+      },
+    });
+    expect(saved).toHaveLength(2);
+    expect((await Model.load(saved[1])).digest()).toBe(model.digest());
+  });
+
+  it('refuses callbacks that are not an array of objects', async () => {
+    await expect(train({ ...small, data: data(), epochs: 1, callbacks: [() => true] as never })).rejects.toThrow('callbacks must be an array of TrainingCallback objects');
+  });
+});

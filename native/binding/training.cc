@@ -75,15 +75,17 @@ Napi::Value ModelWrap::Abort(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// timeSteps({ steps, batchSize, threads, augment, profile? })
+// timeSteps({ steps, batchSize, threads, augment, hyper, profile? })
 //   -> Promise<{ forwardMs[], backwardMs[], optimizerMs[], operators?: [{ name, selfMs, calls }] }>
 Napi::Value ModelWrap::TimeSteps(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   int64_t steps = 0;
   bool profile = false;
+  OptimizerHyper hyper;
   const auto job = guarded(env, "timeSteps", [&] {
     auto options = requireObject(info[0], "options");
     steps = getInteger(options, "steps", 1, 1000000);
+    hyper = toHyper(options);
     profile = options.Get("profile").ToBoolean().Value();
     // The profiler keeps every event in memory until the end.
     if (profile && steps > kMaxProfiledSteps) throw std::invalid_argument("steps must be at most 1000 when profiling");
@@ -93,7 +95,7 @@ Napi::Value ModelWrap::TimeSteps(const Napi::CallbackInfo& info) {
   auto session = session_;
   return TaskWorker::Start(
       env, session_, profile ? "profileSteps failed" : "timeSteps failed",
-      [=] { *result = timeSteps(*session, steps, job.batchSize, job.threads, job.augment, profile); },
+      [=] { *result = timeSteps(*session, steps, job.batchSize, job.threads, job.augment, hyper, profile); },
       [=](Napi::Env e) -> Napi::Value {
         auto toArray = [&](const std::vector<double>& v) {
           auto arr = Napi::Array::New(e, v.size());

@@ -11,6 +11,12 @@ Optimizer::Optimizer(std::vector<torch::Tensor> params, std::vector<std::string>
   if (names_.size() != params_.size()) throw std::logic_error("optimizer: one name per parameter");
 }
 
+double OptimizerHyper::get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) throw std::invalid_argument("the optimizer needs the hyper-parameter '" + name + "'");
+  return it->second;
+}
+
 void Optimizer::clearGrads() {
   for (auto& p : params_) p.mutable_grad() = torch::Tensor();
 }

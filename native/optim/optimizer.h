@@ -6,18 +6,27 @@
 
 #include <torch/torch.h>
 
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace layerout {
 
-// The hyper-parameters of one update (TypeScript checks them; the run-configuration table holds
-// their defaults). An optimizer reads the ones it has.
-struct OptimizerHyper {
-  double lr = 0;
-  double momentum = 0;
-  double weightDecay = 0;
+// The hyper-parameters of one update by the run configuration's names ("lr", "momentum",
+// "weightDecay", ...): TypeScript sends, checked, the ones the optimizer kind reads (src/optim/),
+// so a new optimizer's settings need no new field here.
+class OptimizerHyper {
+ public:
+  OptimizerHyper() = default;
+  OptimizerHyper(std::initializer_list<std::pair<const std::string, double>> values) : values_(values) {}
+  void set(const std::string& name, double value) { values_[name] = value; }
+  // The value of `name`; std::invalid_argument names one the caller did not send.
+  double get(const std::string& name) const;
+
+ private:
+  std::map<std::string, double> values_;
 };
 
 class Optimizer {

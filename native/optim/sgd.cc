@@ -48,9 +48,11 @@ torch::Tensor& Sgd::state(size_t i, const std::string& name) {
   return momentum_.at(i);
 }
 
-void Sgd::step(const OptimizerHyper& hyper) { step(hyper, fusedSgdActive()); }
+void Sgd::step(const OptimizerHyper& hyper) {
+  step(SgdSettings{hyper.get("lr"), hyper.get("momentum"), hyper.get("weightDecay")}, fusedSgdActive());
+}
 
-void Sgd::step(const OptimizerHyper& hyper, bool fused) {
+void Sgd::step(const SgdSettings& hyper, bool fused) {
   RECORD_FUNCTION(kOptimizerScope, std::vector<c10::IValue>());
   torch::NoGradGuard noGrad;
   std::vector<size_t> rest;  // parameters the multi-tensor path updates
@@ -66,7 +68,7 @@ void Sgd::step(const OptimizerHyper& hyper, bool fused) {
   if (!rest.empty()) stepForeach(rest, hyper);
 }
 
-void Sgd::stepFused(size_t i, const OptimizerHyper& hyper) {
+void Sgd::stepFused(size_t i, const SgdSettings& hyper) {
   auto& p = params_[i];
   const auto& g = p.grad();
   SgdKernelArgs args;
@@ -96,7 +98,7 @@ void Sgd::stepFused(size_t i, const OptimizerHyper& hyper) {
 
 // Multi-tensor (_foreach) kernels, as PyTorch's SGD(foreach=True): on CUDA one launch per
 // operation instead of one per parameter. The reference the fused kernel is checked against.
-void Sgd::stepForeach(const std::vector<size_t>& indices, const OptimizerHyper& hyper) {
+void Sgd::stepForeach(const std::vector<size_t>& indices, const SgdSettings& hyper) {
   std::vector<torch::Tensor> params, grads;
   for (size_t i : indices) {
     params.push_back(params_[i]);
@@ -138,7 +140,7 @@ bool fusedSgdVerified() {
   static const bool verified = [] {
     if (!sgdKernelSupported()) return false;
     torch::NoGradGuard noGrad;
-    const std::vector<OptimizerHyper> settings{{0.05, 0.9, 5e-4}, {0.1, 0.0, 5e-4}, {0.01, 0.9, 0.0}, {0.3, 0.5, 1e-2}};
+    const std::vector<SgdSettings> settings{{0.05, 0.9, 5e-4}, {0.1, 0.0, 5e-4}, {0.01, 0.9, 0.0}, {0.3, 0.5, 1e-2}};
     for (const auto& hyper : settings) {
       std::vector<torch::Tensor> a, b;
       int64_t seed = 1;

@@ -11,6 +11,11 @@
 
 namespace layerout {
 
+// What one SGD update reads of the hyper-parameters.
+struct SgdSettings {
+  double lr, momentum, weightDecay;
+};
+
 class Sgd : public Optimizer {
  public:
   Sgd(std::vector<torch::Tensor> params, std::vector<std::string> names);
@@ -22,7 +27,7 @@ class Sgd : public Optimizer {
   // float parameters take the fused kernel (sgd_kernel.h) where fusedSgdActive(), with the
   // same result bit for bit; the rest take libtorch's multi-tensor ops.
   void step(const OptimizerHyper& hyper) override;
-  void step(const OptimizerHyper& hyper, bool fused);
+  void step(const SgdSettings& settings, bool fused);
   std::vector<std::string> stateNames() const override { return {kMomentum}; }
   torch::Tensor& state(size_t i, const std::string& name) override;
   // Forgets every momentum buffer.
@@ -33,8 +38,8 @@ class Sgd : public Optimizer {
   static constexpr const char* kMomentum = "momentum_buffer";
 
  private:
-  void stepFused(size_t i, const OptimizerHyper& hyper);
-  void stepForeach(const std::vector<size_t>& indices, const OptimizerHyper& hyper);
+  void stepFused(size_t i, const SgdSettings& hyper);
+  void stepForeach(const std::vector<size_t>& indices, const SgdSettings& hyper);
 
   std::vector<torch::Tensor> momentum_;  // undefined until a parameter's first update
 };

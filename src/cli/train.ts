@@ -8,7 +8,7 @@ import type { DatasetPair } from '../data/types';
 import type { DeviceName } from '../models';
 import { resumeOptions } from '../run/resume';
 import { train, type TrainOptions } from '../train';
-import type { TrainSummary } from '../types';
+import type { NonFiniteAction, TrainSummary } from '../types';
 import { distributedFromEnv, type DistributedOptions } from '../distributed/options';
 import { LAUNCHED_ENV, launchLocal, withoutOption } from '../distributed/launch';
 import { defaultThreads } from '../models';
@@ -30,7 +30,7 @@ export const TRAIN_COMMAND: CommandSpec = {
   options: TRAIN_OPTIONS,
   usage: ['--model NAME --data SPEC --epochs N [options]', '--resume DIR [--epochs N] [--threads N] [--device DEVICE] [--json] [--quiet]'],
   notes: [
-    '--resume DIR continues a run folder with the options it was started with; only --epochs, --threads, --device, --json and --quiet may change (and --data, for runs made through the API on data built in memory). Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.',
+    '--resume DIR continues a run folder with the options it was started with; only --on-nonfinite, --epochs, --threads, --device, --json and --quiet may change (and --data, for runs made through the API on data built in memory). Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.',
     'Exit codes: 0 done, 1 error, 2 bad options, 3 stopped by a non-finite loss (the checkpoint keeps the last finite state), 130 interrupted.',
     'Data parallel: --batch stays the global batch, split over the ranks; N ranks follow the one-process run (same data order, masks, learning rates). --nproc N runs N ranks here; on several machines start one process per rank with --world-size W --rank R --master HOST:PORT (or torchrun\'s RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). A lost rank stops every rank (exit 1).',
   ],
@@ -73,6 +73,7 @@ function trainOptions(given: ParsedOptions): TrainOptions {
       epochs: given.epochs as number | undefined,
       threads: given.threads as number | undefined,
       device: given.device as DeviceName | undefined,
+      onNonFinite: given['on-nonfinite'] as NonFiniteAction | undefined,
       data,
     });
   }

@@ -6,7 +6,7 @@ import type { AugmentOptions } from '../data/augment';
 import { DATA_SPEC_HELP } from '../data/spec';
 import type { DatasetPair } from '../data/types';
 import { DEFAULT_DIST_TIMEOUT_S, parseMaster, type DistributedOptions } from '../distributed/options';
-import { DEFAULT_DEVICE, DEFAULT_PRECISION, DEFAULT_SEED, PRECISIONS, type DeviceName, type ModelName, type Precision, type TorchScriptSource } from '../models';
+import { DEFAULT_DEVICE, DEFAULT_PRECISION, DEFAULT_SEED, MAX_CLASSES, PRECISIONS, type DeviceName, type ModelName, type Precision, type TorchScriptSource } from '../models';
 import { parsePolicy, POLICY_HELP, type FreezePolicy, type MaskFunction, type PolicySpec } from '../policy';
 import { DEFAULT_OBJECTIVE, OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from '../objective/registry';
 import { DEFAULT_OPTIMIZER, OPTIMIZER_NAMES, OPTIMIZERS, type OptimizerName } from '../optim/registry';
@@ -36,7 +36,7 @@ export interface FieldDef {
   flag: string | null;
   /** A second flag that sets the boolean to false (`--no-channels-last`). */
   negation?: { flag: string; help: string };
-  /** How the flag's text is read: a value of this type (`flag`: no value). */
+  /** The value's type: how the flag's text is read and how the API checks it (`flag`: a boolean). */
   cli?: 'string' | 'int' | 'number' | 'flag';
   /** Placeholder in help (`--policy SPEC`). */
   arg?: string;
@@ -77,7 +77,7 @@ export const RUN_FIELDS = {
     saved: 'model', resume: 'fixed', study: 'grid',
   }),
   /** Output classes (default: the data's). */
-  classes: field<number>({ group: 'model', flag: 'classes', cli: 'int', api: true, min: 2, max: 1 << 20, help: "classes (default: the dataset's)", saved: 'model.classes', resume: 'fixed', study: 'shared' }),
+  classes: field<number>({ group: 'model', flag: 'classes', cli: 'int', api: true, min: 2, max: MAX_CLASSES, help: "classes (default: the dataset's)", saved: 'model.classes', resume: 'fixed', study: 'shared' }),
   /** Configurable models (mlp) only: hidden layer widths. */
   hidden: field<number[]>({ group: 'model', flag: null, api: true, help: 'mlp hidden layer widths', saved: 'model.hidden', resume: 'fixed', study: 'none' }),
   /** Configurable models (mlp) and TorchScript files: input C, H, W (TorchScript: the data's). */
@@ -103,7 +103,7 @@ export const RUN_FIELDS = {
   /** The optimizer (src/optim/registry.ts). */
   optimizer: field<OptimizerName>({
     group: 'optimizer', flag: 'optimizer', cli: 'string', arg: 'KIND', api: true, choices: OPTIMIZER_NAMES, default: DEFAULT_OPTIMIZER,
-    help: OPTIMIZER_NAMES.map((n) => `${n}: ${OPTIMIZERS[n].help}`).join('; '), saved: 'training.optimizer', absentMeans: DEFAULT_OPTIMIZER, resume: 'fixed', study: 'shared',
+    help: `the optimizer (${OPTIMIZER_NAMES.map((n) => `${n}: ${OPTIMIZERS[n].help}`).join('; ')})`, saved: 'training.optimizer', absentMeans: DEFAULT_OPTIMIZER, resume: 'fixed', study: 'shared',
   }),
   /** Base learning rate (the schedule scales it). */
   lr: field<number>({ group: 'optimizer', flag: 'lr', cli: 'number', api: true, min: 0, minExclusive: true, default: 0.01, help: 'base learning rate', saved: 'training.lr', resume: 'fixed', study: 'shared' }),
@@ -116,7 +116,7 @@ export const RUN_FIELDS = {
   /** The loss and its metric (src/objective/registry.ts). */
   objective: field<ObjectiveName>({
     group: 'objective', flag: 'objective', cli: 'string', arg: 'KIND', api: true, choices: OBJECTIVE_NAMES, default: DEFAULT_OBJECTIVE,
-    help: OBJECTIVE_NAMES.map((n) => `${n}: ${OBJECTIVES[n].help}`).join('; '), saved: 'training.objective', absentMeans: DEFAULT_OBJECTIVE, resume: 'fixed', study: 'shared',
+    help: `the loss and its metric (${OBJECTIVE_NAMES.map((n) => `${n}: ${OBJECTIVES[n].help}`).join('; ')})`, saved: 'training.objective', absentMeans: DEFAULT_OBJECTIVE, resume: 'fixed', study: 'shared',
   }),
   /**
    * A batch whose loss is NaN or infinite: 'stop' (the run ends there, before that batch changes
@@ -124,8 +124,8 @@ export const RUN_FIELDS = {
    */
   onNonFinite: field<NonFiniteAction>({
     group: 'objective', flag: 'on-nonfinite', cli: 'string', arg: 'ACTION', api: true, choices: NON_FINITE_ACTIONS, default: 'stop',
-    help: 'a batch with a NaN or infinite loss: stop the run (exit 3), skip-batch, or continue',
-    saved: 'training.onNonFinite', absentMeans: 'stop', resume: 'fixed', study: 'shared',
+    help: 'a batch with a NaN or infinite loss: stop the run (exit 3), skip-batch, or continue (may change on --resume)',
+    saved: 'training.onNonFinite', absentMeans: 'stop', resume: 'free', study: 'shared',
   }),
 
   // policy
@@ -165,7 +165,7 @@ export const RUN_FIELDS = {
     saved: 'training.precision', absentMeans: 'fp32', resume: 'fixed', study: 'shared',
   }),
   /** Batches between progress callbacks. */
-  progressEvery: field<number>({ group: 'runtime', flag: null, api: true, min: 1, max: 1e9, default: 10, help: 'batches between onBatch calls', resume: 'free', study: 'none' }),
+  progressEvery: field<number>({ group: 'runtime', flag: null, cli: 'int', api: true, min: 1, max: 1e9, default: 10, help: 'batches between onBatch calls', resume: 'free', study: 'none' }),
 
   // distributed
   /**

@@ -12,7 +12,7 @@ import { defaultOf, fieldDef, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunO
 export function checkField(name: FieldName, value: unknown): unknown {
   const f = fieldDef(name);
   const v = value === undefined ? f.default : value;
-  if (v === undefined) return undefined;
+  if (v === undefined && !f.required) return undefined;
   if (f.choices) return requireOneOf(name, v, f.choices);
   if (f.cli === 'int') return requireInteger(name, v, f.min ?? Number.MIN_SAFE_INTEGER, f.max);
   if (f.cli === 'number') return requireNumber(name, v, f.min ?? -Infinity, f.max, f.minExclusive);

@@ -31,7 +31,9 @@ export interface FreezePolicy {
    * Hears each finished epoch's record (losses, accuracies, the mask's shares, times), in order,
    * before that epoch's checkpoint is written: a policy driven by training signals decides later
    * masks from them. What it keeps must be part of getState() (saved with that checkpoint), so a
-   * resumed run continues identically; records from before a resume are not replayed.
+   * resumed run continues identically; records from before a resume are not replayed. In data
+   * parallel every rank must decide alike: losses and accuracies are the same on every rank, the
+   * times are each rank's own.
    */
   observe?(record: EpochRecord): void;
   /** Everything needed to continue identically (RNG included), as JSON. */

@@ -89,7 +89,11 @@ function sharedOptionsText(t: StudyConfig['train']): string {
   for (const name of FIELD_NAMES) {
     const f = fieldDef(name);
     if (f.study !== 'shared' || !f.flag || f.resume === 'free' || name === 'limitTrain' || name === 'limitTest') continue;
-    const value = t[f.flag] ?? (f.negation && t[f.negation.flag] ? false : undefined) ?? f.default;
+    if (f.negation) {
+      if (t[f.flag] || t[f.negation.flag]) parts.push(`--${t[f.flag] ? f.flag : f.negation.flag}`);
+      continue;
+    }
+    const value = t[f.flag] ?? f.default;
     if (value !== undefined) parts.push(`--${f.flag} ${value}`);
   }
   return parts.join(', ');

@@ -224,7 +224,7 @@ export function configChanges(old: RunConfig, now: RunConfig): string[] {
       if (before === undefined && f.saved.startsWith('model.')) continue;
       if (name === 'augment' && typeof before === 'string') continue;
       const key = f.saved.startsWith('model.') ? `model ${name}` : name;
-      compare(key, before, savedValue(now, name), f.choices !== undefined || f.cli === 'flag');
+      compare(key, before, savedValue(now, name), name === 'precision' || f.cli === 'flag');
     }
   }
   return changes;

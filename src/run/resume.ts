@@ -5,6 +5,7 @@ import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/a
 import { limitData, loadDataSpec } from '../data/spec';
 import type { DatasetPair } from '../data/types';
 import type { DeviceName } from '../models';
+import type { NonFiniteAction } from '../types';
 import type { TrainOptions } from '../train';
 import { RunFolder, type RunConfig } from './folder';
 import { modelOptionsOf } from './meta';
@@ -15,6 +16,8 @@ export interface ResumeOverrides {
   epochs?: number;
   threads?: number;
   device?: DeviceName;
+  /** How a non-finite loss is handled from here on (a run stopped by one may go on with skip-batch). */
+  onNonFinite?: NonFiniteAction;
   /** The data, for runs trained on datasets built in memory (run.json then has no spec). */
   data?: DatasetPair;
 }
@@ -56,11 +59,12 @@ export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Tra
   for (const { name } of trainingFields()) if (fieldDef(name).api) saved[name] = savedValue(config, name);
   delete saved.distributed; // the ranks: a resume may use another number
   return {
-    ...(saved as Partial<TrainOptions>),
     ...modelOptionsOf(config.model),
+    ...(saved as Partial<TrainOptions>),
     data,
     policy: t.policy,
     epochs: overrides.epochs ?? t.epochs,
+    ...(overrides.onNonFinite !== undefined ? { onNonFinite: overrides.onNonFinite } : {}),
     device: overrides.device,
     // The run's own thread count unless told otherwise: reductions, and so digests, depend on it.
     threads: overrides.threads ?? t.threads,

@@ -1,0 +1,40 @@
+// A run's summary from its epoch records: accuracies, the paper's two frozen-share means, times
+// and the final weights' digest.
+import type { Model } from '../model';
+import type { EndReason, EpochRecord, TrainSummary } from '../types';
+
+export function mean(values: number[]): number {
+  return values.length ? values.reduce((s, v) => s + v, 0) / values.length : 0;
+}
+
+/** How a run ended: its reason, and where a non-finite loss stopped it. */
+export interface RunEnd {
+  reason: EndReason;
+  nonFinite?: TrainSummary['nonFinite'];
+}
+
+export function summarise(model: Model, policyName: string, epochs: number, records: readonly EpochRecord[], end: RunEnd): TrainSummary {
+  const acc = records.map((r) => r.testAcc);
+  const epochMs = records.reduce((s, r) => s + r.epochMs, 0);
+  const dataMs = records.reduce((s, r) => s + r.dataMs, 0);
+  return {
+    model: model.info.model,
+    policy: policyName,
+    device: model.info.device,
+    epochs,
+    epochsDone: records.length,
+    interrupted: end.reason !== 'completed',
+    endReason: end.reason,
+    ...(end.nonFinite ? { nonFinite: end.nonFinite } : {}),
+    bestTestAcc: acc.length ? Math.max(...acc) : 0,
+    finalTestAcc: acc.length ? acc[acc.length - 1] : 0,
+    meanFrozenParamsShareLayerOut: mean(records.filter((r) => r.layerOutEpoch).map((r) => r.frozenParamsShare)),
+    meanFrozenParamsShareAll: mean(records.map((r) => r.frozenParamsShare)),
+    meanIdealBackwardSavedShare: records.some((r) => r.idealBackwardSavedShare === null) ? null : mean(records.map((r) => r.idealBackwardSavedShare as number)),
+    totalMs: epochMs,
+    backwardMs: records.reduce((s, r) => s + r.backwardMs, 0),
+    dataMs,
+    dataShare: epochMs > 0 ? dataMs / epochMs : 0,
+    digest: model.digest(),
+  };
+}
