@@ -12,7 +12,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", layerout::ModelWrap::Define(env));
   exports.Set("runtimeInfo", Napi::Function::New(env, layerout::RuntimeInfo));
   exports.Set("augmentBatch", Napi::Function::New(env, layerout::AugmentBatch));
-  exports.Set("modelCatalog", Napi::Function::New(env, layerout::ModelCatalog));
   exports.Set("setCpuTuning", Napi::Function::New(env, layerout::SetCpuTuning));
   exports.Set("checkpointMeta", Napi::Function::New(env, layerout::CheckpointMeta));
   return exports;

@@ -98,6 +98,12 @@ SpecLayer toSpecLayer(const Napi::Value& value, int depth) {
                                                  "globalavgpool", "flatten", "linear", "dropout", "residual"};
   if (std::find(types.begin(), types.end(), l.type) == types.end()) bad("unknown spec layer type '" + l.type + "'");
   l.path = getString(obj, "path");
+  l.name = getString(obj, "name");
+  l.exportName = getString(obj, "export");
+  l.shortcutName = getString(obj, "shortcutName");
+  l.shortcutExport = getString(obj, "shortcutExport");
+  l.shortcutBnExport = getString(obj, "shortcutBnExport");
+  if ((l.type == "conv" || l.type == "linear") && (l.name.empty() || l.exportName.empty())) bad(l.path + ": a conv or linear layer needs a name and an export key");
   l.in = getInteger(obj, "in", 0, 1 << 24);
   l.out = getInteger(obj, "out", 0, 1 << 24);
   const bool sized = l.type == "conv" || l.type == "maxpool" || l.type == "avgpool";
@@ -156,13 +162,7 @@ ModelSpec toModelSpec(const Napi::Object& obj) {
     spec.network = plan;
     return spec;
   }
-  for (const auto& entry : modelCatalog()) {
-    if (entry.name != spec.name) continue;
-    if (!entry.configurable) return spec;
-    if (spec.inputShape.size() != 3) bad("inputShape must be [C, H, W]");
-    return spec;
-  }
-  bad("unknown model '" + spec.name + "'");
+  bad("model '" + spec.name + "' needs a network plan or a TorchScript file");
 }
 
 AugmentOptions toAugmentOptions(const Napi::Object& obj) {

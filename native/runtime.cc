@@ -81,24 +81,6 @@ Napi::Value SetCpuTuning(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value ModelCatalog(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  const auto& catalog = modelCatalog();
-  auto list = Napi::Array::New(env, catalog.size());
-  for (size_t i = 0; i < catalog.size(); ++i) {
-    auto entry = Napi::Object::New(env);
-    entry.Set("name", catalog[i].name);
-    entry.Set("description", catalog[i].description);
-    auto shape = Napi::Array::New(env, 3);
-    for (uint32_t d = 0; d < 3; ++d) shape.Set(d, static_cast<double>(catalog[i].inputShape[d]));
-    entry.Set("inputShape", shape);
-    entry.Set("configurable", catalog[i].configurable);
-    entry.Set("channelsLastOnCpu", catalog[i].channelsLastOnCpu);
-    list.Set(static_cast<uint32_t>(i), entry);
-  }
-  return list;
-}
-
 Napi::Value CheckpointMeta(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   return guarded(env, "could not read the checkpoint", [&]() -> Napi::Value {

@@ -10,8 +10,6 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info);
 // augmentBatch(images, shape, inputShape, augment, seed, train) -> Float32Array
 Napi::Value AugmentBatch(const Napi::CallbackInfo& info);
 
-// modelCatalog() -> [{ name, description, inputShape, configurable }]: the built-in models
-Napi::Value ModelCatalog(const Napi::CallbackInfo& info);
 // checkpointMeta(bytes) -> { meta, damaged, verified }: the metadata in checkpoint bytes, checked
 Napi::Value CheckpointMeta(const Napi::CallbackInfo& info);
 // setCpuTuning({ cache?, fusedSgd? }): turns reuse of cached CPU tensor memory and the fused

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkAugment, defaultAugment, type AugmentOptions } from './data/augment';
 import { checkDataset, checkImages, type ImageDataset } from './data/types';
-import { DEFAULT_SEED, defaultThreads, fileSha256, toNativeModelOptions, type ModelOptions } from './models';
+import { catalogEntry, defaultThreads, fileSha256, toNativeModelOptions, type ModelOptions } from './models';
 import { loadNative, type NativeGroupOptions, type NativeModel, type NativeModelOptions } from './native';
 import { defaultOf, type FieldName } from './config/fields';
 import { checkField } from './config/options';
@@ -14,7 +14,8 @@ import { writeFileAtomic } from './run/atomic';
 import { stepProfile } from './profile';
 import { isNetworkSpec } from './spec/check';
 import type { NetworkSpec } from './spec/types';
-import { CHECKPOINT_FORMAT, modelOptionsOf, parseCheckpointMeta, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
+import { CHECKPOINT_FILE } from './run/files';
+import { CHECKPOINT_FORMAT, modelOptionsOf, parseCheckpointMeta, runFileModel, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
 import {
   BN_MODES,
   type BnMode,
@@ -82,8 +83,7 @@ export interface CheckpointCheck {
 }
 
 /** The file a run folder keeps its checkpoint in. */
-export const CHECKPOINT_FILE = 'checkpoint.pt';
-const RUN_FILE = 'run.json';
+export { CHECKPOINT_FILE } from './run/files';
 
 /** @internal The native group calls, for src/distributed only. */
 export interface NativeGroupOps {
@@ -113,7 +113,7 @@ export class Model {
     this.native = new (loadNative().NativeModel)(nativeOptions);
     this.info = this.native.info();
     this.channelsLast = nativeOptions.channelsLast ?? false;
-    this.spec = specRecord(nativeOptions, isNetworkSpec(options.model) ? options.model : undefined);
+    this.spec = specRecord(nativeOptions, options.model);
     if (nativeOptions.torchscript) this.spec.torchscript = { path: nativeOptions.torchscript, sha256: fileSha256(nativeOptions.torchscript) };
     this.mask = this.info.layers.map(() => false);
   }
@@ -470,21 +470,14 @@ export function resolveCheckpointPath(path: string): string {
   return file;
 }
 
-/** The model named by a first-format run.json (CLI options), for first-format checkpoints. */
-function runFileModel(dir: string): ModelSpecRecord | undefined {
-  try {
-    const run = JSON.parse(readFileSync(join(dir, RUN_FILE), 'utf8'));
-    if (typeof run?.model === 'string') return { model: run.model, classes: Number(run.classes ?? 10), seed: Number(run.seed ?? DEFAULT_SEED) };
-    if (run?.model && typeof run.model.model === 'string') return run.model as ModelSpecRecord;
-  } catch {
-    // no run.json, or not readable: the checkpoint must describe its model itself
-  }
-  return undefined;
-}
-
-function specRecord(options: NativeModelOptions, network?: NetworkSpec): ModelSpecRecord {
-  if (network) return { model: options.model, network: structuredClone(network), classes: options.classes, seed: options.seed };
+/**
+ * What rebuilds the network: a user's spec itself; a built-in network's name (and, for the
+ * configurable mlp, its widths and input); a TorchScript module's input (its file is added).
+ */
+function specRecord(options: NativeModelOptions, source: ModelOptions['model']): ModelSpecRecord {
+  if (isNetworkSpec(source)) return { model: options.model, network: structuredClone(source), classes: options.classes, seed: options.seed };
   const spec: ModelSpecRecord = { model: options.model, classes: options.classes, seed: options.seed };
+  if (typeof source === 'string' && !catalogEntry(source).configurable) return spec;
   if (options.hidden.length) spec.hidden = [...options.hidden];
   if (options.inputShape.length === 3) spec.inputShape = options.inputShape as [number, number, number];
   return spec;

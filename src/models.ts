@@ -1,5 +1,5 @@
-// Model options and their checks. The list of built-in models is the addon's (native/models/
-// registry.cc): read here, never repeated.
+// Model options and their checks. The built-in networks are specs (src/networks/catalog.ts),
+// compiled to the same plan as users' specs: the list is read here, never repeated.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -8,6 +8,7 @@ import { cpuHasBf16 } from './cpu';
 import { loadNative, type NativeModelOptions } from './native';
 import { isNetworkSpec, planNetwork } from './spec/check';
 import type { NetworkSpec } from './spec/types';
+import { BUILTIN_NETWORKS, type BuiltinNetwork } from './networks/catalog';
 import type { CatalogEntry } from './types';
 import { describe, requireInteger, requireOneOf } from './validate';
 
@@ -61,20 +62,20 @@ export const DEFAULT_DEVICE: DeviceName = 'cpu';
 export const DEFAULT_SEED = 0;
 export const MAX_CLASSES = 100000;
 
-/** The built-in models, in the addon's order. */
+/** The built-in models, in the catalog's order. */
 export function modelCatalog(): readonly CatalogEntry[] {
-  return loadNative().modelCatalog();
+  return BUILTIN_NETWORKS.map(({ spec: _spec, ...entry }) => entry);
 }
 
 export function modelNames(): string[] {
   return modelCatalog().map((m) => m.name);
 }
 
-export function catalogEntry(name: unknown): CatalogEntry {
+export function catalogEntry(name: unknown): BuiltinNetwork {
   if (typeof name !== 'string') {
     throw new TypeError(`model must be a built-in model's name, a network spec (an object with name, input and layers) or { torchscript: PATH }; got ${describe(name)}`);
   }
-  const entry = modelCatalog().find((m) => m.name === name);
+  const entry = BUILTIN_NETWORKS.find((m) => m.name === name);
   if (!entry) throw new RangeError(`model must be one of ${modelNames().join(', ')}; got '${name}'`);
   return entry;
 }
@@ -110,8 +111,9 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
   }
   const native = nativeModelOptions(options);
   // Unset: the catalog's per-model default (channels-last for the ResNets and mnist-net on CPU, where it was
-  // measured faster); spec networks and TorchScript modules keep the default layout.
-  const preferred = native.device === 'cpu' && !native.network && !native.torchscript && modelCatalog().some((e) => e.name === native.model && e.channelsLastOnCpu);
+  // measured faster); users' specs and TorchScript modules keep the default layout.
+  const builtin = typeof options.model === 'string' ? catalogEntry(options.model) : undefined;
+  const preferred = native.device === 'cpu' && Boolean(builtin?.channelsLastOnCpu);
   return { ...native, channelsLast: options.channelsLast ?? preferred, precision };
 }
 
@@ -149,7 +151,16 @@ function nativeModelOptions(options: ModelOptions): NativeModelOptions {
   } else if (options.hidden !== undefined || options.inputShape !== undefined) {
     throw new RangeError(`hidden and inputShape apply to configurable models (mlp) only, not '${entry.name}'`);
   }
-  return { model: entry.name, classes, hidden, inputShape, seed, device: resolveDevice(options.device) };
+  const plan = planNetwork(entry.spec({ hidden, inputShape: (inputShape.length === 3 ? inputShape : entry.inputShape) as [number, number, number] }), classes);
+  return {
+    model: entry.name,
+    classes,
+    hidden,
+    inputShape: [...plan.inputShape],
+    seed,
+    device: resolveDevice(options.device),
+    network: { convInit: plan.convInit, linearInit: plan.linearInit, layers: plan.layers },
+  };
 }
 
 export function defaultThreads(): number {

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { prebuiltCandidates } from './prebuilt';
 import type { PlanLayer } from './spec/types';
-import type { BnMode, CatalogEntry, EpochProgress, EpochStats, EvalStats, ModelInfo, NonFiniteAction, OperatorTime, StepTimes } from './types';
+import type { BnMode, EpochProgress, EpochStats, EvalStats, ModelInfo, NonFiniteAction, OperatorTime, StepTimes } from './types';
 
 // Raw shapes: the public types (types.ts) are what these return, re-declared nowhere else.
 export interface NativeModelOptions {
@@ -125,7 +125,6 @@ export interface RuntimeInfo {
 export interface NativeAddon {
   NativeModel: new (options: NativeModelOptions) => NativeModel;
   runtimeInfo(): RuntimeInfo;
-  modelCatalog(): CatalogEntry[];
   /** Turns reuse of cached CPU tensor memory and the fused SGD kernel on or off for the whole process (benchmarks). */
   setCpuTuning(options: { cache?: boolean; fusedSgd?: boolean }): void;
   checkpointMeta(bytes: Uint8Array): { meta: string; damaged: boolean; verified: boolean };

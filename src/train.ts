@@ -1,29 +1,29 @@
 // Training orchestration: per epoch, ask the policy for a mask, apply it, train one epoch in the
 // addon, evaluate, record, and checkpoint so an interrupted run resumes identically.
 import { createHash } from 'node:crypto';
+import { defaultOf, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunOptions } from './config/fields';
+import { checkRunOptions, savedPolicy, unknownOptions } from './config/options';
 import { frozenParamsShare, idealBackwardSaving, trainableParams } from './cost';
-import { DataParallel } from './distributed/group';
-import { checkDistributed, type DistributedOptions } from './distributed/options';
 import { checkAugment } from './data/augment';
 import type { DatasetPair } from './data/types';
+import { dataParallelCallback } from './distributed/callback';
+import { DataParallel } from './distributed/group';
+import { checkDistributed } from './distributed/options';
 import { Model } from './model';
 import { isTorchScriptSource } from './models';
-import { createPolicy, type FreezePolicy } from './policy';
-import { RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
-import { dataParallelCallback } from './distributed/callback';
-import { runFolderCallback } from './run/callback';
 import { OPTIMIZERS } from './optim/registry';
+import { createPolicy, type FreezePolicy } from './policy';
+import { runFolderCallback } from './run/callback';
+import { RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
+import { runSettings } from './run/settings';
 import { lrAt } from './schedule';
 import { notify, type EpochPlan, type RunContext, type TrainingCallback } from './training/callbacks';
 import { mean, summarise, type RunEnd } from './training/summary';
+import type { BnMode, EpochProgress, EpochRecord, TrainSummary } from './types';
+import { describe } from './validate';
 
 export { summarise } from './training/summary';
 export type { RunEnd } from './training/summary';
-import type { BnMode, EpochProgress, EpochRecord, TrainSummary } from './types';
-import { defaultOf, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunOptions } from './config/fields';
-import { checkRunOptions, savedPolicy, unknownOptions } from './config/options';
-import { runSettings } from './run/settings';
-import { describe } from './validate';
 
 /** The callbacks of a run (not part of its configuration: nothing of them is saved). */
 export interface TrainCallbacks {

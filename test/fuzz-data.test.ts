@@ -13,6 +13,7 @@ const DIST = join(__dirname, '..', 'dist');
 const CHILD = `
 const { Model, train } = require(${JSON.stringify(join(DIST, 'index.js'))});
 const { loadNative } = require(${JSON.stringify(join(DIST, 'native.js'))});
+const { toNativeModelOptions } = require(${JSON.stringify(join(DIST, 'models.js'))});
 const N = 6, SHAPE = [N, 1, 4, 4], SIZE = 96;
 const good = () => ({ name: 'fuzz', images: new Uint8Array(SIZE).fill(7), labels: Int32Array.from([0, 1, 2, 0, 1, 2]), shape: [...SHAPE], classes: 3 });
 const cases = [];
@@ -50,7 +51,7 @@ for (const [what, v] of [['null', null], ['undefined', undefined], ['number', 42
 
 const results = [];
 const model = new Model({ model: 'mlp', inputShape: [1, 4, 4], hidden: [4], classes: 3 });
-const raw = new (loadNative().NativeModel)({ model: 'mlp', classes: 3, hidden: [4], inputShape: [1, 4, 4], seed: 0, device: 'cpu' });
+const raw = new (loadNative().NativeModel)(toNativeModelOptions({ model: 'mlp', classes: 3, hidden: [4], inputShape: [1, 4, 4], seed: 0 }));
 const errorOf = (f) => { try { f(); return null; } catch (e) { return (e && e.constructor && e.constructor.name) + ': ' + (e && e.message); } };
 (async () => {
   for (const c of cases) {

@@ -40,16 +40,16 @@ class SpecNet : public Net {
       op.layer = &l;
       if (l.type == "conv") {
         const bool withBn = i + 1 < layers.size() && layers[i + 1].type == "batchnorm";
-        op.conv = addConv(l.path, l.in, l.out, l.kernel, l.stride, l.padding, l.bias, h, w, withBn);
-        units_.back().torchName = l.path;
+        op.conv = addConv(l.name, l.in, l.out, l.kernel, l.stride, l.padding, l.bias, h, w, withBn);
+        units_.back().torchName = l.exportName;
         if (withBn) {
           op.bn = units_.back().bn;
-          units_.back().torchBnName = layers[i + 1].path;
+          units_.back().torchBnName = layers[i + 1].exportName;
           ++i;  // the batchnorm is part of this op
         }
       } else if (l.type == "linear") {
-        op.linear = addLinear(l.path, l.in, l.out, l.bias);
-        units_.back().torchName = l.path;
+        op.linear = addLinear(l.name, l.in, l.out, l.bias);
+        units_.back().torchName = l.exportName;
       } else if (l.type == "maxpool" || l.type == "avgpool") {
         h = (h - l.kernel) / l.stride + 1;
         w = (w - l.kernel) / l.stride + 1;
@@ -60,10 +60,10 @@ class SpecNet : public Net {
         op.body = build(l.body, h, w);
         if (l.shortcut == "projection") {
           int64_t sh = inH, sw = inW;
-          op.shortcutConv = addConv(l.path + ".shortcut.0", l.in, l.out, 1, l.stride, 0, false, sh, sw, true);
+          op.shortcutConv = addConv(l.shortcutName, l.in, l.out, 1, l.stride, 0, false, sh, sw, true);
           op.shortcutBn = units_.back().bn;
-          units_.back().torchName = l.path + ".shortcut.0";
-          units_.back().torchBnName = l.path + ".shortcut.1";
+          units_.back().torchName = l.shortcutExport;
+          units_.back().torchBnName = l.shortcutBnExport;
         }
       } else if (l.type == "batchnorm") {
         throw std::invalid_argument(l.path + ": a batchnorm must come directly after a conv");
@@ -74,13 +74,18 @@ class SpecNet : public Net {
   }
 
   torch::Tensor run(std::vector<Op>& ops, torch::Tensor x) {
+    const std::string* previous = nullptr;
     for (auto& op : ops) {
       const auto& t = op.layer->type;
       if (t == "conv") {
         x = op.conv->forward(x);
         if (!op.bn.is_empty()) x = op.bn->forward(x);
       } else if (t == "relu") {
-        x = torch::relu(x);
+        // In place on a tensor this sequence just made (conv, BatchNorm, linear and residual
+        // sums do not keep their output for backward), as the PyTorch definitions do; anywhere
+        // else (the input, a view) out of place.
+        const bool fresh = previous && (*previous == "conv" || *previous == "linear" || *previous == "residual");
+        x = fresh ? x.relu_() : torch::relu(x);
       } else if (t == "maxpool") {
         x = torch::max_pool2d(x, op.layer->kernel, op.layer->stride);
       } else if (t == "avgpool") {
@@ -96,6 +101,7 @@ class SpecNet : public Net {
       } else if (t == "residual") {
         x = run(op.body, x) + shortcut(op, x);
       }
+      previous = &t;
     }
     return x;
   }

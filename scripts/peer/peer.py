@@ -18,6 +18,9 @@ python3-torch at /usr/bin/python3 on the development machine).
 import argparse
 import json
 import math
+import os
+import shutil
+import subprocess
 import time
 
 import torch
@@ -25,133 +28,108 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-# ---- models: same layers and unit order as native/models ---------------------------------
+# ---- models: built from the same network specs as the addon's (src/networks) -------------
 
-class MnistNet(nn.Module):
-    def __init__(self, classes):
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def network_plan(name, classes, hidden, shape):
+    """The plan of a built-in network, as layerout compiles it (node dist/networks/print-plan.js)."""
+    node = os.environ.get('LAYEROUT_NODE') or shutil.which('node') or 'node'
+    script = os.path.join(ROOT, 'dist', 'networks', 'print-plan.js')
+    args = [node, script, name, str(classes), ','.join(map(str, hidden)), ','.join(map(str, shape))]
+    done = subprocess.run(args, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f'peer: {done.stderr.strip() or "could not run " + " ".join(args)}')
+    return json.loads(done.stdout)
+
+
+class SpecNet(nn.Module):
+    """A layerout network plan in PyTorch: each module registered at its export key (so the state
+    dict keys are those of `layerout export`), the forward pass as native/models/spec_net.cc's."""
+
+    def __init__(self, plan):
         super().__init__()
-        ch, strides = [1, 32, 64, 128, 64, 32], [1, 2, 1, 2, 1]
-        self.convs = nn.ModuleList(nn.Conv2d(ch[i], ch[i + 1], 3, strides[i]) for i in range(5))
-        self.fc1, self.fc2 = nn.Linear(288, 1024), nn.Linear(1024, classes)
-        self.units = [(c, None) for c in self.convs] + [(self.fc1, None), (self.fc2, None)]
-        self.input_shape = (1, 32, 32)
+        # Underscored: export keys (`layers.0`, `blocks.3...`) become attributes of their own.
+        self._plan = plan['layers']
+        self.units = []  # (layer, BatchNorm or None), in the addon's unit order
+        self.input_shape = tuple(plan['inputShape'])
+        self._mods = {}  # plan path -> (module, BatchNorm or None)
+        self._build(self._plan)
 
-    def forward(self, x):
-        for c in self.convs:
-            x = F.relu(c(x))
-        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+    def _put(self, key, module):
+        parent = self
+        for part in key.split('.')[:-1]:
+            if part not in parent._modules:
+                parent.add_module(part, nn.Module())
+            parent = parent._modules[part]
+        parent.add_module(key.split('.')[-1], module)
+        return module
 
+    def _build(self, layers):
+        for i, l in enumerate(layers):
+            t = l['type']
+            if t == 'conv':
+                conv = self._put(l['export'], nn.Conv2d(l['in'], l['out'], l['kernel'], l['stride'], l['padding'], bias=l['bias']))
+                nxt = layers[i + 1] if i + 1 < len(layers) else None
+                bn = self._put(nxt['export'], nn.BatchNorm2d(l['out'])) if nxt and nxt['type'] == 'batchnorm' else None
+                self._mods[l['path']] = (conv, bn)
+                self.units.append((conv, bn))
+            elif t == 'linear':
+                fc = self._put(l['export'], nn.Linear(l['in'], l['out'], bias=l['bias']))
+                self._mods[l['path']] = (fc, None)
+                self.units.append((fc, None))
+            elif t == 'residual':
+                self._build(l['body'])
+                if l['shortcut'] == 'projection':
+                    conv = self._put(l['shortcutExport'], nn.Conv2d(l['in'], l['out'], 1, l['stride'], bias=False))
+                    bn = self._put(l['shortcutBnExport'], nn.BatchNorm2d(l['out']))
+                    self._mods[l['path']] = (conv, bn)
+                    self.units.append((conv, bn))
 
-class Vgg16(nn.Module):
-    def __init__(self, classes):
-        super().__init__()
-        widths = [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512]
-        self.pool_after = {1, 3, 6, 9, 12}
-        self.convs, self.bns, cin = nn.ModuleList(), nn.ModuleList(), 3
-        for w in widths:
-            self.convs.append(nn.Conv2d(cin, w, 3, padding=1))
-            self.bns.append(nn.BatchNorm2d(w))
-            cin = w
-        self.fc1, self.fc2, self.fc3 = nn.Linear(512, 4096), nn.Linear(4096, 4096), nn.Linear(4096, classes)
-        self.units = list(zip(self.convs, self.bns)) + [(self.fc1, None), (self.fc2, None), (self.fc3, None)]
-        self.input_shape = (3, 32, 32)
-
-    def forward(self, x):
-        for i, (c, b) in enumerate(zip(self.convs, self.bns)):
-            x = F.relu(b(c(x)))
-            if i in self.pool_after:
-                x = F.max_pool2d(x, 2)
-        x = F.relu(self.fc1(x.flatten(1)))
-        return self.fc3(F.relu(self.fc2(x)))
-
-
-class Block(nn.Module):
-    def __init__(self, cin, planes, stride, bottleneck, units):
-        super().__init__()
-        self.stride, self.bottleneck = stride, bottleneck
-        self.convs, self.bns = nn.ModuleList(), nn.ModuleList()
-        specs = [(cin, planes, 1, 1), (planes, planes, 3, stride), (planes, planes * 4, 1, 1)] if bottleneck \
-            else [(cin, planes, 3, stride), (planes, planes, 3, 1)]
-        for ci, co, k, s in specs:
-            self.convs.append(nn.Conv2d(ci, co, k, s, k // 2, bias=False))
-            self.bns.append(nn.BatchNorm2d(co))
-            units.append((self.convs[-1], self.bns[-1]))
-        cout = specs[-1][1]
-        self.short_conv = self.short_bn = None
-        self.pad = 0
-        if bottleneck and (stride != 1 or cin != cout):
-            self.short_conv, self.short_bn = nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
-            units.append((self.short_conv, self.short_bn))
-        elif not bottleneck:
-            self.pad = cout - cin
-
-    def forward(self, x):
-        out = x
-        for i, (c, b) in enumerate(zip(self.convs, self.bns)):
-            out = b(c(out))
-            if i < len(self.convs) - 1:
-                out = F.relu(out)
-        if self.short_conv is not None:
-            s = self.short_bn(self.short_conv(x))
-        elif self.stride != 1 or self.pad:
-            s = x[:, :, ::self.stride, ::self.stride]
-            s = F.pad(s, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
-        else:
-            s = x
-        return F.relu(out + s)
-
-
-class ResNet(nn.Module):
-    def __init__(self, blocks, bottleneck, classes):
-        super().__init__()
-        self.units = []
-        self.conv1, self.bn1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16)
-        self.units.append((self.conv1, self.bn1))
-        layers, cin = [], 16
-        for stage in range(3):
-            planes = 16 << stage
-            for b in range(blocks):
-                layers.append(Block(cin, planes, 2 if stage > 0 and b == 0 else 1, bottleneck, self.units))
-                cin = planes * (4 if bottleneck else 1)
-        self.blocks = nn.Sequential(*layers)
-        self.fc = nn.Linear(cin, classes)
-        self.units.append((self.fc, None))
-        self.input_shape = (3, 32, 32)
-
-    def forward(self, x):
-        x = self.blocks(F.relu(self.bn1(self.conv1(x))))
-        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
-
-
-class Mlp(nn.Module):
-    def __init__(self, shape, hidden, classes):
-        super().__init__()
-        widths = [shape[0] * shape[1] * shape[2]] + list(hidden) + [classes]
-        self.layers = nn.ModuleList(nn.Linear(widths[i], widths[i + 1]) for i in range(len(widths) - 1))
-        self.units = [(l, None) for l in self.layers]
-        self.input_shape = tuple(shape)
-
-    def forward(self, x):
-        x = x.flatten(1)
-        for i, l in enumerate(self.layers):
-            x = l(x)
-            if i + 1 < len(self.layers):
-                x = F.relu(x)
+    def _run(self, layers, x):
+        previous = None
+        for l in layers:
+            t = l['type']
+            if t in ('conv', 'linear'):
+                layer, bn = self._mods[l['path']]
+                x = layer(x)
+                if bn is not None:
+                    x = bn(x)
+            elif t == 'relu':
+                x = F.relu(x, inplace=previous in ('conv', 'linear', 'residual'))
+            elif t == 'maxpool':
+                x = F.max_pool2d(x, l['kernel'], l['stride'])
+            elif t == 'avgpool':
+                x = F.avg_pool2d(x, l['kernel'], l['stride'])
+            elif t == 'globalavgpool':
+                x = F.adaptive_avg_pool2d(x, 1)
+            elif t == 'flatten':
+                x = x.flatten(1)
+            elif t == 'dropout':
+                x = F.dropout(x, l['p'], self.training)
+            elif t == 'residual':
+                x = self._run(l['body'], x) + self._shortcut(l, x)
+            if t != 'batchnorm':
+                previous = t
         return x
+
+    def _shortcut(self, l, x):
+        if l['shortcut'] == 'projection':
+            conv, bn = self._mods[l['path']]
+            return bn(conv(x))
+        if l['shortcut'] != 'option-a':
+            return x
+        s = x if l['stride'] == 1 else x[:, :, ::l['stride'], ::l['stride']]
+        pad = l['out'] - l['in']
+        return F.pad(s, (0, 0, 0, 0, pad // 2, pad - pad // 2)) if pad > 0 else s
+
+    def forward(self, x):
+        return self._run(self._plan, x)
 
 
 def build(name, classes, hidden=(64,), shape=(1, 28, 28)):
-    if name == 'mlp':
-        return Mlp(shape, hidden, classes)
-    if name == 'mnist-net':
-        return MnistNet(classes)
-    if name == 'vgg16':
-        return Vgg16(classes)
-    if name == 'resnet110-bottleneck':
-        return ResNet(18, True, classes)
-    if name.startswith('resnet'):
-        return ResNet((int(name[6:]) - 2) // 6, False, classes)
-    raise SystemExit(f'peer: unknown model {name}')
+    return SpecNet(network_plan(name, classes, hidden, shape))
 
 
 # ---- freezing and timing, as in native/freeze.cc and native/train.cc -----------------------

@@ -1,5 +1,6 @@
 // scripts/bench-memory-format: the default (NCHW) vs channels-last memory format, per model and
 // mask, both models interleaved step by step (or epoch by epoch) in one process.
+import { defaultOf } from '../config/fields';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { patternDataset } from '../data/synthetic';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|');
   for (const spec of values.models.split(',')) {
     const [name, batchText] = spec.split(':');
-    const batch = positive('models (batch)', batchText, 128);
+    const batch = positive('models (batch)', batchText, defaultOf('batchSize'));
     const pair = [false, true].map((channelsLast) => new Model({ model: name, channelsLast }));
     const [c, h, w] = pair[0].info.inputShape;
     for (const m of pair) m.setData('train', patternDataset(epochs ? EPOCH_SAMPLES : batch, [c, h, w], 10, 'bench'));

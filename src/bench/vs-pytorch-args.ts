@@ -1,6 +1,7 @@
 // scripts/bench-vs-pytorch's options. Read with node:util parseArgs here rather than with the CLI's
 // parser: benchmarks sit below the CLI and must not import it.
 import { parseArgs } from 'node:util';
+import { defaultOf } from '../config/fields';
 import { DEFAULT_DEVICE, modelNames, type DeviceName } from '../models';
 
 export class UsageError extends Error {
@@ -57,7 +58,7 @@ export function readVsPytorchOptions(argv: string[]): VsPytorchOptions {
   if (!models.includes(values.model)) throw new UsageError(`--model must be one of ${models.join(', ')}, got '${values.model}'`);
   return {
     model: values.model,
-    batch: positive('batch', values.batch, 128),
+    batch: positive('batch', values.batch, defaultOf('batchSize')),
     steps: positive('steps', values.steps, 10),
     rounds: positive('rounds', values.rounds, 2),
     threads: positive('threads', values.threads),

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { dirname, join, resolve } from 'node:path';
 import type { AugmentOptions } from '../data/augment';
 import type { DataSource } from '../data/types';
-import { CHECKPOINT_FILE } from '../model';
+import { CHECKPOINT_FILE, RUN_FILE } from './files';
 import type { PolicySpec } from '../policy';
 import { metricsCsv, metricsJsonl } from '../report/metrics';
 import { parseSchedule, type Schedule } from '../schedule';
@@ -16,7 +16,7 @@ import { writeFileAtomic } from './atomic';
 import { RunLock } from './lock';
 import { dataKindOf, type ModelSpecRecord } from './meta';
 
-export const RUN_FILE = 'run.json';
+export { RUN_FILE } from './files';
 /** Every file a run writes into its folder (besides the lock). */
 const RUN_FILES = [RUN_FILE, CHECKPOINT_FILE, 'metrics.jsonl', 'metrics.csv', 'summary.json'];
 

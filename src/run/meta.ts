@@ -1,9 +1,12 @@
 // The typed metadata stored inside every checkpoint, and the reader that also accepts the
 // first format (shares in percent, model options only in the CLI's saved options).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defaultOf } from '../config/fields';
 import type { AugmentOptions } from '../data/augment';
 import type { NetworkSpec } from '../spec/types';
 import type { EpochRecord } from '../types';
+import { RUN_FILE } from './files';
 
 export const CHECKPOINT_FORMAT = 'layerout-checkpoint-2';
 
@@ -116,4 +119,16 @@ export function parseCheckpointMeta(text: string, source: string, fallback?: Mod
 /** The data kind of a `--data` spec ('fashion-mnist:DIR' -> 'fashion-mnist'). */
 export function dataKindOf(spec: unknown): string {
   return typeof spec === 'string' ? spec.split(':')[0] : 'synthetic';
+}
+
+/** The model named by a first-format run.json (CLI options), for first-format checkpoints. */
+export function runFileModel(dir: string): ModelSpecRecord | undefined {
+  try {
+    const run = JSON.parse(readFileSync(join(dir, RUN_FILE), 'utf8'));
+    if (typeof run?.model === 'string') return { model: run.model, classes: Number(run.classes ?? 10), seed: Number(run.seed ?? defaultOf('seed')) };
+    if (run?.model && typeof run.model.model === 'string') return run.model as ModelSpecRecord;
+  } catch {
+    // no run.json, or not readable: the checkpoint must describe its model itself
+  }
+  return undefined;
 }

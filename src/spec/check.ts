@@ -8,16 +8,16 @@ const SHORTCUTS = ['identity', 'projection', 'option-a'] as const;
 const INITS: readonly InitName[] = ['he-fan-out', 'he-fan-in', 'xavier'];
 /** Fields each layer type may have besides `type`. */
 const FIELDS: Record<(typeof TYPES)[number], readonly string[]> = {
-  conv: ['out', 'kernel', 'stride', 'padding', 'bias'],
-  batchnorm: [],
+  conv: ['out', 'kernel', 'stride', 'padding', 'bias', 'name', 'export'],
+  batchnorm: ['export'],
   relu: [],
   maxpool: ['kernel', 'stride'],
   avgpool: ['kernel', 'stride'],
   globalavgpool: [],
   flatten: [],
-  linear: ['out', 'bias'],
+  linear: ['out', 'bias', 'name', 'export'],
   dropout: ['p'],
-  residual: ['shortcut', 'body'],
+  residual: ['shortcut', 'body', 'shortcutName', 'shortcutExport', 'shortcutBnExport'],
 };
 
 /** Limits that keep a spec from asking for more than a machine has (a clear error, not an OOM kill). */
@@ -58,6 +58,7 @@ export function planNetwork(spec: unknown, classes: number): NetworkPlan {
   const { layers, out } = planSequence(spec.layers, 'layers', shape, classes);
   if (out.image) throw new SpecError(`layers: the network ends with ${text(out)}; it must end in a linear layer with out: "classes"`);
   if (out.f !== classes) throw new SpecError(`layers: the network ends with ${out.f} features but must give one per class (${classes}); use out: "classes"`);
+  checkNames(layers);
   const units = countUnits(layers);
   if (units < 1) throw new SpecError('layers: the network has no conv or linear layer, so nothing to train');
   const params = countParams(layers);
@@ -114,7 +115,11 @@ function planLayer(layer: unknown, place: string, path: string, shape: Shape, cl
   const type = l.type as LayerSpec['type'];
   const unknown = Object.keys(l).find((k) => k !== 'type' && !FIELDS[type].includes(k));
   if (unknown) throw new SpecError(`${place}.${unknown}: a ${type} layer has no field '${unknown}'; allowed: ${FIELDS[type].join(', ') || 'none'}`);
-  const base: PlanLayer = { type, path, in: 0, out: 0, kernel: 0, stride: 1, padding: 0, bias: true, p: 0, shortcut: '', body: [] };
+  const name = (field: string, fallback: string) => (l[field] === undefined ? fallback : layerName(l[field], `${place}.${field}`));
+  const base: PlanLayer = {
+    type, path, name: name('name', path), export: name('export', path), in: 0, out: 0, kernel: 0, stride: 1, padding: 0, bias: true, p: 0,
+    shortcut: '', body: [], shortcutName: '', shortcutExport: '', shortcutBnExport: '',
+  };
   const needImage = (what: string) => {
     if (!shape.image) throw new SpecError(`${place}: ${what} needs an image input (C x H x W), but its input is ${text(shape)} (after a flatten)`);
     return shape;
@@ -189,9 +194,59 @@ function planLayer(layer: unknown, place: string, path: string, shape: Shape, cl
           throw new SpecError(`${place}.shortcut: option-a pads channels with zeros, so the body may not reduce them (${s.c} -> ${o.c})`);
         }
       }
-      return { layer: { ...base, in: s.c, out: o.c, stride, shortcut, body: body.layers }, out: o };
+      const projection = shortcut === 'projection'
+        ? { shortcutName: name('shortcutName', `${path}.shortcut.0`), shortcutExport: name('shortcutExport', `${path}.shortcut.0`), shortcutBnExport: name('shortcutBnExport', `${path}.shortcut.1`) }
+        : {};
+      if (shortcut !== 'projection') {
+        const named = ['shortcutName', 'shortcutExport', 'shortcutBnExport'].find((k) => l[k] !== undefined);
+        if (named) throw new SpecError(`${place}.${named}: only a projection shortcut has a module to name`);
+      }
+      return { layer: { ...base, in: s.c, out: o.c, stride, shortcut, body: body.layers, ...projection }, out: o };
     }
   }
+}
+
+/** A module or export name: dotted identifiers (`layer1.0.conv1`, `blocks.3.bns.1`). */
+function layerName(v: unknown, where: string): string {
+  if (typeof v !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/.test(v) || v.length > 128) {
+    throw new SpecError(`${where}: must be a dotted name of letters, digits and '_' (like layer1.0.conv1), at most 128 characters, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/**
+ * Every module must have its own name (dots become '_' when registered; a BatchNorm is
+ * registered as its conv's name + '_bn') and every export key its own too.
+ */
+function checkNames(layers: PlanLayer[]): void {
+  const modules = new Map<string, string>();
+  const exports = new Map<string, string>();
+  const claim = (map: Map<string, string>, key: string, who: string, what: string) => {
+    const other = map.get(key);
+    if (other !== undefined) throw new SpecError(`${who}: its ${what} '${key}' is also ${other}'s`);
+    map.set(key, who);
+  };
+  const walk = (seq: PlanLayer[]) => {
+    seq.forEach((l, i) => {
+      if (l.type === 'conv' || l.type === 'linear') {
+        const module = l.name.replace(/\./g, '_');
+        claim(modules, module, l.path, 'module name');
+        if (seq[i + 1]?.type === 'batchnorm') claim(modules, `${module}_bn`, seq[i + 1].path, 'module name');
+      }
+      if (l.type === 'conv' || l.type === 'linear' || l.type === 'batchnorm') claim(exports, l.export, l.path, 'export key');
+      if (l.type === 'residual') {
+        walk(l.body);
+        if (l.shortcut === 'projection') {
+          const module = l.shortcutName.replace(/\./g, '_');
+          claim(modules, module, `${l.path} shortcut`, 'module name');
+          claim(modules, `${module}_bn`, `${l.path} shortcut BatchNorm`, 'module name');
+          claim(exports, l.shortcutExport, `${l.path} shortcut`, 'export key');
+          claim(exports, l.shortcutBnExport, `${l.path} shortcut BatchNorm`, 'export key');
+        }
+      }
+    });
+  };
+  walk(layers);
 }
 
 function positive(v: unknown, where: string, max: number, what = 'a positive integer'): number {

@@ -1,0 +1,26 @@
+// Prints the plan of a built-in network as JSON, so the PyTorch peer (scripts/peer/peer.py) builds
+// its modules from the same spec as the addon:
+//   node dist/networks/print-plan.js NAME [CLASSES] [HIDDEN e.g. 64,32] [SHAPE e.g. 1,28,28]
+import { planNetwork } from '../spec/check';
+import { BUILTIN_NETWORKS } from './catalog';
+
+function main(argv: string[]): void {
+  const [name, classesText = '10', hiddenText = '64', shapeText] = argv;
+  const entry = BUILTIN_NETWORKS.find((e) => e.name === name);
+  if (!entry) throw new RangeError(`unknown built-in network '${name}'; allowed: ${BUILTIN_NETWORKS.map((e) => e.name).join(', ')}`);
+  const numbers = (text: string) => text.split(',').map((t) => {
+    if (!/^\d+$/.test(t)) throw new RangeError(`not a list of whole numbers: '${text}'`);
+    return Number(t);
+  });
+  const shape = shapeText ? numbers(shapeText) : entry.inputShape;
+  if (shape.length !== 3) throw new RangeError(`the input shape must be C,H,W, got '${shapeText}'`);
+  const spec = entry.spec({ hidden: numbers(hiddenText), inputShape: shape as [number, number, number] });
+  process.stdout.write(JSON.stringify(planNetwork(spec, numbers(classesText)[0])) + '\n');
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`print-plan: ${(e as Error).message}\n`);
+  process.exit(2);
+}
