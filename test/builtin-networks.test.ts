@@ -2,7 +2,6 @@
 // specs. Built from them, every network equals what the C++ builders it replaced built, bit for
 // bit: the same initial weights, units, multiply-adds, export keys and bytes, and the same weights
 // after a short epoch (test/fixtures/builtin-networks.json, written by those builders; see there).
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,29 +20,11 @@ interface Facts {
   evalLoss?: number;
 }
 const FIXTURE = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'builtin-networks.json'), 'utf8')) as { cases: Record<string, ModelOptions>; facts: Record<string, Facts> };
-/** A short epoch on the heavier networks would dominate the suite: these train one. */
-const TRAINED = new Set(['mnist-net', 'vgg16', 'resnet20', 'resnet110-bottleneck', 'mlp', 'mlp[16,8]@3x8x8']);
-
-async function factsOf(options: ModelOptions, train: boolean): Promise<Facts> {
-  const model = new Model(options);
-  const facts: Facts = {
-    digest: model.digest(),
-    totalParams: model.info.totalParams,
-    units: model.units.map((u) => [u.name, u.kind, u.params, u.macs, u.hasBatchNorm]),
-    stateDict: createHash('sha256').update(await model.stateDict()).digest('hex'),
-  };
-  if (train) {
-    const [c, h, w] = model.info.inputShape;
-    const data = loadDataSpec(`synthetic:${model.info.classes}:${Math.max(32, model.info.classes)}:${c}x${h}x${w}`);
-    model.setData('train', data.train, data.kind);
-    model.setData('test', data.test, data.kind);
-    model.setFrozen(model.units.map((_, i) => i === 1), 'train');
-    await model.trainEpoch({ epoch: 0, lr: 0.01, batchSize: 8, threads: 1, seed: 5 });
-    facts.afterEpoch = model.digest();
-    facts.evalLoss = (await model.evaluate({ threads: 1 })).loss;
-  }
-  return facts;
-}
+// The same facts, measured the same way as when the fixture was written.
+const { factsOf, TRAINED } = require('./fixtures/builtin-facts.cjs') as {
+  factsOf(lib: { Model: typeof Model; loadDataSpec: typeof loadDataSpec }, options: ModelOptions, train: boolean): Promise<Facts>;
+  TRAINED: Set<string>;
+};
 
 describe('the built-in networks as specs', () => {
   it('lists every built-in network once, each a spec that plans without error', () => {
@@ -56,6 +37,6 @@ describe('the built-in networks as specs', () => {
   });
 
   it.each(Object.keys(FIXTURE.facts))('%s equals what the C++ builder built, bit for bit', async (key) => {
-    expect(await factsOf(FIXTURE.cases[key], TRAINED.has(key))).toEqual(FIXTURE.facts[key]);
+    expect(await factsOf({ Model, loadDataSpec }, FIXTURE.cases[key], TRAINED.has(key))).toEqual(FIXTURE.facts[key]);
   }, 120_000);
 });
