@@ -1,8 +1,8 @@
 // The public API of layerout. The addon's raw surface (native.ts) stays private.
 import { loadNative, type RuntimeInfo } from './native';
 
-export { Model, CHECKPOINT_FILE } from './model';
-export type { TrainEpochOptions, PredictOptions, LoadOptions } from './model';
+export { Model, Network, CHECKPOINT_FILE } from './model';
+export type { TrainEpochOptions, PredictOptions, LoadOptions, CheckpointCheck } from './model';
 export { modelCatalog, modelNames } from './models';
 export type { ModelName, ModelOptions, DeviceName } from './models';
 export { BN_MODES } from './types';

@@ -21,8 +21,11 @@ async function main(): Promise<void> {
       batch: { type: 'string', default: String(defaultOf('batchSize')) },
       threads: { type: 'string', default: '2' },
       python: { type: 'string', default: '/usr/bin/python3' },
+      // One memory format for all three doors (the built-in's own default on CPU is channels-last).
+      'channels-last': { type: 'boolean', default: false },
     },
   });
+  const channelsLast = Boolean(values['channels-last']);
   const steps = Number(values.steps);
   const batch = Number(values.batch);
   const threads = Number(values.threads);
@@ -30,9 +33,9 @@ async function main(): Promise<void> {
   const script = join(mkdtempSync(join(tmpdir(), 'layerout-bench-')), 'resnet20.pt');
   execFileSync(values.python as string, [join(root, 'scripts', 'peer', 'script_model.py'), 'resnet20', script]);
   const models: [string, Model][] = [
-    ['built-in resnet20', new Model({ model: 'resnet20' })],
-    ['examples/resnet20.json', new Model({ model: JSON.parse(readFileSync(join(root, 'examples', 'resnet20.json'), 'utf8')) })],
-    ['TorchScript resnet20', new Model({ model: { torchscript: script }, inputShape: [3, 32, 32] })],
+    ['built-in resnet20', new Model({ model: 'resnet20', channelsLast })],
+    ['examples/resnet20.json', new Model({ model: JSON.parse(readFileSync(join(root, 'examples', 'resnet20.json'), 'utf8')), channelsLast })],
+    ['TorchScript resnet20', new Model({ model: { torchscript: script }, inputShape: [3, 32, 32], channelsLast })],
   ];
   const data = patternDataset(batch, [3, 32, 32], 10, 'bench');
   for (const [, m] of models) m.setData('train', data);
@@ -57,7 +60,7 @@ async function main(): Promise<void> {
   }
   process.stderr.write('\n');
   const runtime = loadNative().runtimeInfo();
-  console.log(`resnet20, batch ${batch}, ${threads} thread(s), ${steps} interleaved steps per model and mask, median step (forward + backward + update); ${cpus()[0]?.model ?? 'cpu'}, libtorch ${runtime.torchVersion}\n`);
+  console.log(`resnet20, batch ${batch}, ${threads} thread(s), ${channelsLast ? 'channels-last' : 'NCHW'} for all three, ${steps} interleaved steps per model and mask, median step (forward + backward + update); ${cpus()[0]?.model ?? 'cpu'}, libtorch ${runtime.torchVersion}\n`);
   console.log(`| mask | ${models.map(([l]) => l).join(' ms | ')} ms | spec ÷ built-in | TorchScript ÷ built-in |`);
   console.log(`|---|${models.map(() => '---|').join('')}---|---|`);
   for (const { name } of masks) {

@@ -1,0 +1,269 @@
+// The public Network: one native network's weights, preprocessing, predictions and checkpoints,
+// validated and typed. Model (model.ts) adds its training.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { checkAugment, defaultAugment, type AugmentOptions } from './data/augment';
+import { checkImages } from './data/types';
+import { catalogEntry, defaultThreads, fileSha256, toNativeModelOptions, type ModelOptions } from './models';
+import { loadNative, type NativeModel, type NativeModelOptions } from './native';
+import { writeFileAtomic } from './run/atomic';
+import { CHECKPOINT_FILE } from './run/files';
+import { CHECKPOINT_FORMAT, modelOptionsOf, parseCheckpointMeta, runFileModel, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
+import { isNetworkSpec } from './spec/check';
+import type { FreezeUnit, ModelInfo } from './types';
+import { describe, requireInteger } from './validate';
+
+export interface PredictOptions {
+  /** Samples per forward pass (default 500). */
+  batchSize?: number;
+  threads?: number;
+}
+
+export interface LoadOptions {
+  /** Where the loaded model runs (default 'cpu'). */
+  device?: ModelOptions['device'];
+  /**
+   * Load a checkpoint whose SHA-256 digests do not match (what `inspect` does to report the
+   * damage); `checkpointDamage` then lists it. By default damage is an error.
+   */
+  allowDamaged?: boolean;
+}
+
+/** What the digests of a loaded checkpoint said. */
+export interface CheckpointCheck {
+  /** Names whose bytes no longer match their SHA-256 ('metadata', 'model/fc1.weight', 'momentum.3', ...). */
+  damaged: string[];
+  /** False for checkpoints written before digests existed (nothing could be checked). */
+  verified: boolean;
+}
+
+/** The file a run folder keeps its checkpoint in. */
+export { CHECKPOINT_FILE } from './run/files';
+
+/**
+ * A network: built from a model option (a built-in network, your spec, a TorchScript file), its
+ * weights, preprocessing, predictions, checkpoints (save, restore, load), state dict and digests.
+ * Training it (data, masks, epochs, the optimizer) is Model's, which extends it.
+ */
+export class Network {
+  readonly info: ModelInfo;
+  /** Whether conv weights and inputs are kept in channels-last memory format (given, or the model's default). */
+  readonly channelsLast: boolean;
+  protected readonly native: NativeModel;
+  protected readonly spec: ModelSpecRecord;
+  protected dataKind = 'synthetic';
+  protected augment: AugmentOptions | null = null;
+  private check: CheckpointCheck | null = null;
+  private restored: CheckpointMeta | null = null;
+
+  constructor(options: ModelOptions) {
+    const nativeOptions = toNativeModelOptions(options);
+    this.native = new (loadNative().NativeModel)(nativeOptions);
+    this.info = this.native.info();
+    this.channelsLast = nativeOptions.channelsLast ?? false;
+    this.spec = specRecord(nativeOptions, options.model);
+    if (nativeOptions.torchscript) this.spec.torchscript = { path: nativeOptions.torchscript, sha256: fileSha256(nativeOptions.torchscript) };
+  }
+
+  /**
+   * Opens a run folder or a checkpoint file and returns the model (of the class it is called on:
+   * `Model.load` gives a Model) with its weights, optimizer state and preprocessing (so `predict`
+   * on pixels normalises as training did).
+   */
+  static async load<T extends Network>(this: new (options: ModelOptions) => T, path: string, options: LoadOptions = {}): Promise<T> {
+    const file = resolveCheckpointPath(path);
+    const bytes = readCheckpointFile(file);
+    const meta = readCheckpointMeta(bytes, file, options.allowDamaged ?? false);
+    const model = new this({ ...modelOptionsOf(meta.model), device: options.device });
+    await model.restoreBytes(bytes, file, !options.allowDamaged);
+    return model;
+  }
+
+  /** The metadata of the checkpoint this model was last restored from (null if none). */
+  get checkpointMeta(): CheckpointMeta | null {
+    return this.restored && structuredClone(this.restored);
+  }
+
+  /** The digest check of the checkpoint this model was last restored from (null if none). */
+  get checkpointDamage(): CheckpointCheck | null {
+    return this.check && { damaged: [...this.check.damaged], verified: this.check.verified };
+  }
+
+  get units(): readonly FreezeUnit[] {
+    return this.info.layers;
+  }
+
+  get busy(): boolean {
+    return this.native.isBusy();
+  }
+
+  /** The options that rebuild this network (model table entry, classes, seed, ...). */
+  get modelSpec(): ModelSpecRecord {
+    return structuredClone(this.spec);
+  }
+
+  /** Sets the augmentation and normalisation used when an operation is given none. */
+  setPreprocessing(dataKind: string, augment: AugmentOptions | null = null): void {
+    if (typeof dataKind !== 'string') throw new TypeError(`dataKind must be a string, got ${describe(dataKind)}`);
+    if (augment) checkAugment(augment, this.info.inputShape[0]);
+    this.dataKind = dataKind;
+    this.augment = augment;
+  }
+
+  /**
+   * Logits for N images: resolves to a Float32Array of N x classes (row-major). A Uint8Array
+   * gets the test-time preprocessing of `evaluate` (centred, normalised); a Float32Array is used
+   * as it is (only centred when smaller than the input). Runs off the event loop, in batches.
+   */
+  async predict(images: Uint8Array | Float32Array, shape: [number, number, number, number], options: PredictOptions = {}): Promise<Float32Array> {
+    const [channels, height, width] = this.info.inputShape;
+    checkImages(images, shape, 'predict', { channels, height, width });
+    return this.native.predict(images, [...shape], {
+      batchSize: requireInteger('batchSize', options.batchSize ?? 500, 1, 1 << 20),
+      threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
+      augment: this.augmentFor(undefined),
+    });
+  }
+
+  /** Peak bytes of the CUDA allocator (then reset when asked); null on CPU. */
+  cudaPeakMemory(reset = false): number | null {
+    return this.native.cudaMemory(reset)?.peakBytes ?? null;
+  }
+
+  /**
+   * Atomically writes weights, momentum buffers, the model's description and `meta` (any JSON
+   * value) to one file that `Model.load` opens.
+   */
+  async save(path: string, meta: unknown = null): Promise<void> {
+    if (typeof path !== 'string' || path === '') throw new TypeError('checkpoint path must be a non-empty string');
+    await writeFileAtomic(path, await this.checkpointBytes(undefined, meta));
+  }
+
+  /** The bytes of a checkpoint (what `save` writes); run folders write them themselves. */
+  async checkpointBytes(training?: TrainingState, user?: unknown): Promise<Buffer> {
+    const meta: CheckpointMeta = {
+      format: CHECKPOINT_FORMAT,
+      model: this.spec,
+      preprocessing: { dataKind: this.dataKind, augment: this.augment },
+      ...(training ? { training } : {}),
+      ...(user !== undefined && user !== null ? { user } : {}),
+    };
+    return this.native.save(JSON.stringify(meta));
+  }
+
+  /**
+   * Restores a checkpoint of this network (from `save` or a run) and returns its metadata. Its
+   * digests are checked first: on damage the model keeps its state and the Promise rejects,
+   * naming what is damaged.
+   */
+  async restore(path: string): Promise<CheckpointMeta> {
+    const file = resolveCheckpointPath(path);
+    return this.restoreBytes(readCheckpointFile(file), file, true);
+  }
+
+  /** Restores checkpoint bytes received from elsewhere (data parallel: rank 0's state); `source` names them in errors. */
+  async restoreFrom(bytes: Buffer, source: string): Promise<CheckpointMeta> {
+    return this.restoreBytes(bytes, source, true);
+  }
+
+  /** torch.save-compatible bytes: {PyTorch module name: tensor} of every parameter and buffer. */
+  async stateDict(): Promise<Buffer> {
+    return this.native.stateDict();
+  }
+
+  /**
+   * SHA-256 of one unit's parameters (weights, bias, BatchNorm affine), in order; with
+   * `withStats`, its BatchNorm running mean and variance are hashed too.
+   */
+  unitDigest(unit: number, withStats = false): string {
+    requireInteger('unit', unit, 0, this.units.length - 1);
+    return sha256(this.native.unitBytes(unit, withStats));
+  }
+
+  unitDigests(): string[] {
+    return this.units.map((u) => this.unitDigest(u.index));
+  }
+
+  /** SHA-256 of every parameter and buffer (BatchNorm running statistics included). */
+  digest(): string {
+    return sha256(this.native.modelBytes());
+  }
+
+  protected async restoreBytes(bytes: Buffer, source: string, strict: boolean): Promise<CheckpointMeta> {
+    const meta = readCheckpointMeta(bytes, source, !strict, this.spec);
+    const same = meta.model.model === this.spec.model && meta.model.classes === this.spec.classes;
+    if (!same) {
+      throw new RangeError(
+        `${source} holds ${meta.model.model} with ${meta.model.classes} classes, not ${this.spec.model} with ${this.spec.classes}`,
+      );
+    }
+    let result;
+    try {
+      result = await this.native.load(bytes, strict);
+    } catch (e) {
+      throw new Error(`${source}: ${(e as Error).message}`);
+    }
+    this.check = { damaged: result.damaged, verified: result.verified };
+    this.restored = meta;
+    this.dataKind = meta.preprocessing.dataKind;
+    this.augment = meta.preprocessing.augment;
+    return meta;
+  }
+
+  protected augmentFor(augment: AugmentOptions | undefined): ReturnType<typeof checkAugment> {
+    const channels = this.info.inputShape[0];
+    return checkAugment(augment ?? this.augment ?? defaultAugment(this.dataKind, channels), channels);
+  }
+}
+
+function readCheckpointFile(file: string): Buffer {
+  // Devices and pipes have no end (/dev/zero) or block (a fifo): checkpoints are regular files.
+  if (!statSync(file).isFile()) throw new RangeError(`${file} is not a regular file, so not a checkpoint`);
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new Error(`could not read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The checkpoint's metadata, its digest checked (unless damage is allowed), parsed. */
+function readCheckpointMeta(bytes: Buffer, file: string, allowDamaged: boolean, fallback?: ModelSpecRecord): CheckpointMeta {
+  let raw;
+  try {
+    raw = loadNative().checkpointMeta(bytes);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message.replace(/^could not read the checkpoint: /, '')}`);
+  }
+  if (raw.damaged && !allowDamaged) throw new Error(`${file}: the checkpoint is damaged: metadata no longer matches its SHA-256`);
+  return parseCheckpointMeta(raw.meta, file, runFileModel(dirname(file)) ?? fallback);
+}
+
+/** A run folder's checkpoint, or the checkpoint file itself. */
+export function resolveCheckpointPath(path: string): string {
+  if (typeof path !== 'string' || path === '') throw new TypeError('path must be a run folder or a checkpoint file');
+  if (!existsSync(path)) throw new RangeError(`no such run folder or checkpoint: ${path}`);
+  if (!statSync(path).isDirectory()) return path;
+  const file = join(path, CHECKPOINT_FILE);
+  if (!existsSync(file)) throw new RangeError(`${path} holds no ${CHECKPOINT_FILE}: not a layerout run folder (or its run never saved)`);
+  if (!statSync(file).isFile()) throw new Error(`${file} is not a file: the run folder is damaged`);
+  return file;
+}
+
+/**
+ * What rebuilds the network: a user's spec itself; a built-in network's name (and, for the
+ * configurable mlp, its widths and input); a TorchScript module's input (its file is added).
+ */
+function specRecord(options: NativeModelOptions, source: ModelOptions['model']): ModelSpecRecord {
+  if (isNetworkSpec(source)) return { model: options.model, network: structuredClone(source), classes: options.classes, seed: options.seed };
+  const spec: ModelSpecRecord = { model: options.model, classes: options.classes, seed: options.seed };
+  if (typeof source === 'string' && !catalogEntry(source).configurable) return spec;
+  if (options.hidden.length) spec.hidden = [...options.hidden];
+  if (options.inputShape.length === 3) spec.inputShape = options.inputShape as [number, number, number];
+  return spec;
+}
+
+/** @internal SHA-256 of bytes, hex (digests). */
+export function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
