@@ -116,7 +116,7 @@ export class Model extends Network {
       batchSize: checkField('batchSize', options.batchSize) as number,
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
       progressEvery: checkField('progressEvery', options.progressEvery) as number,
-      hyper: this.hyper({ ...options.hyper, lr: requireNumber('lr', options.lr, 0, Infinity, true), momentum: options.momentum, weightDecay: options.weightDecay }),
+      hyper: this.hyper(options),
       augment: this.augmentFor(options.augment),
       onNonFinite: checkField('onNonFinite', options.onNonFinite) as NonFiniteAction,
       ...(options.batchMasks !== undefined ? { batchMasks: this.checkBatchMasks(options.batchMasks, options.batchSize ?? defaultOf('batchSize')) } : {}),
@@ -162,7 +162,16 @@ export class Model extends Network {
    * The hyper-parameters the optimizer kind reads (OPTIMIZERS[kind].reads), each checked against
    * its run option's bounds and defaulted from the run-configuration table; others are refused.
    */
-  private hyper(given: Record<string, unknown>): Record<string, number> {
+  private hyper(options: Partial<Pick<TrainEpochOptions, 'lr' | 'momentum' | 'weightDecay' | 'hyper'>>): Record<string, number> {
+    const extraHyper = options.hyper ?? {};
+    if (typeof extraHyper !== 'object' || extraHyper === null || Array.isArray(extraHyper)) throw new TypeError(`hyper must be an object of numbers, got ${describe(extraHyper)}`);
+    const given: Record<string, unknown> = { ...extraHyper };
+    for (const name of ['lr', 'momentum', 'weightDecay'] as const) {
+      if (options[name] === undefined) continue;
+      if (given[name] !== undefined) throw new TypeError(`${name} is given twice (as ${name} and as hyper.${name})`);
+      given[name] = options[name];
+    }
+    if ('lr' in options) given.lr = requireNumber('lr', given.lr, 0, Infinity, true);
     const reads = OPTIMIZERS[this.optimizer].reads;
     const extra = Object.keys(given).filter((k) => given[k] !== undefined && !reads.includes(k));
     if (extra.length) throw new RangeError(`hyper-parameter ${extra.join(', ')} is not read by the ${this.optimizer} optimizer (it reads ${reads.join(', ')})`);
@@ -182,7 +191,7 @@ export class Model extends Network {
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
       augment: this.augmentFor(undefined),
       // The run defaults' update (momentum and decay on, as in training): only its cost matters.
-      hyper: this.hyper({}),
+      hyper: this.hyper({ lr: defaultOf('lr') }),
     };
   }
 

@@ -28,6 +28,29 @@ export function parseSchedule(text: string): Schedule {
   throw bad(`cannot read '${text}'`);
 }
 
+/** A Schedule given as an object, checked as the same text would be (RangeError/TypeError naming `schedule`). */
+export function checkSchedule(value: unknown): Schedule {
+  if (typeof value === 'string') return parseSchedule(value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('schedule must be a schedule string or object like { kind: "multistep", milestones: [150, 225] }');
+  const s = value as Record<string, unknown>;
+  const fields: Record<string, string[]> = { constant: [], resnet110: [], cosine: ['minLr'], multistep: ['milestones', 'factor'] };
+  const allowed = typeof s.kind === 'string' ? fields[s.kind] : undefined;
+  if (!allowed || !Object.hasOwn(fields, s.kind as string)) throw new RangeError(`schedule.kind must be one of ${Object.keys(fields).join(', ')}, got ${JSON.stringify(s.kind)}`);
+  const extra = Object.keys(s).find((k) => k !== 'kind' && !allowed.includes(k));
+  if (extra) throw new RangeError(`schedule: a ${s.kind} schedule has no field '${extra}'`);
+  const text = [s.kind as string];
+  if (s.kind === 'multistep') {
+    if (!Array.isArray(s.milestones) || s.milestones.length === 0) throw new RangeError('schedule.milestones must be a non-empty array of epoch numbers');
+    text.push(s.milestones.map(String).join(','));
+    if (s.factor !== undefined) text.push(String(s.factor));
+  } else if (s.kind === 'cosine' && s.minLr !== undefined) text.push(String(s.minLr));
+  const parsed = parseSchedule(text.join(':'));
+  for (const k of ['factor', 'minLr'] as const) {
+    if (k in s && s[k] !== undefined && typeof s[k] !== 'number') throw new TypeError(`schedule.${k} must be a number`);
+  }
+  return parsed;
+}
+
 /** The learning rate for `epoch` (0-based) of `epochs`, starting from `baseLr`. */
 export function lrAt(schedule: Schedule, baseLr: number, epoch: number, epochs: number): number {
   switch (schedule.kind) {

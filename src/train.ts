@@ -17,7 +17,7 @@ import { runFolderCallback } from './run/callback';
 import { RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
 import { runSettings } from './run/settings';
 import { lrAt } from './schedule';
-import { notify, type EpochPlan, type RunContext, type TrainingCallback } from './training/callbacks';
+import { notify, TRAINING_HOOKS, type EpochPlan, type RunContext, type TrainingCallback } from './training/callbacks';
 import { mean, summarise, type RunEnd } from './training/summary';
 import type { BnMode, EpochProgress, EpochRecord, TrainSummary } from './types';
 import { describe } from './validate';
@@ -75,11 +75,24 @@ function checkOptions(options: TrainOptions) {
   for (const name of ['onEpoch', 'onBatch', 'onNotice', 'onStart'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function`);
   }
-  if (options.callbacks !== undefined && (!Array.isArray(options.callbacks) || options.callbacks.some((c) => typeof c !== 'object' || c === null))) {
-    throw new TypeError(`callbacks must be an array of TrainingCallback objects, got ${describe(options.callbacks)}`);
-  }
+  if (options.callbacks !== undefined) checkCallbacks(options.callbacks);
   const checked = checkRunOptions(options);
   return { ...checked, distributed: checkedDistributed(options, checked.batchSize) };
+}
+
+/** Each callback an object of the known hooks, each a function: a misspelt hook is an error, not silence. */
+function checkCallbacks(callbacks: unknown): void {
+  if (!Array.isArray(callbacks)) throw new TypeError(`callbacks must be an array of TrainingCallback objects, got ${describe(callbacks)}`);
+  callbacks.forEach((c, i) => {
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new TypeError(`callbacks must be an array of TrainingCallback objects; callbacks[${i}] is ${describe(c)}`);
+    for (const key of Object.keys(c)) {
+      if (!(TRAINING_HOOKS as readonly string[]).includes(key)) throw new TypeError(`callbacks[${i}].${key} is not a training hook; the hooks are ${TRAINING_HOOKS.join(', ')}`);
+    }
+    for (const hook of TRAINING_HOOKS) {
+      const fn = (c as Record<string, unknown>)[hook];
+      if (fn !== undefined && typeof fn !== 'function') throw new TypeError(`callbacks[${i}].${hook} must be a function, got ${describe(fn)}`);
+    }
+  });
 }
 
 function checkedDistributed(options: TrainOptions, batch: number) {
@@ -113,6 +126,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   model.setPreprocessing(data.kind, options.augment ?? null);
   const policySource = options.policy ?? defaultOf('policy');
   const policy = createPolicy(policySource, { units: model.units, model: model.info.model, epochs, seed });
+  if (policy.observe !== undefined && typeof policy.observe !== 'function') throw new TypeError(`the policy's observe must be a function, got ${describe(policy.observe)}`);
 
   const group = checked.distributed ? await DataParallel.join(model, checked.distributed) : undefined;
   // Rank 0 alone owns the run folder.
@@ -232,12 +246,14 @@ async function runEpochs(
     // applies mask b before batch b. The model's own mask is then all-trainable.
     const batchMasks = policy.batchMasks?.(e, Math.ceil(options.data.train.shape[0] / checked.batchSize)) ?? null;
     const mask = batchMasks ? batchMasks[0] : policy.mask(e);
-    const plan: EpochPlan = { epoch: e, lr: lrAt(schedule, checked.lr, e, epochs), mask, batchMasks, momentumReset: policy.resetsMomentum(e), stop: false };
+    const lr = lrAt(schedule, checked.lr, e, epochs);
+    const momentumReset = policy.resetsMomentum(e);
+    // Callbacks get copies: the plan is for reading (only `stop` is theirs to set).
+    const plan: EpochPlan = { epoch: e, lr, mask: [...mask], batchMasks: batchMasks && batchMasks.map((m) => [...m]), momentumReset, stop: false };
     if (await notify(callbacks, 'onEpochStart', plan, run)) {
       end = { reason: 'interrupted' };
       break;
     }
-    const { lr, momentumReset } = plan;
     model.setFrozen(batchMasks ? mask.map(() => false) : mask, bn);
     if (momentumReset) model.resetMomentum();
     const stats = await model.trainEpoch({
@@ -285,7 +301,7 @@ async function runEpochs(
       ...(group ? { dataParallel: dataParallelRecord(model, batchMasks ?? [mask], stats, bn, group.worldSize) } : {}),
     };
     records.push(record);
-    policy.observe?.(record); // before the checkpoint, which saves what the policy kept
+    await policy.observe?.(record); // before the checkpoint, which saves what the policy kept
     await notify(callbacks, 'onEpochEnd', record, run);
   }
   if (end) await notify(callbacks, 'onStop', end, run);

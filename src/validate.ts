@@ -42,6 +42,7 @@ export function requireBooleanArray(name: string, value: unknown, length: number
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'object') return 'an object';

@@ -1,6 +1,6 @@
 // The seams a new optimizer, objective, data source, exporter or signal-driven policy plugs into:
 // each registry drives its flag, help and dispatch; the checkpoint keeps optimizer state by name.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIELD_NAMES } from '../src/config/fields';
@@ -145,5 +145,72 @@ describe('training callbacks', () => {
 
   it('refuses callbacks that are not an array of objects', async () => {
     await expect(train({ ...small, data: data(), epochs: 1, callbacks: [() => true] as never })).rejects.toThrow('callbacks must be an array of TrainingCallback objects');
+  });
+});
+
+describe('review mends', () => {
+  it('momentum and weight decay reach the update, from train() and from trainEpoch alike', async () => {
+    const digest = async (extra: object) => (await train({ ...small, data: data(), epochs: 1, ...extra })).summary.digest;
+    const plain = await digest({});
+    expect(await digest({ momentum: 0 })).not.toBe(plain);
+    expect(await digest({ weightDecay: 0.1 })).not.toBe(plain);
+    expect(await digest({ momentum: 0.9, weightDecay: 5e-4 })).toBe(plain); // the defaults, given
+    // trainEpoch: top-level or in hyper, the same update; both at once is an error.
+    const epoch = async (options: object) => {
+      const model = new Model({ model: 'mlp', inputShape: [1, 4, 4], hidden: [8], classes: 3, seed: 1 });
+      model.setData('train', data().train, 'synthetic');
+      await model.trainEpoch({ epoch: 0, lr: 0.05, threads: 1, batchSize: 10, ...options });
+      return model.digest();
+    };
+    expect(await epoch({ momentum: 0 })).toBe(await epoch({ hyper: { momentum: 0 } }));
+    expect(await epoch({ momentum: 0 })).not.toBe(await epoch({}));
+    await expect(epoch({ momentum: 0, hyper: { momentum: 0.5 } })).rejects.toThrow('momentum is given twice');
+    await expect(epoch({ hyper: { momentum: 'x' } })).rejects.toThrow('momentum must be a number');
+    await expect(epoch({ hyper: { beta1: 0.9 } })).rejects.toThrow('hyper-parameter beta1 is not read by the sgd optimizer');
+  });
+
+  it('refuses non-boolean force/resume, bad schedule objects, a policy whose observe is not a function, and misspelt or non-function hooks, before anything is written', async () => {
+    const out = join(tempDir(), 'never');
+    const run = (extra: object) => train({ ...small, data: data(), epochs: 1, out, ...extra } as never);
+    await expect(run({ force: 'false' })).rejects.toThrow("force must be true or false, got 'false'");
+    await expect(run({ resume: 1 })).rejects.toThrow('resume must be true or false');
+    await expect(run({ schedule: { kind: 'bogus' } })).rejects.toThrow('schedule.kind must be one of constant, resnet110, cosine, multistep');
+    await expect(run({ schedule: { kind: 'multistep' } })).rejects.toThrow('schedule.milestones must be a non-empty array');
+    await expect(run({ schedule: { kind: 'cosine', min: 0 } })).rejects.toThrow("a cosine schedule has no field 'min'");
+    await expect(run({ callbacks: [{ onEpochBegin: () => true }] })).rejects.toThrow('callbacks[0].onEpochBegin is not a training hook');
+    await expect(run({ callbacks: [{ onEpochStart: 5 }] })).rejects.toThrow('callbacks[0].onEpochStart must be a function');
+    const policy = { name: 'p', mask: () => [false, false], isLayerOutEpoch: () => true, resetsMomentum: () => false, observe: 5, getState: () => null, setState: () => undefined };
+    await expect(run({ policy })).rejects.toThrow("the policy's observe must be a function");
+    expect(existsSync(out)).toBe(false);
+    // A schedule object that reads as text does gives the same run as the text.
+    const a = await train({ ...small, data: data(), epochs: 2, schedule: { kind: 'multistep', milestones: [1], factor: 0.5 } });
+    const b = await train({ ...small, data: data(), epochs: 2, schedule: 'multistep:1:0.5' });
+    expect(a.summary.digest).toBe(b.summary.digest);
+  });
+
+  it('an async observe is awaited, and the plan callbacks see is a copy', async () => {
+    const seen: number[] = [];
+    const policy: FreezePolicy = {
+      name: 'slow-observer',
+      mask: () => [false, false],
+      isLayerOutEpoch: () => true,
+      resetsMomentum: () => false,
+      observe: async (r) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        seen.push(r.epoch);
+      },
+      getState: () => seen.length,
+      setState: () => undefined,
+    };
+    const { summary } = await train({
+      ...small, data: data(), epochs: 2, policy,
+      callbacks: [{ onEpochStart: (plan) => { plan.lr = 99; plan.mask[0] = true; } }],
+      onEpoch: (r) => void expect(seen).toContain(r.epoch),
+    });
+    expect(summary.epochsDone).toBe(2);
+    expect(seen).toEqual([1, 2]);
+    // The plan's changes changed nothing: the learning rate and mask records are the run's own.
+    const again = await train({ ...small, data: data(), epochs: 2 });
+    expect(summary.digest).toBe(again.summary.digest);
   });
 });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Model } from '../src/model';
+import { planNetwork } from '../src/spec/check';
 import type { NetworkSpec } from '../src/spec/types';
 import { train } from '../src/train';
 import { cifarShaped, epoch, tempDir, THREADS, tinyDigits } from './helpers';
@@ -107,4 +108,20 @@ describe('malformed specs', () => {
     expect(() => new Model({ model: make(base()) as NetworkSpec })).toThrow(message);
   });
   it('has at least 15 kinds', () => expect(cases.length).toBeGreaterThanOrEqual(15));
+});
+
+describe('layer names in specs', () => {
+  const conv = (extra: object = {}) => ({ type: 'conv', out: 2, kernel: 1, ...extra });
+  const spec = (layers: object[]) => ({ name: 'named', input: [1, 2, 2], layers: [...layers, { type: 'flatten' }, { type: 'linear', out: 'classes' }] });
+  it('names modules and export keys, and says which two collide and why', () => {
+    const plan = planNetwork(spec([conv({ name: 'stem.conv', export: 'features.0' }), { type: 'batchnorm', export: 'features.1' }]), 3);
+    expect(plan.layers[0]).toMatchObject({ name: 'stem.conv', export: 'features.0' });
+    expect(plan.layers[1]).toMatchObject({ export: 'features.1' });
+    expect(() => planNetwork(spec([conv({ name: 'layers.1' }), conv()]), 3)).toThrow(/layers\[1\]: its module name 'layers_1' is also that of layers\[0\] \(modules are registered with '\.' turned into '_'/);
+    expect(() => planNetwork(spec([conv({ name: 'x' }), { type: 'batchnorm' }, conv({ name: 'x_bn' })]), 3)).toThrow(/layers\[2\]: its module name 'x_bn' is also that of layers\[1\] .*'_bn'/);
+    expect(() => planNetwork(spec([conv({ export: 'a' }), conv({ export: 'a.b' })]), 3)).toThrow("layers[1]: its export name 'a.b' lies inside 'a' (layers[0]'s)");
+    expect(planNetwork(spec([conv({ export: '0' })]), 3).layers[0].export).toBe('0'); // nn.Sequential-style keys
+    expect(() => planNetwork(spec([conv({ name: 'a b' })]), 3)).toThrow("layers[0].name: must be parts of letters, digits and '_' joined by dots");
+    expect(() => planNetwork(spec([{ type: 'residual', shortcut: 'identity', shortcutName: 's', body: [conv({ out: 1 })] }]), 3)).toThrow('only a projection shortcut has a module to name');
+  });
 });

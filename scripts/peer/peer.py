@@ -37,8 +37,11 @@ def network_plan(name, classes, hidden, shape):
     """The plan of a built-in network, as layerout compiles it (node dist/networks/print-plan.js)."""
     node = os.environ.get('LAYEROUT_NODE') or shutil.which('node') or 'node'
     script = os.path.join(ROOT, 'dist', 'networks', 'print-plan.js')
-    args = [node, script, name, str(classes), ','.join(map(str, hidden)), ','.join(map(str, shape))]
-    done = subprocess.run(args, capture_output=True, text=True)
+    args = [node, script, name, str(classes)] + ([','.join(map(str, hidden)), ','.join(map(str, shape))] if name == 'mlp' else [])
+    try:
+        done = subprocess.run(args, capture_output=True, text=True)
+    except OSError as e:
+        raise SystemExit(f'peer: cannot run Node.js ({node}) to read the network plan: {e}; set LAYEROUT_NODE to its path')
     if done.returncode != 0:
         raise SystemExit(f'peer: {done.stderr.strip() or "could not run " + " ".join(args)}')
     return json.loads(done.stdout)

@@ -22,7 +22,7 @@ export const EXPORT_COMMAND: CommandSpec = {
     force: { type: 'flag', help: 'replace FILE if it exists' },
   },
   positionals: [{ name: 'RUN', help: 'a run folder, or a checkpoint file', required: true }],
-  notes: ['Keys are the module names of scripts/peer/peer.py (e.g. convs.0.weight, blocks.3.bns.1.running_var); every parameter and BatchNorm buffer is included.'],
+  notes: ['Keys are each layer\'s export name: for the built-in networks those of their PyTorch definitions (convs.0.weight, blocks.3.bns.1.running_var); for your specs the layers\' "export" names, else their places (layers.4.weight). Every parameter and BatchNorm buffer is included. A TorchScript run exports its TorchScript module.'],
 };
 
 export async function runExport(argv: string[], out: (line: string) => void): Promise<number> {

@@ -15,7 +15,7 @@ import { modelOption } from './model-arg';
 import { formatDuration } from './progress';
 import { TRAIN_OPTIONS } from './train';
 import { fieldOptions } from './field-options';
-import { defaultOf, fieldDef } from '../config/fields';
+import { defaultOf, fieldDef, FIELD_NAMES } from '../config/fields';
 
 /** The `train` options a study applies to every run (the table's `shared` fields), by flag name. */
 const SHARED_OPTIONS = fieldOptions((name) => fieldDef(name).study === 'shared', 'never');
@@ -105,6 +105,13 @@ export function studyConfig(argv: string[]): { config: StudyConfig; force: boole
   const fromFile = file ? parseCommand(configArgs(file), STUDY_COMMAND).options : {};
   const given: ParsedOptions = { ...fromFile };
   for (const [k, v] of Object.entries(cli)) if (v !== undefined) given[k] = v;
+  // A flag given on the command line overrides its negation from the config file (--no-channels-last over "channels-last": true).
+  for (const name of FIELD_NAMES) {
+    const { flag, negation } = fieldDef(name);
+    if (!flag || !negation) continue;
+    if (cli[flag] !== undefined && fromFile[negation.flag] !== undefined) delete given[negation.flag];
+    if (cli[negation.flag] !== undefined && fromFile[flag] !== undefined) delete given[flag];
+  }
   const missing = REQUIRED.filter((k) => given[k] === undefined);
   if (missing.length) throw new UsageError(`${missing.map((k) => `--${k}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required (on the command line or in --config)`);
   const policies = splitPolicies(String(given.policies));

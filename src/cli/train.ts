@@ -28,7 +28,7 @@ export const TRAIN_COMMAND: CommandSpec = {
   name: 'train',
   summary: 'Train a model with a freeze policy; with --out, every epoch writes metrics and a checkpoint.',
   options: TRAIN_OPTIONS,
-  usage: ['--model NAME --data SPEC --epochs N [options]', '--resume DIR [--epochs N] [--threads N] [--device DEVICE] [--json] [--quiet]'],
+  usage: ['--model NAME --data SPEC --epochs N [options]', '--resume DIR [--epochs N] [--threads N] [--device DEVICE] [--on-nonfinite ACTION] [--json] [--quiet] [data-parallel options]'],
   notes: [
     '--resume DIR continues a run folder with the options it was started with; only --on-nonfinite, --epochs, --threads, --device, --json and --quiet may change (and --data, for runs made through the API on data built in memory). Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.',
     'Exit codes: 0 done, 1 error, 2 bad options, 3 stopped by a non-finite loss (the checkpoint keeps the last finite state), 130 interrupted.',

@@ -4,7 +4,7 @@ import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/a
 import type { DatasetPair } from '../data/types';
 import { modelSource } from '../models';
 import type { PolicySpec } from '../policy';
-import { parseSchedule, type Schedule } from '../schedule';
+import { checkSchedule, type Schedule } from '../schedule';
 import { describe, requireInteger, requireNumber, requireOneOf } from '../validate';
 import { defaultOf, fieldDef, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunOptions } from './fields';
 
@@ -48,8 +48,8 @@ export function unknownOptions(options: object, allowed: readonly string[]): str
 
 export function checkRunOptions(options: RunOptions): CheckedRunOptions {
   const schedule = options.schedule;
-  if (schedule !== undefined && typeof schedule !== 'string' && (typeof schedule !== 'object' || schedule === null)) {
-    throw new TypeError(`schedule must be a schedule string or object, got ${describe(schedule)}`);
+  for (const name of ['force', 'resume'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new TypeError(`${name} must be true or false, got ${describe(options[name])}`);
   }
   return {
     epochs: checkField('epochs', options.epochs) as number,
@@ -58,7 +58,7 @@ export function checkRunOptions(options: RunOptions): CheckedRunOptions {
     lr: checkField('lr', options.lr) as number,
     momentum: checkField('momentum', options.momentum) as number,
     weightDecay: checkField('weightDecay', options.weightDecay) as number,
-    schedule: typeof schedule === 'object' ? schedule : parseSchedule(schedule ?? String(defaultOf('schedule'))),
+    schedule: checkSchedule(schedule ?? defaultOf('schedule')),
     bn: checkField('bn', options.bn) as CheckedRunOptions['bn'],
     onNonFinite: checkField('onNonFinite', options.onNonFinite) as CheckedRunOptions['onNonFinite'],
     precision: checkField('precision', options.precision) as CheckedRunOptions['precision'],

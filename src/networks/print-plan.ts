@@ -4,7 +4,10 @@
 import { planNetwork } from '../spec/check';
 import { BUILTIN_NETWORKS } from './catalog';
 
+const USAGE = 'usage: node dist/networks/print-plan.js NAME [CLASSES] [HIDDEN e.g. 64,32] [SHAPE e.g. 1,28,28]';
+
 function main(argv: string[]): void {
+  if (argv.length < 1 || argv.length > 4) throw new RangeError(USAGE);
   const [name, classesText = '10', hiddenText = '64', shapeText] = argv;
   const entry = BUILTIN_NETWORKS.find((e) => e.name === name);
   if (!entry) throw new RangeError(`unknown built-in network '${name}'; allowed: ${BUILTIN_NETWORKS.map((e) => e.name).join(', ')}`);
@@ -14,8 +17,11 @@ function main(argv: string[]): void {
   });
   const shape = shapeText ? numbers(shapeText) : entry.inputShape;
   if (shape.length !== 3) throw new RangeError(`the input shape must be C,H,W, got '${shapeText}'`);
+  const classes = numbers(classesText);
+  if (classes.length !== 1 || classes[0] < 2) throw new RangeError(`CLASSES must be one whole number of at least 2, got '${classesText}'`);
+  if (!entry.configurable && (argv.length > 2)) throw new RangeError(`${name} takes no HIDDEN or SHAPE (only the mlp does)`);
   const spec = entry.spec({ hidden: numbers(hiddenText), inputShape: shape as [number, number, number] });
-  process.stdout.write(JSON.stringify(planNetwork(spec, numbers(classesText)[0])) + '\n');
+  process.stdout.write(JSON.stringify(planNetwork(spec, classes[0])) + '\n');
 }
 
 try {

@@ -35,7 +35,7 @@ export interface FreezePolicy {
    * parallel every rank must decide alike: losses and accuracies are the same on every rank, the
    * times are each rank's own.
    */
-  observe?(record: EpochRecord): void;
+  observe?(record: EpochRecord): void | Promise<void>;
   /** Everything needed to continue identically (RNG included), as JSON. */
   getState(): unknown;
   setState(state: unknown): void;

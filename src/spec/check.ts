@@ -206,13 +206,16 @@ function planLayer(layer: unknown, place: string, path: string, shape: Shape, cl
   }
 }
 
-/** A module or export name: dotted identifiers (`layer1.0.conv1`, `blocks.3.bns.1`). */
+/** A module or export name: parts of letters, digits and '_' joined by dots (`layer1.0.conv1`, `0`, `blocks.3.bns.1`). */
 function layerName(v: unknown, where: string): string {
-  if (typeof v !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/.test(v) || v.length > 128) {
-    throw new SpecError(`${where}: must be a dotted name of letters, digits and '_' (like layer1.0.conv1), at most 128 characters, got ${describe(v)}`);
+  if (typeof v !== 'string' || !/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(v) || v.length > 128) {
+    throw new SpecError(`${where}: must be parts of letters, digits and '_' joined by dots (like layer1.0.conv1), at most 128 characters, got ${describe(v)}`);
   }
   return v;
 }
+
+/** `layers.4.body.0` -> `layers[4].body[0]`: a layer's place as the other spec errors write it. */
+const placeOf = (path: string) => path.replace(/\.(\d+)/g, '[$1]');
 
 /**
  * Every module must have its own name (dots become '_' when registered; a BatchNorm is
@@ -221,32 +224,43 @@ function layerName(v: unknown, where: string): string {
 function checkNames(layers: PlanLayer[]): void {
   const modules = new Map<string, string>();
   const exports = new Map<string, string>();
+  // A module is registered under its name with dots turned into '_', a conv's BatchNorm as that + '_bn'.
   const claim = (map: Map<string, string>, key: string, who: string, what: string) => {
     const other = map.get(key);
-    if (other !== undefined) throw new SpecError(`${who}: its ${what} '${key}' is also ${other}'s`);
+    if (other !== undefined) {
+      const how = what === 'module' ? ` (modules are registered with '.' turned into '_', a conv's BatchNorm as its conv's name + '_bn'; give one of them another "name")` : ' (give one of them another "export")';
+      throw new SpecError(`${placeOf(who)}: its ${what} name '${key}' is also that of ${placeOf(other)}${how}`);
+    }
     map.set(key, who);
   };
   const walk = (seq: PlanLayer[]) => {
     seq.forEach((l, i) => {
       if (l.type === 'conv' || l.type === 'linear') {
         const module = l.name.replace(/\./g, '_');
-        claim(modules, module, l.path, 'module name');
-        if (seq[i + 1]?.type === 'batchnorm') claim(modules, `${module}_bn`, seq[i + 1].path, 'module name');
+        claim(modules, module, l.path, 'module');
+        if (seq[i + 1]?.type === 'batchnorm') claim(modules, `${module}_bn`, seq[i + 1].path, 'module');
       }
-      if (l.type === 'conv' || l.type === 'linear' || l.type === 'batchnorm') claim(exports, l.export, l.path, 'export key');
+      if (l.type === 'conv' || l.type === 'linear' || l.type === 'batchnorm') claim(exports, l.export, l.path, 'export');
       if (l.type === 'residual') {
         walk(l.body);
         if (l.shortcut === 'projection') {
           const module = l.shortcutName.replace(/\./g, '_');
-          claim(modules, module, `${l.path} shortcut`, 'module name');
-          claim(modules, `${module}_bn`, `${l.path} shortcut BatchNorm`, 'module name');
-          claim(exports, l.shortcutExport, `${l.path} shortcut`, 'export key');
-          claim(exports, l.shortcutBnExport, `${l.path} shortcut BatchNorm`, 'export key');
+          claim(modules, module, `${l.path}.shortcut`, 'module');
+          claim(modules, `${module}_bn`, `${l.path}.shortcut BatchNorm`, 'module');
+          claim(exports, l.shortcutExport, `${l.path}.shortcut`, 'export');
+          claim(exports, l.shortcutBnExport, `${l.path}.shortcut BatchNorm`, 'export');
         }
       }
     });
   };
   walk(layers);
+  // A state dict holds `<export>.weight` and the like: one export key may not be another's prefix.
+  const keys = [...exports.keys()].sort();
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i].startsWith(`${keys[i - 1]}.`)) {
+      throw new SpecError(`${placeOf(exports.get(keys[i]) as string)}: its export name '${keys[i]}' lies inside '${keys[i - 1]}' (${placeOf(exports.get(keys[i - 1]) as string)}'s), so their tensors' keys would mix`);
+    }
+  }
 }
 
 function positive(v: unknown, where: string, max: number, what = 'a positive integer'): number {

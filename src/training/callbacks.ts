@@ -17,7 +17,7 @@ export interface RunContext {
   readonly records: readonly EpochRecord[];
 }
 
-/** What an epoch is about to train with. */
+/** What an epoch is about to train with: copies, for reading (changing them changes nothing but `stop`). */
 export interface EpochPlan {
   /** 0-based. */
   epoch: number;
@@ -42,6 +42,9 @@ export interface TrainingCallback {
 }
 
 type Hook = keyof TrainingCallback;
+
+/** Every hook a TrainingCallback may have. */
+export const TRAINING_HOOKS = ['onStart', 'onEpochStart', 'onEpochEnd', 'onStop'] as const satisfies readonly Hook[];
 
 /**
  * Runs one hook of every callback in order, awaiting each. For onEpochStart, a callback that
