@@ -6,7 +6,7 @@ import { modelSource } from '../models';
 import type { PolicySpec } from '../policy';
 import { checkSchedule, type Schedule } from '../schedule';
 import { describe, requireInteger, requireNumber, requireOneOf } from '../validate';
-import { defaultOf, fieldDef, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunOptions } from './fields';
+import { defaultOf, fieldDef, FIELD_NAMES, type FieldName, type RunOptions } from './fields';
 
 /** Checks one numeric or named-choice option against its field (bounds, choices); returns it with its default applied. */
 export function checkField(name: FieldName, value: unknown): unknown {
@@ -91,9 +91,10 @@ export function optionsFromFlags(given: FlagValues, ctx: FlagContext): Partial<R
     const f = fieldDef(name);
     if (!f.api || !f.flag || name === 'data' || name === 'resume' || name === 'out') continue;
     const value = given[f.flag];
-    if (name === 'channelsLast') {
-      const negated = f.negation ? given[f.negation.flag] : undefined;
-      if (value && negated) throw new RangeError(`--${f.flag} and --${f.negation?.flag} exclude each other`);
+    if (f.negation) {
+      // A flag and its negation (--channels-last / --no-channels-last): true, false, or the default.
+      const negated = given[f.negation.flag];
+      if (value && negated) throw new RangeError(`--${f.flag} and --${f.negation.flag} exclude each other`);
       if (value || negated) out[name] = Boolean(value);
       continue;
     }
@@ -107,7 +108,7 @@ export function optionsFromFlags(given: FlagValues, ctx: FlagContext): Partial<R
 }
 
 /** `--augment LIST` on top of the data kind's normalisation. */
-export function parseAugmentText(text: string, data: DatasetPair): AugmentOptions {
+function parseAugmentText(text: string, data: DatasetPair): AugmentOptions {
   return parseAugmentList(text, defaultAugment(data.kind, data.train.shape[1]));
 }
 
@@ -144,10 +145,4 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value ?? null, (_k, v) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
   );
-}
-
-/** The text help shows for a field's default ("(default 0.01)"), or undefined. */
-export function defaultText(name: FieldName): string | undefined {
-  const d = RUN_FIELDS[name].default;
-  return d === undefined ? undefined : String(d);
 }

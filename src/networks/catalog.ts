@@ -12,45 +12,27 @@ export interface BuiltinNetwork extends CatalogEntry {
   spec(options: { hidden: readonly number[]; inputShape: [number, number, number] }): NetworkSpec;
 }
 
-const resnet = (depth: number): BuiltinNetwork => ({
-  name: `resnet${depth}`,
-  description: `CIFAR ResNet-${depth} (basic blocks, option-A shortcuts)`,
-  inputShape: [3, 32, 32],
+/** A network of fixed input (the spec ignores `hidden` and `inputShape`). */
+const fixed = (name: string, description: string, inputShape: [number, number, number], channelsLastOnCpu: boolean, spec: () => NetworkSpec): BuiltinNetwork => ({
+  name,
+  description,
+  inputShape,
   configurable: false,
-  channelsLastOnCpu: true,
-  spec: () => resnetSpec(depth),
+  channelsLastOnCpu,
+  spec,
 });
 
+const resnet = (depth: number) => fixed(`resnet${depth}`, `CIFAR ResNet-${depth} (basic blocks, option-A shortcuts)`, [3, 32, 32], true, () => resnetSpec(depth));
+
 export const BUILTIN_NETWORKS: readonly BuiltinNetwork[] = [
-  {
-    name: 'mnist-net',
-    description: "the paper's MNIST network: 5 unpadded convs, 2 linear",
-    inputShape: [1, 32, 32],
-    configurable: false,
-    channelsLastOnCpu: true,
-    spec: () => mnistNetSpec(),
-  },
-  {
-    name: 'vgg16',
-    description: 'VGG-16 with BatchNorm for 32x32 inputs: 13 convs, 3 linear',
-    inputShape: [3, 32, 32],
-    configurable: false,
-    channelsLastOnCpu: false,
-    spec: () => vgg16Spec(),
-  },
+  fixed('mnist-net', "the paper's MNIST network: 5 unpadded convs, 2 linear", [1, 32, 32], true, mnistNetSpec),
+  fixed('vgg16', 'VGG-16 with BatchNorm for 32x32 inputs: 13 convs, 3 linear', [3, 32, 32], false, vgg16Spec),
   resnet(20),
   resnet(32),
   resnet(44),
   resnet(56),
   resnet(110),
-  {
-    name: 'resnet110-bottleneck',
-    description: 'the authors\' "ResNet-110": bottleneck blocks, 18 per stage',
-    inputShape: [3, 32, 32],
-    configurable: false,
-    channelsLastOnCpu: true,
-    spec: () => resnet110BottleneckSpec(),
-  },
+  fixed('resnet110-bottleneck', 'the authors\' "ResNet-110": bottleneck blocks, 18 per stage', [3, 32, 32], true, resnet110BottleneckSpec),
   {
     name: 'mlp',
     description: 'a multilayer perceptron with configurable widths and input shape',
