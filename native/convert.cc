@@ -209,6 +209,16 @@ EpochOptions toEpochOptions(const Napi::Object& obj) {
   else if (nonFinite == "continue") o.onNonFinite = NonFinite::Continue;
   else bad("onNonFinite must be stop, skip-batch or continue");
   o.startAborted = obj.Get("startAborted").ToBoolean().Value();
+  if (obj.Has("clipGradNorm")) {
+    o.clipGradNorm = getNumber(obj, "clipGradNorm");
+    if (!(o.clipGradNorm > 0) || !std::isfinite(o.clipGradNorm)) bad("clipGradNorm must be a positive number");
+  }
+  if (obj.Has("stepLrs")) {
+    o.stepLrs = getDoubleArray(obj, "stepLrs");
+    for (double lr : o.stepLrs) {
+      if (!(lr >= 0) || !std::isfinite(lr)) bad("stepLrs entries must be finite and not negative");
+    }
+  }
   auto masks = obj.Get("batchMasks");
   if (!masks.IsUndefined() && !masks.IsNull()) {
     if (!masks.IsArray()) bad("batchMasks must be an array of masks");
@@ -223,6 +233,7 @@ JobOptions toJobOptions(const Napi::Object& obj) {
   o.batchSize = getInteger(obj, "batchSize", 1, kMaxBatch);
   o.threads = getInteger(obj, "threads", 0, kMaxThreads);
   o.augment = toAugmentOptions(requireObject(obj.Get("augment"), "augment"));
+  o.validation = obj.Get("validation").ToBoolean().Value();
   return o;
 }
 

@@ -32,6 +32,7 @@ struct JobOptions {
   int64_t batchSize = 128;
   int64_t threads = 0;
   AugmentOptions augment;
+  bool validation = false;  // evaluate: the validation split instead of the test set
 };
 JobOptions toJobOptions(const Napi::Object& obj);
 // The `hyper` object of an options object: the optimizer's hyper-parameters by name.

@@ -28,7 +28,7 @@ struct Session {
   ObjectivePtr objective;  // cross-entropy until the run configuration names another
   std::vector<bool> mask;  // current freeze mask (all false = nothing frozen)
   BnMode bnMode = BnMode::Train;
-  Dataset trainSet, testSet;
+  Dataset trainSet, testSet, valSet;  // valSet: empty unless a run holds out a validation split
   // Runs between backward and the update of every training step (step.h); none by default.
   std::shared_ptr<GradientsReadyHook> gradientsReadyHook;
   // Data parallel (dist/): the process group this model trains in, and the hook that sums its

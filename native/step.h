@@ -33,6 +33,10 @@ ForwardResult forwardLoss(Session& session, const torch::Tensor& x, const torch:
 void backward(Session& session, const torch::Tensor& loss);
 // Runs the session's hook, if one is installed.
 void gradientsReady(Session& session, StepSums& sums);
+// Scales every gradient so that their global 2-norm is at most maxNorm, as PyTorch's
+// clip_grad_norm_ (norm of the per-gradient norms; coefficient maxNorm / (norm + 1e-6), clamped
+// to 1). Returns the norm before clipping (0 when no parameter has a gradient).
+double clipGradNorm(Session& session, double maxNorm);
 // The optimizer's update, then every gradient cleared (set to undefined).
 void update(Session& session, const OptimizerHyper& hyper);
 

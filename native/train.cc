@@ -6,6 +6,7 @@
 #include "optim/sgd.h"
 #include "step.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -139,6 +140,10 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
   const int64_t n = data.size();
   result.batches = (n + options.batchSize - 1) / options.batchSize;
   const bool perBatch = !options.batchMasks.empty();
+  if (!options.stepLrs.empty() && static_cast<int64_t>(options.stepLrs.size()) != result.batches) {
+    throw std::invalid_argument("stepLrs has " + std::to_string(options.stepLrs.size()) + " rates but the epoch has " +
+                                std::to_string(result.batches) + " batches");
+  }
   if (perBatch && static_cast<int64_t>(options.batchMasks.size()) != result.batches) {
     throw std::invalid_argument("batchMasks has " + std::to_string(options.batchMasks.size()) + " masks but the epoch has " +
                                 std::to_string(result.batches) + " batches");
@@ -208,7 +213,18 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
       ++result.skippedBatches;
       continue;
     }
-    update(session, options.hyper);
+    if (options.clipGradNorm > 0) {
+      const double norm = clipGradNorm(session, options.clipGradNorm);
+      result.maxGradNorm = std::max(result.maxGradNorm, norm);
+      if (norm > options.clipGradNorm) ++result.clippedSteps;
+    }
+    if (options.stepLrs.empty()) {
+      update(session, options.hyper);
+    } else {
+      auto hyper = options.hyper;
+      hyper.set("lr", options.stepLrs.at(static_cast<size_t>(b)));
+      update(session, hyper);
+    }
     result.optimizerMs += lap(t, device);
     lossSum += step.lossSum;
     correct += step.correct;
@@ -269,10 +285,10 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
   return times;
 }
 
-EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment) {
+EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment, bool validation) {
   beginJob(threads);
   auto& net = *session.net;
-  const auto& data = requireData(session.testSet, "test");
+  const auto& data = validation ? requireData(session.valSet, "validation") : requireData(session.testSet, "test");
   BatchMaker maker(net.inputShape(), augment, session.device);
   Inference inference(session);
   const auto start = Clock::now();

@@ -27,6 +27,12 @@ struct EpochOptions {
   // The caller's stop request came before the epoch: it stops at its first batch (data parallel:
   // together with the other ranks, through that batch's sums).
   bool startAborted = false;
+  // Gradient clipping: the global 2-norm over every gradient of the step is scaled down to at
+  // most this (torch.nn.utils.clip_grad_norm_), after a data-parallel all-reduce. 0: off.
+  double clipGradNorm = 0;
+  // Per-step learning rates (warm-up, per-step schedules): when not empty, one per batch,
+  // replacing hyper's lr for that batch's update.
+  std::vector<double> stepLrs;
 };
 
 struct EpochResult {
@@ -39,6 +45,9 @@ struct EpochResult {
   int64_t nonFiniteBatch = -1;
   double nonFiniteLoss = 0;
   int64_t skippedBatches = 0;  // SkipBatch: batches left out of the update and the averages
+  // clipGradNorm: the largest global gradient norm seen before clipping, and the steps clipped.
+  double maxGradNorm = 0;
+  int64_t clippedSteps = 0;
   // Data parallel: gradient bytes this rank all-reduced, and the time it spent doing so.
   int64_t allreducedBytes = 0;
   double allreduceMs = 0;
@@ -59,8 +68,9 @@ using ProgressFn = std::function<void(const Progress&)>;
 // Trains one epoch over session.trainSet, shuffled by a generator seeded from (seed, epoch).
 EpochResult trainEpoch(Session& session, const EpochOptions& options, const ProgressFn& onProgress);
 
-// Evaluates on session.testSet in eval mode with no autograd, then restores the training mode.
-EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment);
+// Evaluates on session.testSet (or, with `validation`, session.valSet) in eval mode with no
+// autograd, then restores the training mode.
+EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const AugmentOptions& augment, bool validation = false);
 
 struct StepTimes {
   std::vector<double> forwardMs, backwardMs, optimizerMs;

@@ -154,6 +154,8 @@ void EpochWorker::settle() {
   obj.Set("samples", static_cast<double>(result_.samples));
   obj.Set("aborted", result_.aborted);
   obj.Set("skippedBatches", static_cast<double>(result_.skippedBatches));
+  obj.Set("maxGradNorm", result_.maxGradNorm);
+  obj.Set("clippedSteps", static_cast<double>(result_.clippedSteps));
   obj.Set("allreducedBytes", static_cast<double>(result_.allreducedBytes));
   obj.Set("allreduceMs", result_.allreduceMs);
   if (result_.stoppedNonFinite) {

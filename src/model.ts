@@ -7,10 +7,11 @@ import { defaultThreads, type ModelOptions } from './models';
 import type { NativeGroupOptions } from './native';
 import type { ObjectiveName } from './objective/registry';
 import { OPTIMIZERS, type OptimizerName } from './optim/registry';
+import { checkOptimizer, optimizerHyper, type OptimizerSpec, type ResolvedOptimizer } from './optim/spec';
 import { stepProfile } from './profile';
 import { Network, sha256 } from './network';
 import { BN_MODES, type BnMode, type EpochProgress, type EpochStats, type EvalStats, type NonFiniteAction, type StepProfile, type StepTimes } from './types';
-import { describe, requireBooleanArray, requireInteger, requireNumber, requireOneOf } from './validate';
+import { describe, requireBooleanArray, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate';
 
 export { CHECKPOINT_FILE, Network, resolveCheckpointPath } from './network';
 export type { CheckpointCheck, LoadOptions, PredictOptions } from './network';
@@ -40,6 +41,10 @@ export interface TrainEpochOptions {
    * batch (no JavaScript call per batch); the model's own mask is put back after the epoch.
    */
   batchMasks?: boolean[][];
+  /** Scales each step's gradients to a global 2-norm of at most this (torch.nn.utils.clip_grad_norm_); default off. */
+  clipGradNorm?: number;
+  /** One learning rate per batch (warm-up, per-step schedules), replacing `lr` for that batch's update. */
+  stepLrs?: number[];
 }
 
 /** @internal The native group calls, for src/distributed only. */
@@ -56,13 +61,19 @@ export interface NativeGroupOps {
  */
 export class Model extends Network {
   private mask: boolean[];
-  private optimizer: OptimizerName = defaultOf('optimizer');
+  private optimizerSpec: ResolvedOptimizer = checkOptimizer(defaultOf('optimizer'));
   private bn: BnMode = 'train';
   private trainSize = 0;
+  private valSize = 0;
 
   constructor(options: ModelOptions) {
     super(options);
     this.mask = this.info.layers.map(() => false);
+  }
+
+  /** Samples in the training data set with setData('train', ...). */
+  get trainSamples(): number {
+    return this.trainSize;
   }
 
   get frozen(): readonly boolean[] {
@@ -87,13 +98,14 @@ export class Model extends Network {
    * Checks a dataset (see `ImageDataset`) and copies it onto the model's device, where it stays.
    * `kind` (a DatasetPair's kind) picks the default normalisation and augmentation.
    */
-  setData(split: 'train' | 'test', data: ImageDataset, kind?: string): void {
-    requireOneOf('split', split, ['train', 'test'] as const);
+  setData(split: 'train' | 'test' | 'val', data: ImageDataset, kind?: string): void {
+    requireOneOf('split', split, ['train', 'test', 'val'] as const);
     if (kind !== undefined && typeof kind !== 'string') throw new TypeError(`kind must be a string, got ${describe(kind)}`);
     const [channels, height, width] = this.info.inputShape;
     checkDataset(data, `${split} dataset`, { channels, height, width, classes: this.info.classes });
     this.native.setData(split, data.images, data.labels, [...data.shape]);
     if (split === 'train') this.trainSize = data.shape[0];
+    if (split === 'val') this.valSize = data.shape[0];
     if (kind) this.dataKind = kind;
   }
 
@@ -101,11 +113,17 @@ export class Model extends Network {
    * The optimizer and objective this model trains with (default 'sgd' and 'cross-entropy'; see
    * OPTIMIZERS and OBJECTIVES). Choosing another optimizer kind drops the current one's state.
    */
-  setTraining(options: { optimizer?: OptimizerName; objective?: ObjectiveName }): void {
+  setTraining(options: { optimizer?: OptimizerName | OptimizerSpec | string; objective?: ObjectiveName }): void {
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
-    const optimizer = checkField('optimizer', options.optimizer) as OptimizerName;
-    this.native.setTraining({ optimizer, objective: checkField('objective', options.objective) as string });
-    this.optimizer = optimizer;
+    requireKnownKeys('setTraining option', options, ['optimizer', 'objective']);
+    const optimizer = checkOptimizer(options.optimizer ?? defaultOf('optimizer'));
+    this.native.setTraining({ optimizer: optimizer.kind, objective: checkField('objective', options.objective) as string });
+    this.optimizerSpec = optimizer;
+  }
+
+  /** The optimizer this model trains with, every setting resolved. */
+  get optimizer(): ResolvedOptimizer {
+    return { ...this.optimizerSpec };
   }
 
   async trainEpoch(options: TrainEpochOptions): Promise<EpochStats> {
@@ -120,6 +138,8 @@ export class Model extends Network {
       augment: this.augmentFor(options.augment),
       onNonFinite: checkField('onNonFinite', options.onNonFinite) as NonFiniteAction,
       ...(options.batchMasks !== undefined ? { batchMasks: this.checkBatchMasks(options.batchMasks, options.batchSize ?? defaultOf('batchSize')) } : {}),
+      ...(options.clipGradNorm !== undefined ? { clipGradNorm: requireNumber('clipGradNorm', options.clipGradNorm, 0, Infinity, true) } : {}),
+      ...(options.stepLrs !== undefined ? { stepLrs: this.checkStepLrs(options.stepLrs, options.batchSize ?? defaultOf('batchSize')) } : {}),
     };
     const { signal, onProgress } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') {
@@ -137,11 +157,16 @@ export class Model extends Network {
     }
   }
 
-  async evaluate(options: { batchSize?: number; threads?: number; augment?: AugmentOptions } = {}): Promise<EvalStats> {
+  /** Loss and metric on the test set, or with `split: 'val'` on the validation set (setData('val', ...)). */
+  async evaluate(options: { batchSize?: number; threads?: number; augment?: AugmentOptions; split?: 'test' | 'val' } = {}): Promise<EvalStats> {
+    requireKnownKeys('evaluate option', options, ['batchSize', 'threads', 'augment', 'split']);
+    const split = requireOneOf('split', options.split ?? 'test', ['test', 'val'] as const);
+    if (split === 'val' && this.valSize === 0) throw new Error("evaluate: no validation data has been set (setData('val', ...))");
     return this.native.evaluate({
       batchSize: requireInteger('batchSize', options.batchSize ?? 500, 1, 1 << 20),
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
       augment: this.augmentFor(options.augment),
+      validation: split === 'val',
     });
   }
 
@@ -172,10 +197,11 @@ export class Model extends Network {
       given[name] = options[name];
     }
     if ('lr' in options) given.lr = requireNumber('lr', given.lr, 0, Infinity, true);
-    const reads = OPTIMIZERS[this.optimizer].reads;
+    const kind = this.optimizerSpec.kind;
+    const reads = OPTIMIZERS[kind].reads;
     const extra = Object.keys(given).filter((k) => given[k] !== undefined && !reads.includes(k));
-    if (extra.length) throw new RangeError(`hyper-parameter ${extra.join(', ')} is not read by the ${this.optimizer} optimizer (it reads ${reads.join(', ')})`);
-    return Object.fromEntries(reads.map((name) => [name, checkField(name as FieldName, given[name]) as number]));
+    if (extra.length) throw new RangeError(`hyper-parameter ${extra.join(', ')} is not read by the ${kind} optimizer (it reads ${reads.join(', ')})`);
+    return { ...Object.fromEntries(reads.map((name) => [name, checkField(name as FieldName, given[name]) as number])), ...optimizerHyper(this.optimizerSpec) };
   }
 
   private stepOptions(options: { steps: number; batchSize?: number; threads?: number }, maxSteps: number) {
@@ -191,7 +217,7 @@ export class Model extends Network {
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
       augment: this.augmentFor(undefined),
       // The run defaults' update (momentum and decay on, as in training): only its cost matters.
-      hyper: this.hyper({ lr: defaultOf('lr') }),
+      hyper: this.hyper({ lr: OPTIMIZERS[this.optimizerSpec.kind].defaultLr }),
     };
   }
 
@@ -212,6 +238,11 @@ export class Model extends Network {
     requireInteger('unit', unit, 0, this.units.length - 1);
     const bytes = this.native.momentumBytes(unit);
     return bytes ? sha256(bytes) : null;
+  }
+
+  /** Names of the parameters that hold a NaN or an infinity (none after a sound update). */
+  nonFiniteParams(): string[] {
+    return this.native.nonFiniteParams();
   }
 
   /** Forgets all optimizer state, momentum buffers for SGD (what rebuilding the optimizer does; reference-code mode). */
@@ -241,5 +272,13 @@ export class Model extends Network {
       if ((m as boolean[]).every(Boolean)) throw new RangeError(`batchMasks[${b}] freezes every unit; at least one unit must train`);
     });
     return masks as boolean[][];
+  }
+
+  private checkStepLrs(lrs: unknown, batchSize: number): number[] {
+    const batches = Math.ceil(this.trainSize / batchSize);
+    if (!Array.isArray(lrs)) throw new TypeError(`stepLrs must be an array of numbers, got ${describe(lrs)}`);
+    if (lrs.length !== batches) throw new RangeError(`stepLrs has ${lrs.length} rates but the epoch has ${batches} batches (${this.trainSize} samples, batch ${batchSize})`);
+    lrs.forEach((lr, b) => requireNumber(`stepLrs[${b}]`, lr, 0));
+    return lrs as number[];
   }
 }

@@ -44,6 +44,10 @@ export interface NativeEpochOptions {
   augment: NativeAugment;
   onNonFinite: NonFiniteAction;
   batchMasks?: boolean[][];
+  /** Gradient clipping by global 2-norm; absent: off. */
+  clipGradNorm?: number;
+  /** One learning rate per batch, replacing hyper.lr. */
+  stepLrs?: number[];
   /** The stop request came before the epoch: it stops at its first batch. */
   startAborted?: boolean;
 }
@@ -52,6 +56,8 @@ export interface NativeJobOptions {
   batchSize: number;
   threads: number;
   augment: NativeAugment;
+  /** evaluate: the validation split instead of the test set. */
+  validation?: boolean;
 }
 
 /** Images as the addon takes them: uint8 pixels or float32 preprocessed values, N x C x H x W. */
@@ -61,7 +67,7 @@ export type NativeLabels = Int32Array | Uint8Array | number[];
 export interface NativeModel {
   info(): ModelInfo;
   setFrozen(mask: boolean[], bn: BnMode): void;
-  setData(split: 'train' | 'test', images: NativeImages, labels: NativeLabels, shape: number[]): void;
+  setData(split: 'train' | 'test' | 'val', images: NativeImages, labels: NativeLabels, shape: number[]): void;
   trainEpoch(options: NativeEpochOptions, onProgress: (p: EpochProgress) => void): Promise<EpochStats>;
   evaluate(options: NativeJobOptions): Promise<EvalStats>;
   predict(images: NativeImages, shape: number[], options: NativeJobOptions): Promise<Float32Array>;
@@ -81,6 +87,8 @@ export interface NativeModel {
   resetMomentum(): void;
   /** The optimizer and objective kinds (src/optim, src/objective registries); a new optimizer kind starts with no state. */
   setTraining(options: { optimizer: string; objective: string }): void;
+  /** Names of parameters holding a NaN or an infinity. */
+  nonFiniteParams(): string[];
   isBusy(): boolean;
   // Data parallel (native/dist/): every call is a collective; all ranks make the same calls in order.
   joinGroup(options: NativeGroupOptions): Promise<void>;

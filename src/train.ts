@@ -2,7 +2,7 @@
 // addon, evaluate, record, and checkpoint so an interrupted run resumes identically.
 import { createHash } from 'node:crypto';
 import { defaultOf, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunOptions } from './config/fields';
-import { checkRunOptions, savedPolicy, unknownOptions } from './config/options';
+import { checkRunOptions, savedPolicy } from './config/options';
 import { frozenParamsShare, idealBackwardSaving, trainableParams } from './cost';
 import { checkAugment } from './data/augment';
 import type { DatasetPair } from './data/types';
@@ -12,15 +12,17 @@ import { checkDistributed } from './distributed/options';
 import { Model } from './model';
 import { isTorchScriptSource } from './models';
 import { OPTIMIZERS } from './optim/registry';
+import { stratifiedSplit } from './data/subset';
 import { createPolicy, type FreezePolicy } from './policy';
 import { runFolderCallback } from './run/callback';
 import { RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
 import { runSettings } from './run/settings';
-import { lrAt } from './schedule';
+import { lrAt, stepRates } from './schedule';
 import { notify, TRAINING_HOOKS, type EpochPlan, type RunContext, type TrainingCallback } from './training/callbacks';
+import { checkEarlyStop, earlyStopCallback } from './training/validation';
 import { mean, summarise, type RunEnd } from './training/summary';
 import type { BnMode, EpochProgress, EpochRecord, TrainSummary } from './types';
-import { describe } from './validate';
+import { describe, requireKnownKeys } from './validate';
 
 export { summarise } from './training/summary';
 export type { RunEnd } from './training/summary';
@@ -52,6 +54,8 @@ export interface TrainOptions extends RunOptions, TrainCallbacks {}
 
 const CALLBACKS = ['signal', 'onEpoch', 'onBatch', 'onNotice', 'onStart', 'callbacks'] as const;
 const TRAIN_KEYS: readonly string[] = [...FIELD_NAMES.filter((n) => RUN_FIELDS[n].api), ...CALLBACKS];
+/** Names other libraries use for our options: a TypeError points from them to ours. */
+const KEY_ALIASES: Readonly<Record<string, string>> = { learningRate: 'lr', learning_rate: 'lr', loss: 'objective', onEpochEnd: 'onEpoch', onBatchEnd: 'onBatch', validationSplit: 'valSplit', validation_split: 'valSplit' };
 
 /** What `train` resolves to: the summary and the trained model (ready for predict/save/export). */
 export interface TrainResult {
@@ -62,8 +66,7 @@ export interface TrainResult {
 /** Every option checked before anything is built or written. */
 function checkOptions(options: TrainOptions) {
   if (typeof options !== 'object' || options === null) throw new TypeError(`train options must be an object, got ${describe(options)}`);
-  const unknown = unknownOptions(options, TRAIN_KEYS);
-  if (unknown.length) throw new TypeError(`unknown train option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; allowed: ${TRAIN_KEYS.join(', ')}`);
+  requireKnownKeys('train option', options, TRAIN_KEYS, KEY_ALIASES);
   const { data } = options;
   if (!data || typeof data !== 'object' || !data.train || !data.test) throw new TypeError('data must be a DatasetPair with train and test sets');
   if (typeof data.kind !== 'string') throw new TypeError(`data.kind must be a string, got ${describe(data.kind)}`);
@@ -77,7 +80,10 @@ function checkOptions(options: TrainOptions) {
   }
   if (options.callbacks !== undefined) checkCallbacks(options.callbacks);
   const checked = checkRunOptions(options);
-  return { ...checked, distributed: checkedDistributed(options, checked.batchSize) };
+  const earlyStop = options.earlyStop === undefined ? null : checkEarlyStop(options.earlyStop);
+  if ((earlyStop || checked.keepBest) && !checked.valSplit) throw new TypeError(`${earlyStop ? 'earlyStop' : 'keepBest'} chooses by the validation set: give valSplit (--val-split F) too`);
+  if (checked.keepBest && options.out === undefined) throw new TypeError('keepBest writes best.pt into the run folder: give out (--out DIR) too');
+  return { ...checked, earlyStop, distributed: checkedDistributed(options, checked.batchSize) };
 }
 
 /** Each callback an object of the known hooks, each a function: a misspelt hook is an error, not silence. */
@@ -120,7 +126,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     precision: options.precision,
   });
   model.setTraining({ optimizer: checked.optimizer, objective: checked.objective });
-  model.setData('train', data.train, data.kind);
+  // A validation split comes out of the training data (seeded, stratified); the test set is never looked at to choose.
+  const [trainPart, valPart] = checked.valSplit ? splitValidation(data.train, checked.valSplit, seed) : [data.train, null];
+  model.setData('train', trainPart, data.kind);
+  if (valPart) model.setData('val', valPart, data.kind);
   model.setData('test', data.test, data.kind);
   if (options.augment) checkAugment(options.augment, model.info.inputShape[0]);
   model.setPreprocessing(data.kind, options.augment ?? null);
@@ -165,6 +174,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // After a failure the group is dropped, not left in step: the other ranks may be gone.
     await group?.leave(!failed).catch(() => undefined);
   }
+}
+
+/** The training set split into what trains and what validates; each class keeps at least one training sample. */
+function splitValidation(train: DatasetPair['train'], share: number, seed: number) {
+  const [rest, val] = stratifiedSplit(train, share, seed, [`${train.name}[train]`, `${train.name}[val]`]);
+  if (val.shape[0] === 0) throw new RangeError(`valSplit ${share} of ${train.shape[0]} training samples leaves no validation sample; use a larger share`);
+  if (rest.shape[0] === 0) throw new RangeError(`valSplit ${share} leaves no training sample`);
+  return [rest, val] as const;
 }
 
 /**
@@ -216,13 +233,14 @@ function dataDigest(data: DatasetPair): string {
  * and callbacks, then the stop rule (Ctrl-C/AbortSignal in one process; in data parallel the
  * ranks' agreement on each epoch's plan, which also makes every rank stop together).
  */
-function runCallbacks(options: TrainOptions, folder: RunFolder | undefined, group: DataParallel | undefined): TrainingCallback[] {
+function runCallbacks(options: TrainOptions, checked: ReturnType<typeof checkOptions>, folder: RunFolder | undefined, group: DataParallel | undefined): TrainingCallback[] {
   const caller: TrainingCallback = {
     onStart: ({ model, policy, records }) => options.onStart?.({ model, policy, startEpoch: records.length }),
     onEpochEnd: (record) => options.onEpoch?.(record),
   };
   const stopRule: TrainingCallback = group ? dataParallelCallback(group, options.signal) : { onEpochStart: () => Boolean(options.signal?.aborted) };
-  return [...(folder ? [runFolderCallback(folder)] : []), caller, ...(options.callbacks ?? []), stopRule];
+  const early = checked.earlyStop ? [earlyStopCallback(checked.earlyStop)] : [];
+  return [...(folder ? [runFolderCallback(folder, { keepBest: checked.keepBest })] : []), caller, ...(options.callbacks ?? []), ...early, stopRule];
 }
 
 async function runEpochs(
@@ -237,21 +255,24 @@ async function runEpochs(
   const { epochs, seed, bn, schedule } = checked;
   const records = [...restored];
   const run: RunContext = { model, policy, epochs, records };
-  const callbacks = runCallbacks(options, folder, group);
+  const callbacks = runCallbacks(options, checked, folder, group);
+  const batches = Math.ceil(model.trainSamples / checked.batchSize);
   let end: RunEnd | undefined; // set when the run stops early
   await notify(callbacks, 'onStart', run);
 
   for (let e = records.length; e < epochs; e++) {
     // Per-batch policies (every=batch) give all masks of the epoch up front; the native loop
     // applies mask b before batch b. The model's own mask is then all-trainable.
-    const batchMasks = policy.batchMasks?.(e, Math.ceil(options.data.train.shape[0] / checked.batchSize)) ?? null;
+    const batchMasks = policy.batchMasks?.(e, batches) ?? null;
     const mask = batchMasks ? batchMasks[0] : policy.mask(e);
-    const lr = lrAt(schedule, checked.lr, e, epochs);
+    // Per-step rates (warm-up, per-step schedules); otherwise one rate for the epoch.
+    const stepLrs = stepRates(schedule, checked.lr, e, epochs, batches, checked.warmupSteps);
+    const lr = stepLrs ? stepLrs[0] : lrAt(schedule, checked.lr, e, epochs);
     const momentumReset = policy.resetsMomentum(e);
     // Callbacks get copies: the plan is for reading (only `stop` is theirs to set).
     const plan: EpochPlan = { epoch: e, lr, mask: [...mask], batchMasks: batchMasks && batchMasks.map((m) => [...m]), momentumReset, stop: false };
     if (await notify(callbacks, 'onEpochStart', plan, run)) {
-      end = { reason: 'interrupted' };
+      end = { reason: plan.stopReason ?? 'interrupted' };
       break;
     }
     model.setFrozen(batchMasks ? mask.map(() => false) : mask, bn);
@@ -261,7 +282,9 @@ async function runEpochs(
       lr,
       seed,
       // Whatever else the optimizer kind reads, as given (the model checks and defaults it).
-      hyper: Object.fromEntries(OPTIMIZERS[checked.optimizer].reads.filter((n) => n !== 'lr').map((n) => [n, (options as unknown as Record<string, unknown>)[n]])) as Record<string, number>,
+      hyper: Object.fromEntries(OPTIMIZERS[checked.optimizer.kind].reads.filter((n) => n !== 'lr').map((n) => [n, (options as unknown as Record<string, unknown>)[n]])) as Record<string, number>,
+      ...(stepLrs ? { stepLrs } : {}),
+      ...(checked.clipGradNorm !== undefined ? { clipGradNorm: checked.clipGradNorm } : {}),
       batchSize: checked.batchSize,
       threads: options.threads,
       augment: options.augment,
@@ -281,10 +304,18 @@ async function runEpochs(
       end = { reason: 'non-finite-loss', nonFinite: { epoch: e + 1, batch: stats.nonFinite.batch + 1, lr, loss: stats.nonFinite.loss } };
       break;
     }
+    const broken = model.nonFiniteParams();
+    if (broken.length) {
+      // Dropped like a non-finite loss: the checkpoint on disk stays the last finite state.
+      end = { reason: 'non-finite-weights', nonFinite: { epoch: e + 1, batch: stats.batches, lr, loss: stats.trainLoss }, nonFiniteParams: broken };
+      break;
+    }
     const evaluation = await model.evaluate({ threads: options.threads, augment: options.augment });
+    const validation = checked.valSplit ? await model.evaluate({ threads: options.threads, augment: options.augment, split: 'val' }) : null;
     const record: EpochRecord = {
       epoch: e + 1,
       lr,
+      ...(stepLrs ? { lastLr: stepLrs[stepLrs.length - 1] } : {}),
       ...maskShares(model, batchMasks ?? [mask], bn),
       layerOutEpoch: policy.isLayerOutEpoch(e),
       momentumReset,
@@ -292,6 +323,8 @@ async function runEpochs(
       trainAcc: stats.trainAcc,
       testAcc: evaluation.acc,
       testLoss: evaluation.loss,
+      ...(validation ? { valLoss: validation.loss, valAcc: validation.acc } : {}),
+      ...(checked.clipGradNorm !== undefined ? { maxGradNorm: stats.maxGradNorm, clippedSteps: stats.clippedSteps } : {}),
       dataMs: stats.dataMs,
       forwardMs: stats.forwardMs,
       backwardMs: stats.backwardMs,
@@ -342,6 +375,7 @@ function runConfig(
   // Each saved option in the form run.json keeps it; runSettings() insists on every saved field.
   const saved: Partial<Record<FieldName, unknown>> = {
     ...checked,
+    earlyStop: checked.earlyStop ?? undefined,
     policy: savedPolicy(policySource),
     augment: options.augment ?? null,
     channelsLast: model.channelsLast,

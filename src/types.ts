@@ -79,6 +79,9 @@ export interface EpochStats {
   /** Data parallel: gradient bytes this rank all-reduced, and its time in the all-reduce (part of backwardMs). 0 in one process. */
   allreducedBytes: number;
   allreduceMs: number;
+  /** With clipGradNorm: the largest global gradient norm before clipping, and the steps clipped. */
+  maxGradNorm: number;
+  clippedSteps: number;
 }
 
 export interface EvalStats {
@@ -132,6 +135,14 @@ export interface EpochRecord {
   trainAcc: number;
   testAcc: number;
   testLoss: number;
+  /** With a validation split: the loss and accuracy on it. */
+  valLoss?: number;
+  valAcc?: number;
+  /** With per-step learning rates (warm-up, per-step schedules): the rate of the epoch's last step (`lr` is its first step's). */
+  lastLr?: number;
+  /** With gradient clipping: the largest global gradient norm before clipping, and the steps it clipped. */
+  maxGradNorm?: number;
+  clippedSteps?: number;
   dataMs: number;
   forwardMs: number;
   backwardMs: number;
@@ -146,7 +157,7 @@ export interface EpochRecord {
 }
 
 /** Why a run ended where it did. */
-export type EndReason = 'completed' | 'interrupted' | 'non-finite-loss';
+export type EndReason = 'completed' | 'interrupted' | 'non-finite-loss' | 'non-finite-weights' | 'early-stopped';
 
 export interface TrainSummary {
   model: string;
@@ -158,6 +169,8 @@ export interface TrainSummary {
   endReason: EndReason;
   /** Set when a non-finite loss stopped the run: where, and at which learning rate. */
   nonFinite?: { epoch: number; batch: number; lr: number; loss: number };
+  /** 'non-finite-weights': the parameters that held a NaN or an infinity after that epoch (which was dropped). */
+  nonFiniteParams?: string[];
   bestTestAcc: number;
   finalTestAcc: number;
   /** Mean share of parameters frozen over LayerOut epochs (not baseline or warm-up epochs). */

@@ -48,3 +48,43 @@ export function describe(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;
 }
+
+/** The candidate closest to `word` (case-insensitive edit distance, ignoring `-` and `_`), if it is near enough to be a slip. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
+  const w = norm(word);
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(w, norm(c));
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  // Near enough: at most a third of the word's letters differ, or one names the other in full.
+  const limit = Math.max(1, Math.floor(w.length / 3));
+  if (best !== undefined && (bestDistance <= limit || (w.length >= 2 && (norm(best).includes(w) || w.includes(norm(best)))))) return best;
+  return undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+/**
+ * Refuses keys of an options object that are not allowed: a TypeError naming each unknown key
+ * and, where one is near, the known key it was probably meant to be (`learningRate`: did you mean `lr`?).
+ */
+export function requireKnownKeys(what: string, options: object, allowed: readonly string[], aliases: Readonly<Record<string, string>> = {}): void {
+  const unknown = Object.keys(options).filter((k) => !allowed.includes(k));
+  if (!unknown.length) return;
+  const hints = unknown.map((k) => {
+    const guess = aliases[k] ?? nearest(k, allowed);
+    return `'${k}'${guess ? ` (did you mean '${guess}'?)` : ''}`;
+  });
+  throw new TypeError(`unknown ${what}${unknown.length > 1 ? 's' : ''} ${hints.join(', ')}; allowed: ${allowed.join(', ')}`);
+}

@@ -93,7 +93,8 @@ describe('the run-configuration table', () => {
   it('writes every saved option into run.json, and the resume comparison names each one that changed', async () => {
     const out = join(tempDir(), 'run');
     const data = loadDataSpec('synthetic:3:30:1x4x4');
-    await train({ model: 'mlp', hidden: [4], inputShape: [1, 4, 4], data, epochs: 0, threads: THREADS, out });
+    // The options that are off unless given (clipping, validation) are given, so they are saved too.
+    await train({ model: 'mlp', hidden: [4], inputShape: [1, 4, 4], data, epochs: 0, threads: THREADS, out, clipGradNorm: 1, valSplit: 0.2, earlyStop: 'val-loss', keepBest: 'val-acc' });
     const saved = new RunFolder(out).readConfig();
     for (const name of FIELD_NAMES) {
       const f = fieldDef(name);
@@ -128,7 +129,7 @@ describe('the run-configuration table', () => {
   });
 
   it('checks API values with the same bounds as the flags', () => {
-    expect(checkField('lr', undefined)).toBe(RUN_FIELDS.lr.default);
+    expect(checkField('momentum', undefined)).toBe(RUN_FIELDS.momentum.default);
     expect(() => checkField('lr', 0)).toThrow('lr must be greater than 0');
     expect(() => checkField('batchSize', 0)).toThrow('batchSize must be between 1 and 1048576, got 0');
     expect(() => checkField('bn', 'frozen')).toThrow("bn must be one of train, freeze-affine, freeze; got 'frozen'");

@@ -7,19 +7,19 @@
 
 namespace layerout {
 
-// setData(split: 'train'|'test', images: Uint8Array | Float32Array, labels, shape: [N, C, H, W])
+// setData(split: 'train'|'test'|'val', images: Uint8Array | Float32Array, labels, shape: [N, C, H, W])
 Napi::Value ModelWrap::SetData(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   requireIdle(env, "setData");
   guarded(env, "setData", [&] {
     const auto split = requireString(info[0], "split");
-    if (split != "train" && split != "test") throw std::invalid_argument("split must be 'train' or 'test'");
+    if (split != "train" && split != "test" && split != "val") throw std::invalid_argument("split must be 'train', 'test' or 'val'");
     Dataset data;
     auto images = toImageTensor(info[1], info[3], session_->net->inputShape());
     auto labels = toLabelTensor(info[2], images.size(0), session_->spec.classes);
     data.images = images.to(session_->device);
     data.labels = labels.to(session_->device);
-    (split == "train" ? session_->trainSet : session_->testSet) = data;
+    (split == "train" ? session_->trainSet : split == "val" ? session_->valSet : session_->testSet) = data;
   });
   return env.Undefined();
 }

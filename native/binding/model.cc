@@ -27,6 +27,7 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                          InstanceMethod<&ModelWrap::ModelBytes>("modelBytes"),
                          InstanceMethod<&ModelWrap::MomentumBytes>("momentumBytes"),
                          InstanceMethod<&ModelWrap::ResetMomentum>("resetMomentum"),
+                         InstanceMethod<&ModelWrap::NonFiniteParams>("nonFiniteParams"),
                          InstanceMethod<&ModelWrap::IsBusy>("isBusy"),
                          InstanceMethod<&ModelWrap::JoinGroup>("joinGroup"),
                          InstanceMethod<&ModelWrap::GroupAgree>("groupAgree"),

@@ -32,6 +32,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value ModelBytes(const Napi::CallbackInfo& info);
   Napi::Value MomentumBytes(const Napi::CallbackInfo& info);
   Napi::Value ResetMomentum(const Napi::CallbackInfo& info);
+  Napi::Value NonFiniteParams(const Napi::CallbackInfo& info);
   Napi::Value IsBusy(const Napi::CallbackInfo& info);
   // Data parallel (dist/group.h)
   Napi::Value JoinGroup(const Napi::CallbackInfo& info);

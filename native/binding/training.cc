@@ -51,7 +51,7 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
   return EpochWorker::Start(env, session_, options, info[1].As<Napi::Function>());
 }
 
-// evaluate({ batchSize, threads, augment }) -> Promise<{ loss, acc, ms, samples }>
+// evaluate({ batchSize, threads, augment, validation? }) -> Promise<{ loss, acc, ms, samples }>
 Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   const auto job = guarded(env, "evaluate", [&] { return toJobOptions(requireObject(info[0], "options")); });
@@ -59,7 +59,7 @@ Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
   auto session = session_;
   return TaskWorker::Start(
       env, session_, "evaluate failed",
-      [=] { *result = evaluate(*session, job.batchSize, job.threads, job.augment); },
+      [=] { *result = evaluate(*session, job.batchSize, job.threads, job.augment, job.validation); },
       [=](Napi::Env e) -> Napi::Value {
         auto obj = Napi::Object::New(e);
         obj.Set("loss", result->loss);
@@ -146,6 +146,22 @@ Napi::Value ModelWrap::ResetMomentum(const Napi::CallbackInfo& info) {
   requireIdle(info.Env(), "resetMomentum");
   session_->optimizer->resetState();
   return info.Env().Undefined();
+}
+
+// nonFiniteParams() -> string[]: the names of parameters holding a NaN or an infinity.
+Napi::Value ModelWrap::NonFiniteParams(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  requireIdle(env, "nonFiniteParams");
+  return guarded(env, "nonFiniteParams", [&]() -> Napi::Value {
+    torch::NoGradGuard noGrad;
+    const auto& params = session_->optimizer->params();
+    const auto& names = session_->optimizer->paramNames();
+    auto out = Napi::Array::New(env);
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (!torch::isfinite(params[i]).all().item<bool>()) out.Set(out.Length(), names[i]);
+    }
+    return out;
+  });
 }
 
 }  // namespace layerout

@@ -1,5 +1,6 @@
 #include "optimizer.h"
 
+#include "adam.h"
 #include "sgd.h"
 
 #include <stdexcept>
@@ -37,6 +38,8 @@ std::vector<std::pair<size_t, torch::Tensor*>> Optimizer::allState(const std::st
 // The registry of optimizers: one line per kind.
 OptimizerPtr makeOptimizer(const std::string& kind, std::vector<torch::Tensor> params, std::vector<std::string> names) {
   if (kind == "sgd") return std::make_unique<Sgd>(std::move(params), std::move(names));
+  if (kind == "adam") return std::make_unique<Adam>(std::move(params), std::move(names), false);
+  if (kind == "adamw") return std::make_unique<Adam>(std::move(params), std::move(names), true);
   throw std::invalid_argument("unknown optimizer '" + kind + "'");
 }
 

@@ -49,7 +49,10 @@ torch::Tensor& Sgd::state(size_t i, const std::string& name) {
 }
 
 void Sgd::step(const OptimizerHyper& hyper) {
-  step(SgdSettings{hyper.get("lr"), hyper.get("momentum"), hyper.get("weightDecay")}, fusedSgdActive());
+  const SgdSettings settings{hyper.get("lr"), hyper.get("momentum"), hyper.get("weightDecay"), hyper.get("dampening"),
+                             hyper.get("nesterov") != 0};
+  // The kernel knows the plain rule only.
+  step(settings, settings.dampening == 0 && !settings.nesterov && fusedSgdActive());
 }
 
 void Sgd::step(const SgdSettings& hyper, bool fused) {
@@ -96,8 +99,8 @@ void Sgd::stepFused(size_t i, const SgdSettings& hyper) {
   if (momentum_[i].defined()) momentum_[i].unsafeGetTensorImpl()->bump_version();
 }
 
-// Multi-tensor (_foreach) kernels, as PyTorch's SGD(foreach=True): on CUDA one launch per
-// operation instead of one per parameter. The reference the fused kernel is checked against.
+// Multi-tensor (_foreach) kernels, as PyTorch's SGD(foreach=True) of libtorch 1.13: on CUDA one
+// launch per operation instead of one per parameter. The reference the fused kernel is checked against.
 void Sgd::stepForeach(const std::vector<size_t>& indices, const SgdSettings& hyper) {
   std::vector<torch::Tensor> params, grads;
   for (size_t i : indices) {
@@ -105,6 +108,7 @@ void Sgd::stepForeach(const std::vector<size_t>& indices, const SgdSettings& hyp
     grads.push_back(params_[i].grad());
   }
   auto updates = hyper.weightDecay != 0 ? at::_foreach_add(grads, params, hyper.weightDecay) : grads;
+  const auto decayed = updates;  // the gradients with decay, before momentum replaces them
   if (hyper.momentum != 0) {
     std::vector<torch::Tensor> existing, existingUpdates;
     for (size_t j = 0; j < indices.size(); ++j) {
@@ -119,8 +123,10 @@ void Sgd::stepForeach(const std::vector<size_t>& indices, const SgdSettings& hyp
     }
     if (!existing.empty()) {
       at::_foreach_mul_(existing, hyper.momentum);
-      at::_foreach_add_(existing, existingUpdates);
+      at::_foreach_add_(existing, existingUpdates, 1 - hyper.dampening);
     }
+    // Nesterov: the step is the update plus momentum times the new buffer.
+    if (hyper.nesterov) updates = at::_foreach_add(decayed, updates, hyper.momentum);
   }
   at::_foreach_add_(params, updates, -hyper.lr);
 }

@@ -1,4 +1,4 @@
-// SGD with momentum and weight decay (PyTorch's rule, dampening 0, no Nesterov): the first
+// SGD with momentum, dampening, Nesterov momentum and weight decay (PyTorch's rule): the first
 // Optimizer (optimizer.h). Written out here rather than using torch::optim::SGD so that momentum
 // buffers are addressable per parameter (inspection, checkpoints, the reference-code reset) in
 // the same way on every libtorch version.
@@ -14,6 +14,8 @@ namespace layerout {
 // What one SGD update reads of the hyper-parameters.
 struct SgdSettings {
   double lr, momentum, weightDecay;
+  double dampening = 0;
+  bool nesterov = false;
 };
 
 class Sgd : public Optimizer {
@@ -23,9 +25,10 @@ class Sgd : public Optimizer {
   explicit Sgd(std::vector<torch::Tensor> params);
 
   std::string kind() const override { return "sgd"; }
-  // Updates every parameter that has a gradient; parameters without one are untouched. CPU
-  // float parameters take the fused kernel (sgd_kernel.h) where fusedSgdActive(), with the
-  // same result bit for bit; the rest take libtorch's multi-tensor ops.
+  // Updates every parameter that has a gradient; parameters without one are untouched. Reads
+  // lr, momentum, weightDecay, dampening and nesterov (0 or 1). CPU float parameters take the
+  // fused kernel (sgd_kernel.h) where fusedSgdActive() and there is neither dampening nor
+  // Nesterov momentum, with the same result bit for bit; the rest take libtorch's multi-tensor ops.
   void step(const OptimizerHyper& hyper) override;
   void step(const SgdSettings& settings, bool fused);
   std::vector<std::string> stateNames() const override { return {kMomentum}; }

@@ -8,6 +8,8 @@ timing method, plus a plain PyTorch epoch loop over in-memory tensors with the s
     (operator profile of N training steps with torch.profiler, grouped into convolution forward,
      input- and weight-gradient (one operator in libtorch 1.13), BatchNorm, ReLU, pooling, linear,
      loss, optimizer, other: element-wise adds and copies not attributable to one phase)
+  peer.py sgd-steps --model M --weights FILE --compare FILE --input FILE --batch-shape N,C,H,W --labels L
+                    [--optimizer sgd|adam|adamw --optimizer-settings JSON --phases JSON]
   peer.py logits --model M --classes C [--hidden 64,32 --shape C,H,W] --weights FILE --input FILE --batch-shape N,C,H,W
     (loads `layerout export`'s FILE into the model with load_state_dict, then prints the logits of
      the float32 batch in --input, in eval mode)
@@ -300,10 +302,24 @@ def logits(args):
     return {'model': args.model, 'logits': out.flatten().tolist()}
 
 
+def make_optimizer(args, params):
+    """torch.optim's optimizer that --optimizer names, foreach=True, with the addon's timeSteps
+    settings: lr (sgd 0.01, adam/adamw 0.001), weight decay 5e-4, sgd momentum 0.9."""
+    extra = json.loads(args.optimizer_settings) if args.optimizer_settings else {}
+    if args.optimizer == 'sgd':
+        return torch.optim.SGD(params, lr=0.01, momentum=0.9, weight_decay=5e-4, foreach=True,
+                               dampening=extra.get('dampening', 0), nesterov=extra.get('nesterov', False))
+    kind = torch.optim.Adam if args.optimizer == 'adam' else torch.optim.AdamW
+    return kind(params, lr=1e-3, weight_decay=5e-4, foreach=True, betas=tuple(extra.get('betas', (0.9, 0.999))),
+                eps=extra.get('eps', 1e-8))
+
+
 def sgd_steps(args):
-    """--steps training steps of torch.optim.SGD(foreach=True) (lr 0.01, momentum 0.9, weight decay
-    5e-4: the addon's timeSteps) from --weights on one fixed float batch, then every tensor of the
-    state dict compared bit for bit with --compare (the addon's state dict after the same steps)."""
+    """--steps training steps of torch.optim's --optimizer (sgd by default; foreach=True, with the
+    addon's timeSteps settings: make_optimizer) from --weights on one fixed float batch, then every
+    tensor of the state dict compared bit for bit with --compare (the addon's state dict after the
+    same steps). With --phases '[[MASK, STEPS], ...]' the units frozen change between phases (a
+    frozen parameter's gradient is None, so torch.optim leaves it and its state alone)."""
     hidden = [int(v) for v in args.hidden.split(',')] if args.hidden else [64]
     shape = [int(v) for v in args.shape.split(',')]
     model = build(args.model, args.classes, hidden, shape)
@@ -316,12 +332,15 @@ def sgd_steps(args):
     if args.channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     y = torch.tensor([int(v) for v in args.labels.split(',')])
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4, foreach=True)
-    for _ in range(args.steps):
-        loss = F.cross_entropy(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+    opt = make_optimizer(args, model.parameters())
+    phases = json.loads(args.phases) if args.phases else [[[False] * len(model.units), args.steps]]
+    for mask, steps in phases:
+        set_frozen(model, mask)
+        for _ in range(steps):
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
     theirs = torch.load(args.compare)
     mismatched, max_diff = [], 0.0
     for name, ours in model.state_dict().items():
@@ -420,6 +439,9 @@ def main():
     ap.add_argument('--compare')
     ap.add_argument('--channels-last', action='store_true')
     ap.add_argument('--bf16', action='store_true')
+    ap.add_argument('--optimizer', default='sgd', choices=['sgd', 'adam', 'adamw'])
+    ap.add_argument('--optimizer-settings', help='JSON: dampening, nesterov, betas, eps')
+    ap.add_argument('--phases', help='JSON [[frozen mask, steps], ...] (sgd-steps)')
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

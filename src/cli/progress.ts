@@ -95,9 +95,12 @@ export class ProgressReporter {
     const eta = perEpoch * (this.epochs - r.epoch);
     this.status.clear();
     return (
-      `epoch ${r.epoch}/${this.epochs} lr ${r.lr.toPrecision(3)} frozen ${r.frozenUnits} units ` +
+      `epoch ${r.epoch}/${this.epochs} lr ${r.lr.toPrecision(3)}${r.lastLr !== undefined ? `..${r.lastLr.toPrecision(3)}` : ''} frozen ${r.frozenUnits} units ` +
       `(${(100 * r.frozenParamsShare).toFixed(1)}% params, ideal backward ${r.idealBackwardSavedShare === null ? 'unknown' : `-${(100 * r.idealBackwardSavedShare).toFixed(1)}%`}) ` +
-      `loss ${r.trainLoss.toFixed(4)} train ${(100 * r.trainAcc).toFixed(2)}% test ${(100 * r.testAcc).toFixed(2)}% ` +
+      `loss ${r.trainLoss.toFixed(4)} train ${(100 * r.trainAcc).toFixed(2)}% ` +
+      (r.valLoss !== undefined ? `val ${(100 * (r.valAcc ?? 0)).toFixed(2)}% (loss ${r.valLoss.toFixed(4)}) ` : '') +
+      `test ${(100 * r.testAcc).toFixed(2)}% (loss ${r.testLoss.toFixed(4)}) ` +
+      (r.clippedSteps !== undefined ? `clipped ${r.clippedSteps} steps (max norm ${(r.maxGradNorm ?? 0).toPrecision(3)}) ` : '') +
       `backward ${r.backwardMs.toFixed(0)}ms epoch ${formatDuration(r.epochMs)} eta ${formatDuration(eta)}`
     );
   }

@@ -31,7 +31,7 @@ export const TRAIN_COMMAND: CommandSpec = {
   usage: ['--model NAME --data SPEC --epochs N [options]', '--resume DIR [--epochs N] [--threads N] [--device DEVICE] [--on-nonfinite ACTION] [--json] [--quiet] [data-parallel options]'],
   notes: [
     '--resume DIR continues a run folder with the options it was started with; only --on-nonfinite, --epochs, --threads, --device, --json and --quiet may change (and --data, for runs made through the API on data built in memory). Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.',
-    'Exit codes: 0 done, 1 error, 2 bad options, 3 stopped by a non-finite loss (the checkpoint keeps the last finite state), 130 interrupted.',
+    'Exit codes: 0 done (also when stopped early by --early-stop), 1 error, 2 bad options, 3 stopped by a non-finite loss or non-finite weights (the checkpoint keeps the last finite state), 130 interrupted.',
     'Data parallel: --batch stays the global batch, split over the ranks; N ranks follow the one-process run (same data order, masks, learning rates). --nproc N runs N ranks here; on several machines start one process per rank with --world-size W --rank R --master HOST:PORT (or torchrun\'s RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). A lost rank stops every rank (exit 1).',
   ],
 };
@@ -183,6 +183,14 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
       'Lower --lr, or choose --on-nonfinite skip-batch|continue.');
     return EXIT_NON_FINITE;
   }
+  if (summary.endReason === 'non-finite-weights' && summary.nonFinite) {
+    const params = summary.nonFiniteParams ?? [];
+    err(`stopped: after epoch ${summary.nonFinite.epoch} (learning rate ${summary.nonFinite.lr}) ${params.length} parameter${params.length === 1 ? '' : 's'} held a NaN or an infinity (${params.slice(0, 3).join(', ')}${params.length > 3 ? ', ...' : ''}); that epoch was dropped. ` +
+      (outDir ? `${outDir} keeps the checkpoint of epoch ${summary.epochsDone}, the last finite state. ` : '') +
+      'Lower --lr, clip gradients (--clip-grad-norm), or choose --on-nonfinite stop.');
+    return EXIT_NON_FINITE;
+  }
+  if (summary.endReason === 'early-stopped') err(`early stop: the validation metric did not improve; stopped after epoch ${summary.epochsDone} of ${summary.epochs}`);
   if (summary.endReason === 'interrupted' && summary.epochsDone < summary.epochs) {
     if (outDir) err(`interrupted after epoch ${summary.epochsDone}: the checkpoint is in ${outDir}; continue with: layerout train --resume ${outDir}${launched && distributed ? ` --nproc ${distributed.worldSize}` : ''}`);
     else err(`interrupted after epoch ${summary.epochsDone} (no --out folder, so nothing was saved)`);

@@ -10,12 +10,14 @@ import { DEFAULT_DEVICE, DEFAULT_PRECISION, DEFAULT_SEED, MAX_CLASSES, PRECISION
 import { parsePolicy, POLICY_HELP, type FreezePolicy, type MaskFunction, type PolicySpec } from '../policy';
 import { DEFAULT_OBJECTIVE, OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from '../objective/registry';
 import { DEFAULT_OPTIMIZER, OPTIMIZER_NAMES, OPTIMIZERS, type OptimizerName } from '../optim/registry';
+import { checkOptimizer, OPTIMIZER_HELP, parseOptimizer, type OptimizerSpec } from '../optim/spec';
 import { parseSchedule, SCHEDULE_HELP, type Schedule } from '../schedule';
+import { EARLY_STOP_HELP, parseEarlyStop, VAL_METRICS, type EarlyStopSpec, type ValMetric } from '../training/validation';
 import type { NetworkSpec } from '../spec/types';
 import { BN_MODES, NON_FINITE_ACTIONS, type BnMode, type NonFiniteAction } from '../types';
 
 /** The groups of the table, in the order help and docs list them. */
-export const FIELD_GROUPS = ['model', 'data', 'optimizer', 'objective', 'policy', 'schedule', 'runtime', 'distributed', 'output'] as const;
+export const FIELD_GROUPS = ['model', 'data', 'optimizer', 'objective', 'policy', 'schedule', 'validation', 'runtime', 'distributed', 'output'] as const;
 export type FieldGroup = (typeof FIELD_GROUPS)[number];
 
 /**
@@ -58,6 +60,8 @@ export interface FieldDef {
   saved?: string;
   /** What run folders written before the field existed mean by leaving it out. */
   absentMeans?: unknown;
+  /** The saved value in its one comparable form (an optimizer saved as 'sgd' and as an object alike). */
+  normalize?: (saved: unknown) => unknown;
   resume: ResumeRule;
   study: StudyRole;
 }
@@ -100,17 +104,28 @@ export const RUN_FIELDS = {
   seed: field<number>({ group: 'data', flag: 'seed', cli: 'int', api: true, min: 0, max: 2 ** 32 - 1, default: DEFAULT_SEED, help: 'run seed', saved: 'training.seed', resume: 'fixed', study: 'grid' }),
 
   // optimizer
-  /** The optimizer (src/optim/registry.ts). */
-  optimizer: field<OptimizerName>({
-    group: 'optimizer', flag: 'optimizer', cli: 'string', arg: 'KIND', api: true, choices: OPTIMIZER_NAMES, default: DEFAULT_OPTIMIZER,
-    help: `the optimizer (${OPTIMIZER_NAMES.map((n) => `${n}: ${OPTIMIZERS[n].help}`).join('; ')})`, saved: 'training.optimizer', absentMeans: DEFAULT_OPTIMIZER, resume: 'fixed', study: 'shared',
+  /** The optimizer and its settings (src/optim/): 'adamw', 'adamw:betas=0.9,0.99' or { kind: 'adamw', betas: [0.9, 0.99] }. */
+  optimizer: field<OptimizerName | OptimizerSpec | string>({
+    group: 'optimizer', flag: 'optimizer', cli: 'string', arg: 'SPEC', api: true, default: DEFAULT_OPTIMIZER, check: specCheck(parseOptimizer),
+    help: `the optimizer: ${OPTIMIZER_HELP} (${OPTIMIZER_NAMES.map((n) => `${n}: ${OPTIMIZERS[n].help}`).join('; ')})`,
+    saved: 'training.optimizer', absentMeans: DEFAULT_OPTIMIZER, normalize: checkOptimizer, resume: 'fixed', study: 'shared',
   }),
-  /** Base learning rate (the schedule scales it). */
-  lr: field<number>({ group: 'optimizer', flag: 'lr', cli: 'number', api: true, min: 0, minExclusive: true, default: 0.01, help: 'base learning rate', saved: 'training.lr', resume: 'fixed', study: 'shared' }),
-  /** SGD momentum. */
-  momentum: field<number>({ group: 'optimizer', flag: 'momentum', cli: 'number', api: true, min: 0, max: 1, default: 0.9, help: 'SGD momentum', saved: 'training.momentum', resume: 'fixed', study: 'shared' }),
-  /** L2 weight decay. */
-  weightDecay: field<number>({ group: 'optimizer', flag: 'weight-decay', cli: 'number', api: true, min: 0, default: 5e-4, help: 'weight decay', saved: 'training.weightDecay', resume: 'fixed', study: 'shared' }),
+  /** Base learning rate (the schedule scales it); default: the optimizer's (sgd 0.01, adam and adamw 0.001). */
+  lr: field<number>({
+    group: 'optimizer', flag: 'lr', cli: 'number', api: true, min: 0, minExclusive: true,
+    help: `base learning rate (default: the optimizer's: ${OPTIMIZER_NAMES.map((n) => `${n} ${OPTIMIZERS[n].defaultLr}`).join(', ')})`,
+    saved: 'training.lr', resume: 'fixed', study: 'shared',
+  }),
+  /** SGD momentum (sgd only). */
+  momentum: field<number>({ group: 'optimizer', flag: 'momentum', cli: 'number', api: true, min: 0, max: 1, default: 0.9, help: 'SGD momentum (sgd only)', saved: 'training.momentum', resume: 'fixed', study: 'shared' }),
+  /** Weight decay: an L2 term in the gradient (sgd, adam), or decoupled (adamw: weights shrink by lr * weightDecay per step). */
+  weightDecay: field<number>({ group: 'optimizer', flag: 'weight-decay', cli: 'number', api: true, min: 0, default: 5e-4, help: 'weight decay (adamw: decoupled, as torch.optim.AdamW)', saved: 'training.weightDecay', resume: 'fixed', study: 'shared' }),
+
+  /** Gradient clipping: each step's gradients scaled to a global 2-norm of at most this (after the data-parallel all-reduce); default off. */
+  clipGradNorm: field<number>({
+    group: 'optimizer', flag: 'clip-grad-norm', cli: 'number', arg: 'X', api: true, min: 0, minExclusive: true,
+    help: 'scale each step\'s gradients to a global 2-norm of at most X (torch.nn.utils.clip_grad_norm_; default off)', saved: 'training.clipGradNorm', resume: 'fixed', study: 'shared',
+  }),
 
   // objective
   /** The loss and its metric (src/objective/registry.ts). */
@@ -144,6 +159,29 @@ export const RUN_FIELDS = {
   schedule: field<Schedule | string>({
     group: 'schedule', flag: 'schedule', cli: 'string', arg: 'SPEC', api: true, default: 'constant', help: SCHEDULE_HELP, check: specCheck(parseSchedule),
     saved: 'training.schedule', resume: 'fixed', study: 'shared',
+  }),
+
+  /** Learning-rate warm-up: the first N steps scale the scheduled rate by (step + 1) / N. */
+  warmupSteps: field<number>({
+    group: 'schedule', flag: 'warmup-steps', cli: 'int', arg: 'N', api: true, min: 0, max: 1e9, default: 0,
+    help: 'linear learning-rate warm-up over the first N steps, composed with the schedule', saved: 'training.warmupSteps', absentMeans: 0, resume: 'fixed', study: 'shared',
+  }),
+
+  // validation
+  /** Share of the training data held out (seeded, stratified by class) to validate on after every epoch; the test set is never used to choose. */
+  valSplit: field<number>({
+    group: 'validation', flag: 'val-split', cli: 'number', arg: 'F', api: true, min: 0, max: 0.5, minExclusive: true,
+    help: 'hold out this share of the training data (seeded, stratified) as a validation set', saved: 'training.valSplit', resume: 'fixed', study: 'shared',
+  }),
+  /** Stops when the validation metric has not improved for `patience` epochs (needs valSplit). */
+  earlyStop: field<EarlyStopSpec | string>({
+    group: 'validation', flag: 'early-stop', cli: 'string', arg: 'SPEC', api: true, check: specCheck(parseEarlyStop),
+    help: `${EARLY_STOP_HELP}: stop when the validation metric has not improved for PATIENCE epochs (needs --val-split; may change on --resume)`, saved: 'training.earlyStop', resume: 'free', study: 'shared',
+  }),
+  /** Keeps the weights of the epoch with the best validation metric in best.pt beside the checkpoint (needs valSplit and out). */
+  keepBest: field<ValMetric>({
+    group: 'validation', flag: 'keep-best', cli: 'string', arg: 'METRIC', api: true, choices: VAL_METRICS,
+    help: 'keep the best epoch by this validation metric in best.pt (needs --val-split and --out)', saved: 'training.keepBest', resume: 'fixed', study: 'shared',
   }),
 
   // runtime

@@ -4,6 +4,8 @@ import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/a
 import type { DatasetPair } from '../data/types';
 import { modelSource } from '../models';
 import type { PolicySpec } from '../policy';
+import { OPTIMIZERS } from '../optim/registry';
+import { checkOptimizer, type ResolvedOptimizer } from '../optim/spec';
 import { checkSchedule, type Schedule } from '../schedule';
 import { describe, requireInteger, requireNumber, requireOneOf } from '../validate';
 import { defaultOf, fieldDef, FIELD_NAMES, type FieldName, type RunOptions } from './fields';
@@ -26,7 +28,8 @@ export interface CheckedRunOptions {
   seed: number;
   batchSize: number;
   lr: number;
-  momentum: number;
+  /** Undefined for optimizers that do not read it. */
+  momentum: number | undefined;
   weightDecay: number;
   schedule: Schedule;
   bn: RunOptions['bn'] & string;
@@ -37,7 +40,11 @@ export interface CheckedRunOptions {
   channelsLast: boolean | undefined;
   device: NonNullable<RunOptions['device']>;
   progressEvery: number;
-  optimizer: NonNullable<RunOptions['optimizer']>;
+  optimizer: ResolvedOptimizer;
+  clipGradNorm: number | undefined;
+  warmupSteps: number;
+  valSplit: number | undefined;
+  keepBest: RunOptions['keepBest'];
   objective: NonNullable<RunOptions['objective']>;
 }
 
@@ -51,12 +58,21 @@ export function checkRunOptions(options: RunOptions): CheckedRunOptions {
   for (const name of ['force', 'resume'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new TypeError(`${name} must be true or false, got ${describe(options[name])}`);
   }
+  const optimizer = checkOptimizer(options.optimizer ?? defaultOf('optimizer'));
+  const kind = OPTIMIZERS[optimizer.kind];
+  // An option the chosen optimizer does not read is a mistake, not something to ignore.
+  for (const name of ['momentum'] as const) {
+    if (options[name] !== undefined && !kind.reads.includes(name)) throw new RangeError(`${name} is not read by the ${optimizer.kind} optimizer (it reads ${kind.reads.join(', ')})`);
+  }
+  const momentum = kind.reads.includes('momentum') ? (checkField('momentum', options.momentum) as number) : undefined;
+  const conflict = kind.conflict?.(optimizer, { momentum });
+  if (conflict) throw new RangeError(`optimizer ${optimizer.kind}: ${conflict}`);
   return {
     epochs: checkField('epochs', options.epochs) as number,
     seed: checkField('seed', options.seed) as number,
     batchSize: checkField('batchSize', options.batchSize) as number,
-    lr: checkField('lr', options.lr) as number,
-    momentum: checkField('momentum', options.momentum) as number,
+    lr: checkField('lr', options.lr ?? kind.defaultLr) as number,
+    momentum,
     weightDecay: checkField('weightDecay', options.weightDecay) as number,
     schedule: checkSchedule(schedule ?? defaultOf('schedule')),
     bn: checkField('bn', options.bn) as CheckedRunOptions['bn'],
@@ -67,7 +83,11 @@ export function checkRunOptions(options: RunOptions): CheckedRunOptions {
     channelsLast: checkField('channelsLast', options.channelsLast) as boolean | undefined,
     device: (options.device ?? defaultOf('device')) as CheckedRunOptions['device'],
     progressEvery: checkField('progressEvery', options.progressEvery) as number,
-    optimizer: checkField('optimizer', options.optimizer) as CheckedRunOptions['optimizer'],
+    optimizer,
+    clipGradNorm: checkField('clipGradNorm', options.clipGradNorm) as number | undefined,
+    warmupSteps: checkField('warmupSteps', options.warmupSteps) as number,
+    valSplit: checkField('valSplit', options.valSplit) as number | undefined,
+    keepBest: checkField('keepBest', options.keepBest) as RunOptions['keepBest'],
     objective: checkField('objective', options.objective) as CheckedRunOptions['objective'],
   };
 }
@@ -128,8 +148,14 @@ export function valueAt(root: unknown, path: string): unknown {
 export function savedValue(root: unknown, name: FieldName): unknown {
   const f = fieldDef(name);
   if (!f.saved) return undefined;
-  const v = valueAt(root, f.saved);
-  return v === undefined ? f.absentMeans : v;
+  const found = valueAt(root, f.saved);
+  const v = found === undefined ? f.absentMeans : found;
+  if (v === undefined || !f.normalize) return v;
+  try {
+    return f.normalize(v);
+  } catch {
+    return v; // a value no run could have written (hand-edited): compared as it is, so it shows as changed
+  }
 }
 
 /** Fields run.json keeps in its `training` section, by their key there. */

@@ -10,6 +10,12 @@ const CSV_COLUMNS = [
   'trainLoss',
   'trainAcc',
   'testAcc',
+  'testLoss',
+  'valLoss',
+  'valAcc',
+  'lastLr',
+  'maxGradNorm',
+  'clippedSteps',
   'dataMs',
   'forwardMs',
   'backwardMs',
@@ -28,7 +34,8 @@ export function maskText(frozen: readonly boolean[]): string {
 }
 
 function csvRow(record: EpochRecord): string {
-  return CSV_COLUMNS.map((c) => (c === 'frozenMask' ? maskText(record.frozen) : String(record[c]))).join(',');
+  // Columns a run does not have (no validation split, one rate per epoch, no clipping) stay empty.
+  return CSV_COLUMNS.map((c) => (c === 'frozenMask' ? maskText(record.frozen) : record[c] === undefined ? '' : String(record[c]))).join(',');
 }
 
 export function metricsJsonl(records: readonly EpochRecord[]): string {

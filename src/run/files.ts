@@ -2,3 +2,5 @@
 // the run folder can both depend on it).
 export const RUN_FILE = 'run.json';
 export const CHECKPOINT_FILE = 'checkpoint.pt';
+/** The best epoch's checkpoint by the validation metric of `keepBest`, beside CHECKPOINT_FILE. */
+export const BEST_FILE = 'best.pt';

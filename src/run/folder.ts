@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { dirname, join, resolve } from 'node:path';
 import type { AugmentOptions } from '../data/augment';
 import type { DataSource } from '../data/types';
-import { CHECKPOINT_FILE, RUN_FILE } from './files';
+import { BEST_FILE, CHECKPOINT_FILE, RUN_FILE } from './files';
 import type { PolicySpec } from '../policy';
 import { metricsCsv, metricsJsonl } from '../report/metrics';
 import { parseSchedule, type Schedule } from '../schedule';
@@ -18,7 +18,7 @@ import { dataKindOf, type ModelSpecRecord } from './meta';
 
 export { RUN_FILE } from './files';
 /** Every file a run writes into its folder (besides the lock). */
-const RUN_FILES = [RUN_FILE, CHECKPOINT_FILE, 'metrics.jsonl', 'metrics.csv', 'summary.json'];
+const RUN_FILES = [RUN_FILE, CHECKPOINT_FILE, BEST_FILE, 'metrics.jsonl', 'metrics.csv', 'summary.json'];
 
 /** A run folder that already holds a run where a new one was asked for. */
 export class RunFolderConflict extends Error {
@@ -168,6 +168,11 @@ export class RunFolder {
 
   async writeCheckpoint(bytes: Uint8Array): Promise<void> {
     await writeFileAtomic(this.checkpointPath, bytes);
+  }
+
+  /** The best epoch's checkpoint (keepBest), written like the checkpoint: atomically, every tensor with its SHA-256. */
+  async writeBest(bytes: Uint8Array): Promise<void> {
+    await writeFileAtomic(join(this.dir, BEST_FILE), bytes);
   }
 
   /** Rewrites the metrics files and summary from all records so far (small; stays consistent with the checkpoint). */

@@ -1,5 +1,6 @@
 // The typed metadata stored inside every checkpoint, and the reader that also accepts the
 // first format (shares in percent, model options only in the CLI's saved options).
+import type { ResolvedOptimizer } from '../optim/spec';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultOf } from '../config/fields';
@@ -36,6 +37,8 @@ export interface TrainingState {
   policy: string;
   policyState: unknown;
   records: EpochRecord[];
+  /** The optimizer and its settings (absent in checkpoints written before optimizers had settings: sgd). */
+  optimizer?: ResolvedOptimizer;
 }
 
 export interface CheckpointMeta {

@@ -4,7 +4,7 @@
 // every callback is awaited, in order.
 import type { Model } from '../model';
 import type { FreezePolicy } from '../policy';
-import type { EpochRecord } from '../types';
+import type { EndReason, EpochRecord } from '../types';
 import type { RunEnd } from './summary';
 
 /** What a callback sees of the run. */
@@ -28,13 +28,18 @@ export interface EpochPlan {
   momentumReset: boolean;
   /** Set when a callback before has asked to stop (returned true); the data-parallel agreement, last, shares it. */
   stop: boolean;
+  /** Why, when a callback returned a reason ('early-stopped') rather than true ('interrupted'). */
+  stopReason?: EndReason;
 }
 
 export interface TrainingCallback {
   /** Once the model is built and any state restored, before the first epoch (also with none left to train). */
   onStart?(run: RunContext): void | Promise<void>;
-  /** Before an epoch trains; `true` stops the run there, as interrupted (nothing of that epoch is applied). */
-  onEpochStart?(plan: EpochPlan, run: RunContext): boolean | void | Promise<boolean | void>;
+  /**
+   * Before an epoch trains; `true` stops the run there, as interrupted, and an end reason
+   * ('early-stopped') stops it for that reason (nothing of that epoch is applied).
+   */
+  onEpochStart?(plan: EpochPlan, run: RunContext): boolean | EndReason | void | Promise<boolean | EndReason | void>;
   /** After the epoch's evaluation, with its record (already the last of `run.records`). */
   onEpochEnd?(record: EpochRecord, run: RunContext): void | Promise<void>;
   /** The run stopped before its last epoch (interrupted, or a non-finite loss), before the summary. */
@@ -55,9 +60,12 @@ export async function notify<K extends Hook>(callbacks: readonly TrainingCallbac
   for (const c of callbacks) {
     const fn = c[hook] as ((...a: unknown[]) => unknown) | undefined;
     if (!fn) continue;
-    if ((await fn.apply(c, args)) !== true) continue;
+    const answer = await fn.apply(c, args);
+    if (hook !== 'onEpochStart' || (answer !== true && typeof answer !== 'string')) continue;
     stop = true;
-    if (hook === 'onEpochStart') (args[0] as EpochPlan).stop = true;
+    const plan = args[0] as EpochPlan;
+    plan.stop = true;
+    if (typeof answer === 'string') plan.stopReason ??= answer as EndReason;
   }
   return stop;
 }

@@ -11,6 +11,8 @@ export function mean(values: number[]): number {
 export interface RunEnd {
   reason: EndReason;
   nonFinite?: TrainSummary['nonFinite'];
+  /** 'non-finite-weights': the parameters that held a NaN or an infinity after the epoch. */
+  nonFiniteParams?: string[];
 }
 
 export function summarise(model: Model, policyName: string, epochs: number, records: readonly EpochRecord[], end: RunEnd): TrainSummary {
@@ -26,6 +28,7 @@ export function summarise(model: Model, policyName: string, epochs: number, reco
     interrupted: end.reason !== 'completed',
     endReason: end.reason,
     ...(end.nonFinite ? { nonFinite: end.nonFinite } : {}),
+    ...(end.nonFiniteParams ? { nonFiniteParams: end.nonFiniteParams } : {}),
     bestTestAcc: acc.length ? Math.max(...acc) : 0,
     finalTestAcc: acc.length ? acc[acc.length - 1] : 0,
     meanFrozenParamsShareLayerOut: mean(records.filter((r) => r.layerOutEpoch).map((r) => r.frozenParamsShare)),
