@@ -121,6 +121,10 @@ export class Model extends Network {
     this.optimizerSpec = optimizer;
   }
 
+  protected override useOptimizer(optimizer: ResolvedOptimizer): void {
+    this.setTraining({ optimizer });
+  }
+
   /** The optimizer this model trains with, every setting resolved. */
   get optimizer(): ResolvedOptimizer {
     return { ...this.optimizerSpec };

@@ -1,5 +1,6 @@
 // The public Network: one native network's weights, preprocessing, predictions and checkpoints,
 // validated and typed. Model (model.ts) adds its training.
+import { defaultOf } from './config/fields';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,6 +11,7 @@ import { loadNative, type NativeModel, type NativeModelOptions } from './native'
 import { writeFileAtomic } from './run/atomic';
 import { CHECKPOINT_FILE } from './run/files';
 import { CHECKPOINT_FORMAT, modelOptionsOf, parseCheckpointMeta, runFileModel, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
+import type { ResolvedOptimizer } from './optim/spec';
 import { isNetworkSpec } from './spec/check';
 import type { FreezeUnit, ModelInfo } from './types';
 import { describe, requireInteger } from './validate';
@@ -76,6 +78,8 @@ export class Network {
     const bytes = readCheckpointFile(file);
     const meta = readCheckpointMeta(bytes, file, options.allowDamaged ?? false);
     const model = new this({ ...modelOptionsOf(meta.model), device: options.device });
+    // The optimizer whose state the checkpoint holds (adamw's moments, sgd's momentum).
+    if (meta.training?.optimizer) model.useOptimizer(meta.training.optimizer);
     await model.restoreBytes(bytes, file, !options.allowDamaged);
     return model;
   }
@@ -188,6 +192,11 @@ export class Network {
   /** SHA-256 of every parameter and buffer (BatchNorm running statistics included). */
   digest(): string {
     return sha256(this.native.modelBytes());
+  }
+
+  /** Trains (and so restores state) with this optimizer; Model keeps its settings too. */
+  protected useOptimizer(optimizer: ResolvedOptimizer): void {
+    this.native.setTraining({ optimizer: optimizer.kind, objective: defaultOf('objective') });
   }
 
   protected async restoreBytes(bytes: Buffer, source: string, strict: boolean): Promise<CheckpointMeta> {

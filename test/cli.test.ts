@@ -54,7 +54,7 @@ describe('layerout train', () => {
     expect(lines.map((l) => l.epoch ?? 'summary')).toEqual([2, 'summary']);
     const changed = layerout('train', '--resume', out, '--policy', 'none');
     expect(changed.code).toBe(2);
-    expect(changed.stderr).toMatch(/only --on-nonfinite, --epochs, --threads, --device, --json, --quiet and the data-parallel options .* may be given \(not --policy\)/);
+    expect(changed.stderr).toMatch(/only --on-nonfinite, --epochs, --early-stop, --threads, --device, --json, --quiet and the data-parallel options .* may be given \(not --policy\)/);
     // The run folder is also what inspect takes.
     expect(layerout('inspect', out).stdout).toMatch(/after epoch 2, policy layerout/);
     // In words: what the state means, not the RNG's table (that stays in --json).

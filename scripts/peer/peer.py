@@ -10,6 +10,7 @@ timing method, plus a plain PyTorch epoch loop over in-memory tensors with the s
      loss, optimizer, other: element-wise adds and copies not attributable to one phase)
   peer.py sgd-steps --model M --weights FILE --compare FILE --input FILE --batch-shape N,C,H,W --labels L
                     [--optimizer sgd|adam|adamw --optimizer-settings JSON --phases JSON]
+  peer.py optim-bench --model M --optimizer sgd|adam|adamw --batch B --steps N --warmup W --threads T [--channels-last]
   peer.py logits --model M --classes C [--hidden 64,32 --shape C,H,W] --weights FILE --input FILE --batch-shape N,C,H,W
     (loads `layerout export`'s FILE into the model with load_state_dict, then prints the logits of
      the float32 batch in --input, in eval mode)
@@ -356,6 +357,30 @@ def sgd_steps(args):
     return {'model': args.model, 'tensors': len(theirs), 'mismatched': mismatched, 'maxAbsDiff': max_diff}
 
 
+def optim_bench(args):
+    """Median milliseconds of the update (opt.step() then zero_grad(set_to_none=True), as the
+    addon's optimizer phase) of torch.optim's --optimizer (foreach=True, make_optimizer's settings)
+    over --steps full training steps on one random batch of --batch."""
+    torch.manual_seed(0)
+    model = build(args.model, args.classes).train()
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    opt = make_optimizer(args, model.parameters())
+    c, h, w = model.input_shape
+    x = torch.randn(args.batch, c, h, w)
+    if args.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    y = torch.arange(args.batch) % args.classes
+    times = []
+    for s in range(args.warmup + args.steps):
+        _, _, o = step(model, opt, x, y, torch.device('cpu'))
+        if s >= args.warmup:
+            times.append(o)
+    return {'peer': 'pytorch', 'torch': torch.__version__, 'model': args.model, 'optimizer': args.optimizer,
+            'threads': torch.get_num_threads(), 'params': sum(p.numel() for p in model.parameters()),
+            'optimizerMs': median(times)}
+
+
 # Operator names of torch.profiler (CPU, libtorch 1.13) -> the phases the CPU-speed issue asks for.
 # Matched in this order, first match wins (as src/profile.ts): the update's operators before their
 # own names, convolution backward before its forward's prefix.
@@ -416,7 +441,7 @@ def profile(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('command', choices=['bench', 'epoch', 'count', 'logits', 'profile', 'sgd-steps'])
+    ap.add_argument('command', choices=['bench', 'epoch', 'count', 'logits', 'profile', 'sgd-steps', 'optim-bench'])
     ap.add_argument('--model', required=True)
     ap.add_argument('--classes', type=int, default=10)
     ap.add_argument('--batch', type=int, default=128)
@@ -454,6 +479,8 @@ def main():
         out = profile(args)
     elif args.command == 'sgd-steps':
         out = sgd_steps(args)
+    elif args.command == 'optim-bench':
+        out = optim_bench(args)
     else:
         out = bench(args) if args.command == 'bench' else epoch(args)
     print(json.dumps(out))

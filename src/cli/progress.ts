@@ -99,7 +99,7 @@ export class ProgressReporter {
       `(${(100 * r.frozenParamsShare).toFixed(1)}% params, ideal backward ${r.idealBackwardSavedShare === null ? 'unknown' : `-${(100 * r.idealBackwardSavedShare).toFixed(1)}%`}) ` +
       `loss ${r.trainLoss.toFixed(4)} train ${(100 * r.trainAcc).toFixed(2)}% ` +
       (r.valLoss !== undefined ? `val ${(100 * (r.valAcc ?? 0)).toFixed(2)}% (loss ${r.valLoss.toFixed(4)}) ` : '') +
-      `test ${(100 * r.testAcc).toFixed(2)}% (loss ${r.testLoss.toFixed(4)}) ` +
+      `test ${(100 * r.testAcc).toFixed(2)}%${r.testLoss !== undefined ? ` (loss ${r.testLoss.toFixed(4)})` : ''} ` +
       (r.clippedSteps !== undefined ? `clipped ${r.clippedSteps} steps (max norm ${(r.maxGradNorm ?? 0).toPrecision(3)}) ` : '') +
       `backward ${r.backwardMs.toFixed(0)}ms epoch ${formatDuration(r.epochMs)} eta ${formatDuration(eta)}`
     );

@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { dirname, join, resolve } from 'node:path';
 import type { AugmentOptions } from '../data/augment';
 import type { DataSource } from '../data/types';
+import { OPTIMIZER_NAMES, OPTIMIZERS } from '../optim/registry';
+import type { ResolvedOptimizer } from '../optim/spec';
 import { BEST_FILE, CHECKPOINT_FILE, RUN_FILE } from './files';
 import type { PolicySpec } from '../policy';
 import { metricsCsv, metricsJsonl } from '../report/metrics';
@@ -41,14 +43,15 @@ export interface RunSettings {
   /** A policy string or spec; null when the run used a function or policy object (not reproducible from the folder). */
   policy: string | PolicySpec | null;
   policyName: string;
-  /** Absent in folders written before the optimizer seam: 'sgd'. */
-  optimizer?: string;
+  /** The optimizer with its settings; 'sgd' in folders written before optimizers had settings, absent before the optimizer seam. */
+  optimizer?: string | ResolvedOptimizer;
   /** Absent in folders written before the objective seam: 'cross-entropy'. */
   objective?: string;
   epochs: number;
   batchSize: number;
   lr: number;
-  momentum: number;
+  /** Absent for optimizers that do not read it (adam, adamw). */
+  momentum?: number;
   weightDecay: number;
   schedule: Schedule;
   bn: BnMode;
@@ -191,11 +194,16 @@ function checkConfig(raw: Record<string, unknown>, where: string): RunConfig {
     if (typeof value !== type || value === null) problems.push(`${path} (${type})`);
   };
   for (const f of ['model.model', 'data.kind', 'training.policyName']) field(f, 'string');
-  for (const f of ['model.classes', 'model.seed', 'data.classes', 'data.train.count', 'data.test.count', 'training.epochs']) field(f, 'number');
+  for (const f of ['model.classes', 'model.seed', 'data.classes', 'data.train.count', 'data.test.count', 'training.epochs', 'training.lr']) field(f, 'number');
+  // Options an optimizer does not read (adam: momentum) are not saved for it.
+  const optimizer = savedValue(raw, 'optimizer') as ResolvedOptimizer;
+  const reads: readonly string[] = OPTIMIZERS[optimizer?.kind]?.reads ?? [];
+  const optimizerOption = (name: string) => OPTIMIZER_NAMES.some((k) => (OPTIMIZERS[k].reads as readonly string[]).includes(name));
   for (const f of ['data.train', 'data.test']) field(f, 'object');
   // Every saved option with a default has been in run.json since its first format.
   for (const { name } of trainingFields()) {
     const f = fieldDef(name);
+    if (optimizerOption(name) && !reads.includes(name)) continue;
     if (f.default !== undefined && f.absentMeans === undefined && name !== 'policy') field(f.saved as string, name === 'schedule' ? 'object' : typeof f.default);
   }
   if (problems.length) throw new Error(`${where} is damaged: missing or wrong ${problems.join(', ')}`);
@@ -280,7 +288,7 @@ function upgradeCliOptions(o: Record<string, unknown>): RunConfig {
       policyName: String(o.policy ?? defaultOf('policy')),
       epochs: num('epochs', 0),
       batchSize: num('batch', defaultOf('batchSize')),
-      lr: num('lr', defaultOf('lr')),
+      lr: num('lr', OPTIMIZERS.sgd.defaultLr),
       momentum: num('momentum', defaultOf('momentum')),
       weightDecay: num('weight-decay', defaultOf('weightDecay')),
       schedule: parseSchedule(String(o.schedule ?? defaultOf('schedule'))),

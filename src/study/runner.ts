@@ -3,13 +3,12 @@
 // options differ from the study's is an error unless `force` (then that run starts again).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultOf, fieldDef, FIELD_NAMES, type FieldName } from '../config/fields';
-import { canonical, optionsFromFlags, savedValue } from '../config/options';
+import { fieldDef, FIELD_NAMES, type FieldName } from '../config/fields';
+import { canonical, checkRunOptions, optionsFromFlags, savedValue } from '../config/options';
 import { limitData, loadDataSpec } from '../data/spec';
 import { modelSource } from '../models';
 import type { DatasetPair } from '../data/types';
 import { RunFolder, type RunConfig } from '../run/folder';
-import { parseSchedule } from '../schedule';
 import { train, type TrainOptions } from '../train';
 import type { EpochRecord, TrainSummary } from '../types';
 import { studyGrid, type StudyConfig, type StudyRun } from './config';
@@ -101,6 +100,7 @@ export function changedOptions(config: StudyConfig, run: StudyRun, saved: RunCon
   ];
   if (isNamedModel(run.model)) pairs.push(['model', saved.model.model, run.model]);
   let requested: Partial<Record<FieldName, unknown>> | undefined;
+  let resolved: Record<string, unknown> | undefined; // as train() resolves them (defaults that follow other options: lr, momentum)
   for (const name of FIELD_NAMES) {
     const f = fieldDef(name);
     if (f.study !== 'shared' || f.resume === 'free' || !f.saved || !f.flag) continue;
@@ -108,7 +108,8 @@ export function changedOptions(config: StudyConfig, run: StudyRun, saved: RunCon
     const before = savedValue(saved, name);
     if (!given && f.default === undefined && (before === null || before === undefined || name === 'channelsLast' || name === 'classes')) continue;
     requested ??= { ...data.options(run.seed) };
-    const now = name === 'limitTrain' || name === 'limitTest' ? t[f.flag] : name === 'schedule' ? parseSchedule(String(requested.schedule ?? defaultOf('schedule'))) : (requested[name] ?? f.default ?? null);
+    resolved ??= checkRunOptions({ ...requested, epochs: config.epochs } as never) as unknown as Record<string, unknown>;
+    const now = name === 'limitTrain' || name === 'limitTest' ? t[f.flag] : name in resolved ? (resolved[name] ?? null) : (requested[name] ?? f.default ?? null);
     pairs.push([f.flag, before, now]);
   }
   return pairs.filter(([, a, b]) => canonical(a) !== canonical(b)).map(([name, a, b]) => `${name}: ${canonical(a)} in the folder, ${canonical(b)} now`);

@@ -2,7 +2,6 @@
 // epoch records alone, so a resumed run decides exactly as an uninterrupted one.
 import type { EpochRecord } from '../types';
 import { describe, nearest } from '../validate';
-import type { TrainingCallback } from './callbacks';
 
 /** The validation metrics a run can choose by, and whether lower is better. */
 const METRICS = { 'val-loss': { key: 'valLoss', lower: true }, 'val-acc': { key: 'valAcc', lower: false } } as const;
@@ -86,15 +85,4 @@ export function bestEpoch(records: readonly EpochRecord[], metric: ValMetric, mi
 /** Whether the records' last epoch is the best so far by `metric` (a new best to keep). */
 export function isNewBest(records: readonly EpochRecord[], metric: ValMetric): boolean {
   return records.length > 0 && bestEpoch(records, metric) === records[records.length - 1].epoch;
-}
-
-/** Early stopping as a training callback: before each epoch, stop when `patience` epochs have passed since the best. */
-export function earlyStopCallback(spec: Required<EarlyStopSpec>): TrainingCallback {
-  return {
-    onEpochStart: (_plan, run) => {
-      const best = bestEpoch(run.records, spec.metric, spec.minDelta);
-      const last = run.records.length ? run.records[run.records.length - 1].epoch : 0;
-      return best !== null && last - best >= spec.patience ? 'early-stopped' : undefined;
-    },
-  };
 }
