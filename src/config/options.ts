@@ -4,7 +4,7 @@ import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/a
 import type { DatasetPair } from '../data/types';
 import { modelSource } from '../models';
 import type { PolicySpec } from '../policy';
-import { OPTIMIZERS } from '../optim/registry';
+import { OPTIMIZER_OPTIONS, OPTIMIZERS, unreadBy } from '../optim/registry';
 import { checkOptimizer, type ResolvedOptimizer } from '../optim/spec';
 import { checkSchedule, type Schedule } from '../schedule';
 import { describe, requireInteger, requireNumber, requireOneOf } from '../validate';
@@ -61,8 +61,8 @@ export function checkRunOptions(options: RunOptions): CheckedRunOptions {
   const optimizer = checkOptimizer(options.optimizer ?? defaultOf('optimizer'));
   const kind = OPTIMIZERS[optimizer.kind];
   // An option the chosen optimizer does not read is a mistake, not something to ignore.
-  for (const name of ['momentum'] as const) {
-    if (options[name] !== undefined && !kind.reads.includes(name)) throw new RangeError(`${name} is not read by the ${optimizer.kind} optimizer (it reads ${kind.reads.join(', ')})`);
+  for (const name of OPTIMIZER_OPTIONS) {
+    if (options[name as FieldName & keyof RunOptions] !== undefined && unreadBy(optimizer.kind, name)) throw new RangeError(`${name} is not read by the ${optimizer.kind} optimizer (it reads ${kind.reads.join(', ')})`);
   }
   const momentum = kind.reads.includes('momentum') ? (checkField('momentum', options.momentum) as number) : undefined;
   const conflict = kind.conflict?.(optimizer, { momentum });

@@ -3,7 +3,9 @@
 import { mkdirSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
-import { fieldDef, FIELD_NAMES } from '../config/fields';
+import { defaultOf, fieldDef, FIELD_NAMES } from '../config/fields';
+import { OPTIMIZERS, unreadBy } from '../optim/registry';
+import { checkOptimizer } from '../optim/spec';
 import { writeFileAtomic } from '../run/atomic';
 import type { StudyConfig } from '../study/config';
 import type { PolicyResult, StudyResults } from '../study/results';
@@ -86,14 +88,16 @@ export function studyFigures(results: StudyResults, config: StudyConfig): Record
 /** Every shared training option of the study with its value (the default where not given), from the run-configuration table. */
 function sharedOptionsText(t: StudyConfig['train']): string {
   const parts: string[] = [];
+  const optimizer = checkOptimizer(t.optimizer ?? defaultOf('optimizer'));
   for (const name of FIELD_NAMES) {
     const f = fieldDef(name);
     if (f.study !== 'shared' || !f.flag || f.resume === 'free' || name === 'limitTrain' || name === 'limitTest') continue;
+    if (unreadBy(optimizer.kind, name)) continue; // adam's momentum
     if (f.negation) {
       if (t[f.flag] || t[f.negation.flag]) parts.push(`--${t[f.flag] ? f.flag : f.negation.flag}`);
       continue;
     }
-    const value = t[f.flag] ?? f.default;
+    const value = t[f.flag] ?? f.default ?? (name === 'lr' ? OPTIMIZERS[optimizer.kind].defaultLr : undefined);
     if (value !== undefined) parts.push(`--${f.flag} ${value}`);
   }
   return parts.join(', ');

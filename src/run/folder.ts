@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { dirname, join, resolve } from 'node:path';
 import type { AugmentOptions } from '../data/augment';
 import type { DataSource } from '../data/types';
-import { OPTIMIZER_NAMES, OPTIMIZERS } from '../optim/registry';
+import { OPTIMIZERS, unreadBy } from '../optim/registry';
 import type { ResolvedOptimizer } from '../optim/spec';
 import { BEST_FILE, CHECKPOINT_FILE, RUN_FILE } from './files';
 import type { PolicySpec } from '../policy';
@@ -197,13 +197,11 @@ function checkConfig(raw: Record<string, unknown>, where: string): RunConfig {
   for (const f of ['model.classes', 'model.seed', 'data.classes', 'data.train.count', 'data.test.count', 'training.epochs', 'training.lr']) field(f, 'number');
   // Options an optimizer does not read (adam: momentum) are not saved for it.
   const optimizer = savedValue(raw, 'optimizer') as ResolvedOptimizer;
-  const reads: readonly string[] = OPTIMIZERS[optimizer?.kind]?.reads ?? [];
-  const optimizerOption = (name: string) => OPTIMIZER_NAMES.some((k) => (OPTIMIZERS[k].reads as readonly string[]).includes(name));
   for (const f of ['data.train', 'data.test']) field(f, 'object');
   // Every saved option with a default has been in run.json since its first format.
   for (const { name } of trainingFields()) {
     const f = fieldDef(name);
-    if (optimizerOption(name) && !reads.includes(name)) continue;
+    if (OPTIMIZERS[optimizer?.kind] && unreadBy(optimizer.kind, name)) continue;
     if (f.default !== undefined && f.absentMeans === undefined && name !== 'policy') field(f.saved as string, name === 'schedule' ? 'object' : typeof f.default);
   }
   if (problems.length) throw new Error(`${where} is damaged: missing or wrong ${problems.join(', ')}`);
