@@ -47,6 +47,8 @@ export interface TrainEpochOptions {
   stepLrs?: number[];
 }
 
+const TRAIN_EPOCH_KEYS = ['epoch', 'lr', 'momentum', 'weightDecay', 'hyper', 'batchSize', 'seed', 'threads', 'augment', 'onProgress', 'progressEvery', 'signal', 'onNonFinite', 'batchMasks', 'clipGradNorm', 'stepLrs'] as const satisfies readonly (keyof TrainEpochOptions)[];
+
 /** @internal The native group calls, for src/distributed only. */
 export interface NativeGroupOps {
   join(options: NativeGroupOptions): Promise<void>;
@@ -132,6 +134,7 @@ export class Model extends Network {
 
   async trainEpoch(options: TrainEpochOptions): Promise<EpochStats> {
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+    requireKnownKeys('trainEpoch option', options, TRAIN_EPOCH_KEYS);
     const native = {
       epoch: requireInteger('epoch', options.epoch, 0),
       seed: checkField('seed', options.seed) as number,
@@ -210,6 +213,7 @@ export class Model extends Network {
 
   private stepOptions(options: { steps: number; batchSize?: number; threads?: number }, maxSteps: number) {
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object like { steps: 3 }, got ${describe(options)}`);
+    requireKnownKeys('step option', options, ['steps', 'batchSize', 'threads']);
     const steps = requireInteger('steps', options.steps, 1, maxSteps);
     const batchSize = options.batchSize === undefined ? Math.min(defaultOf('batchSize'), this.trainSize || Infinity) : requireInteger('batchSize', options.batchSize, 1, 1 << 20);
     if (this.trainSize > 0 && batchSize > this.trainSize) {

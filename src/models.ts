@@ -10,7 +10,7 @@ import { isNetworkSpec, planNetwork } from './spec/check';
 import type { NetworkSpec } from './spec/types';
 import { BUILTIN_NETWORKS, type BuiltinNetwork } from './networks/catalog';
 import type { CatalogEntry } from './types';
-import { describe, requireInteger, requireOneOf } from './validate';
+import { describe, requireInteger, requireKnownKeys, requireOneOf } from './validate';
 
 /** A built-in model name; `modelNames()` lists them. */
 export type ModelName = string;
@@ -97,10 +97,13 @@ export function resolveDevice(device: unknown): string {
   return device;
 }
 
+const MODEL_OPTION_KEYS = ['model', 'classes', 'hidden', 'inputShape', 'seed', 'device', 'channelsLast', 'precision'] as const satisfies readonly (keyof ModelOptions)[];
+
 export function toNativeModelOptions(options: ModelOptions): NativeModelOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`model options must be an object, got ${describe(options)}`);
   }
+  requireKnownKeys('model option', options, MODEL_OPTION_KEYS);
   if (options.channelsLast !== undefined && typeof options.channelsLast !== 'boolean') {
     throw new TypeError(`channelsLast must be true or false, got ${describe(options.channelsLast)}`);
   }

@@ -14,7 +14,7 @@ import { CHECKPOINT_FORMAT, modelOptionsOf, parseCheckpointMeta, runFileModel, t
 import type { ResolvedOptimizer } from './optim/spec';
 import { isNetworkSpec } from './spec/check';
 import type { FreezeUnit, ModelInfo } from './types';
-import { describe, requireInteger } from './validate';
+import { describe, requireInteger, requireKnownKeys } from './validate';
 
 export interface PredictOptions {
   /** Samples per forward pass (default 500). */
@@ -74,6 +74,8 @@ export class Network {
    * on pixels normalises as training did).
    */
   static async load<T extends Network>(this: new (options: ModelOptions) => T, path: string, options: LoadOptions = {}): Promise<T> {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`load options must be an object, got ${describe(options)}`);
+    requireKnownKeys('load option', options, ['device', 'allowDamaged']);
     const file = resolveCheckpointPath(path);
     const bytes = readCheckpointFile(file);
     const meta = readCheckpointMeta(bytes, file, options.allowDamaged ?? false);
@@ -123,6 +125,8 @@ export class Network {
   async predict(images: Uint8Array | Float32Array, shape: [number, number, number, number], options: PredictOptions = {}): Promise<Float32Array> {
     const [channels, height, width] = this.info.inputShape;
     checkImages(images, shape, 'predict', { channels, height, width });
+    if (typeof options !== 'object' || options === null) throw new TypeError(`predict options must be an object, got ${describe(options)}`);
+    requireKnownKeys('predict option', options, ['batchSize', 'threads']);
     return this.native.predict(images, [...shape], {
       batchSize: requireInteger('batchSize', options.batchSize ?? 500, 1, 1 << 20),
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),

@@ -44,7 +44,12 @@ describe('the run folder is created only after every option is valid', () => {
     [['--policy', 'layerout:v=0.5'], /1 entries but the model has 2 freeze units/],
     [['--limit-train', '100000'], /--limit-train 100000 is larger than/],
     [['--augment', 'flip=yes'], /flip takes 0 or 1/],
-    [['--epochs', '0x10'], /--epochs must be a whole number in decimal digits/],
+    [['--batch', '0x10'], /--batch must be a whole number in decimal digits/],
+    [['--epochs', '2'], /--epochs is given more than once; give it once/],
+    [['--optimizer', 'adamx'], /unknown kind 'adamx' \(did you mean 'adam'\?\)/],
+    [['--optimizer', 'adam', '--momentum', '0.5'], /momentum is not read by the adam optimizer/],
+    [['--early-stop', 'val-loss'], /earlyStop chooses by the validation set: give valSplit/],
+    [['--lerning-rate', '0.1'], /unknown option --lerning-rate/],
   ])('%j: exit 2, no folder', (extra, message) => {
     const out = join(tempDir(), 'never');
     const r = layerout('train', ...SMALL, ...extra, '--out', out);

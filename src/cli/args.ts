@@ -1,5 +1,6 @@
 // Command-line options: declared per command as a table (OptionDefs), tokenised by node:util
 // parseArgs, then converted and checked here so that every problem is reported in one message.
+import { nearest } from '../validate';
 import { parseArgs as tokenizeArgs } from 'node:util';
 
 export type OptionType = 'string' | 'int' | 'number' | 'flag';
@@ -152,6 +153,7 @@ function collect(argv: string[], defs: OptionDefs, positionals: PositionalDef[] 
   const options: ParsedOptions = {};
   const problems: string[] = [];
   const reported = new Set<string>();
+  const repeated = new Set<string>();
   const positional: string[] = [];
   // A positional right after an unknown option is probably its value; dropped if surplus.
   const maybeValues = new Set<number>();
@@ -171,10 +173,17 @@ function collect(argv: string[], defs: OptionDefs, positionals: PositionalDef[] 
     }
     const def = defs[t.name];
     if (!def) {
-      problems.push(`unknown option ${t.rawName}; allowed: ${Object.keys(defs).map((k) => `--${k}`).join(' ')}`);
+      const guess = nearest(t.name, Object.keys(defs));
+      problems.push(`unknown option ${t.rawName}${guess ? ` (did you mean --${guess}?)` : ''}; allowed: ${Object.keys(defs).map((k) => `--${k}`).join(' ')}`);
       return;
     }
     const name = `--${t.name}`;
+    // The last of two values silently winning hides a mistake (a pasted command, a script's default).
+    if (reported.has(t.name)) {
+      if (!repeated.has(t.name)) problems.push(`${name} is given more than once; give it once`);
+      repeated.add(t.name);
+      return;
+    }
     reported.add(t.name);
     if (def.type === 'flag') {
       if (t.value !== undefined) problems.push(`${name} takes no value; got '${t.value}'`);
