@@ -127,7 +127,7 @@ SpecLayer toSpecLayer(const Napi::Value& value, int depth) {
 ModelSpec toModelSpec(const Napi::Object& obj) {
   ModelSpec spec;
   spec.name = getString(obj, "model");
-  spec.classes = getInteger(obj, "classes", 2, 100000);
+  spec.classes = getInteger(obj, "classes", 1, 100000);  // outputs: one for a single regression target
   spec.hidden = toIntVector(obj.Get("hidden"));
   spec.inputShape = toIntVector(obj.Get("inputShape"));
   for (auto d : spec.inputShape) {
@@ -235,6 +235,12 @@ JobOptions toJobOptions(const Napi::Object& obj) {
   o.augment = toAugmentOptions(requireObject(obj.Get("augment"), "augment"));
   o.validation = obj.Get("validation").ToBoolean().Value();
   return o;
+}
+
+Napi::Array toArray(const Napi::Env& env, const std::vector<double>& values) {
+  auto arr = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) arr.Set(static_cast<uint32_t>(i), values[i]);
+  return arr;
 }
 
 Napi::Buffer<uint8_t> toBuffer(const Napi::Env& env, const std::vector<uint8_t>& bytes) {

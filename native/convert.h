@@ -39,5 +39,6 @@ JobOptions toJobOptions(const Napi::Object& obj);
 OptimizerHyper toHyper(const Napi::Object& obj);
 
 Napi::Buffer<uint8_t> toBuffer(const Napi::Env& env, const std::vector<uint8_t>& bytes);
+Napi::Array toArray(const Napi::Env& env, const std::vector<double>& values);
 
 }  // namespace layerout

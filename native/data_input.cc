@@ -61,6 +61,18 @@ torch::Tensor toImageTensor(const Napi::Value& images, const Napi::Value& shapeV
 
 torch::Tensor toLabelTensor(const Napi::Value& labels, int64_t count, int64_t classes) {
   torch::Tensor out;
+  if (labels.IsTypedArray() && labels.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+    // Float targets, `classes` (the model's outputs) per sample: regression and multi-label objectives.
+    auto typed = labels.As<Napi::Float32Array>();
+    const auto length = static_cast<int64_t>(typed.ElementLength());
+    if (length != count * classes) {
+      bad("float targets hold " + std::to_string(length) + " values but " + std::to_string(count) + " images with " +
+          std::to_string(classes) + " outputs need " + std::to_string(count * classes));
+    }
+    out = torch::from_blob(typed.Data(), {count, classes}, torch::kFloat32).clone();
+    if (!torch::isfinite(out).all().item<bool>()) bad("float targets must be finite");
+    return out;
+  }
   if (labels.IsTypedArray()) {
     auto typed = labels.As<Napi::TypedArray>();
     const auto length = static_cast<int64_t>(typed.ElementLength());

@@ -15,6 +15,8 @@ namespace layerout {
 torch::Tensor toImageTensor(const Napi::Value& images, const Napi::Value& shape, const std::vector<int64_t>& inputShape);
 
 // Labels: an Int32Array, Uint8Array or array of integers, one per image, each in [0, classes).
+// Int32Array/Uint8Array/number[] class indices -> int64 [count]; a Float32Array of float targets
+// (`classes` per sample: the model's outputs) -> float32 [count, classes].
 torch::Tensor toLabelTensor(const Napi::Value& labels, int64_t count, int64_t classes);
 
 }  // namespace layerout

@@ -10,7 +10,7 @@ namespace layerout {
 // The loop's per-step sums: what a data-parallel hook sums over the ranks with the gradients.
 struct StepSums {
   double loss = 0;             // the batch's summed loss
-  double metric = 0;           // the objective's metric sum (correct predictions)
+  std::vector<double> metrics;  // the objective's metric sums (Objective::metricSums), one per metric
   bool stopRequested = false;  // some rank asked to stop (true after the sum if any did)
 };
 

@@ -26,7 +26,7 @@ double lap(Clock::time_point& start, const torch::Device& device) {
 // One step up to (not including) the update: what the loop needs to decide and record it.
 struct StepResult {
   double forwardMs = 0, backwardMs = 0;
-  torch::Tensor lossSum, correct;  // the batch's summed loss (float64) and correct count (int64)
+  torch::Tensor lossSum, metrics;  // the batch's summed loss (float64) and metric sums (float64 [K])
   double loss = 0;                 // the batch's mean loss, where it was read
   bool finite = true;              // false: the loss was not finite (nothing may be applied)
   bool stop = false;               // data parallel: some rank asked to stop
@@ -35,7 +35,7 @@ struct StepResult {
 // Forward, then backward and the gradients-ready hook (step.h's phases) on one process's
 // batch. Phase timings continue from the caller's clock `t` and are device-synchronised; the
 // hook counts as backward. With `checkLoss`, a non-finite loss ends the step after forward.
-// With `withSums`, the batch's loss and correct count are kept for the epoch's averages.
+// With `withSums`, the batch's loss and metric sums are kept for the epoch's averages.
 StepResult localStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, Clock::time_point& t,
                      bool checkLoss, bool withSums) {
   StepResult step;
@@ -43,7 +43,7 @@ StepResult localStep(Session& session, const torch::Tensor& x, const torch::Tens
   if (withSums) {
     torch::NoGradGuard noGrad;
     step.lossSum = forward.loss.detach().to(torch::kFloat64) * static_cast<double>(x.size(0));
-    step.correct = session.objective->metricSum(forward.output, y);
+    step.metrics = session.objective->metricSums(forward.output, y);
   }
   step.forwardMs = lap(t, session.device);
   if (checkLoss) {
@@ -64,7 +64,7 @@ std::pair<int64_t, int64_t> shard(int64_t count, int64_t rank, int64_t world) {
 }
 
 // Forward and backward on this rank's slice of a global batch of `globalCount`, then the
-// gradients-ready hook sums the gradients, the loss, the correct count and the stop requests
+// gradients-ready hook sums the gradients, the loss, the metric sums and the stop requests
 // over the ranks. The loss is the slice's sum over the global count, so the summed gradient is
 // the global batch's mean gradient, as in one process. The sums are the global batch's.
 StepResult dataParallelStep(Session& session, const torch::Tensor& x, const torch::Tensor& y, int64_t globalCount,
@@ -72,6 +72,7 @@ StepResult dataParallelStep(Session& session, const torch::Tensor& x, const torc
   StepResult step;
   StepSums sums;
   sums.stopRequested = session.abortRequested.load();
+  sums.metrics.assign(static_cast<size_t>(session.objective->metricCount()), 0.0);
   torch::Tensor loss;
   if (x.size(0) > 0) {
     auto output = session.forward(x);
@@ -79,14 +80,15 @@ StepResult dataParallelStep(Session& session, const torch::Tensor& x, const torc
     loss = lossSum / static_cast<double>(globalCount);
     torch::NoGradGuard noGrad;
     sums.loss = lossSum.item<double>();
-    sums.metric = static_cast<double>(session.objective->metricSum(output, y).item<int64_t>());
+    auto metrics = session.objective->metricSums(output, y).to(torch::kCPU);
+    for (size_t m = 0; m < sums.metrics.size(); ++m) sums.metrics[m] = metrics[static_cast<int64_t>(m)].item<double>();
   }
   step.forwardMs = lap(t, session.device);
   backward(session, loss);  // an empty slice has no loss: its rank still takes part, sending zeros
   gradientsReady(session, sums);
   step.backwardMs = lap(t, session.device);
   step.lossSum = torch::scalar_tensor(sums.loss, torch::kFloat64);
-  step.correct = torch::scalar_tensor(static_cast<int64_t>(sums.metric), torch::kInt64);
+  step.metrics = torch::tensor(sums.metrics, torch::kFloat64);
   step.loss = sums.loss / static_cast<double>(globalCount);
   step.finite = std::isfinite(step.loss);
   step.stop = sums.stopRequested;
@@ -163,7 +165,7 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
     }
   } restoreMask{session, perBatch};
   auto lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
-  auto correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+  auto metricSums = torch::zeros({session.objective->metricCount()}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
   const auto epochStart = Clock::now();
   // Data parallel: every rank draws the whole global batch (order and augmentation) from the
   // same seed and trains on its slice; a stop request is shared through the step's sums.
@@ -227,11 +229,11 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
     }
     result.optimizerMs += lap(t, device);
     lossSum += step.lossSum;
-    correct += step.correct;
+    metricSums += step.metrics.to(device);
     result.samples += idx.size(0);
     if (onProgress && ((b + 1) % options.progressEvery == 0 || b + 1 == result.batches)) {
       onProgress(Progress{b + 1, result.batches, lossSum.item<double>() / result.samples,
-                          static_cast<double>(correct.item<int64_t>()) / result.samples});
+                          metricSums[0].item<double>() / result.samples});
     }
   }
   if (group && !result.aborted && !result.stoppedNonFinite) {
@@ -251,7 +253,9 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
   result.epochMs = std::chrono::duration<double, std::milli>(Clock::now() - epochStart).count();
   if (result.samples > 0) {
     result.trainLoss = lossSum.item<double>() / result.samples;
-    result.trainAcc = static_cast<double>(correct.item<int64_t>()) / result.samples;
+    auto perSample = (metricSums / static_cast<double>(result.samples)).to(torch::kCPU);
+    result.trainMetrics.assign(perSample.data_ptr<double>(), perSample.data_ptr<double>() + perSample.numel());
+    result.trainAcc = result.trainMetrics[0];
   }
   return result;
 }
@@ -293,7 +297,7 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
   Inference inference(session);
   const auto start = Clock::now();
   double lossSum = 0;
-  int64_t correct = 0;
+  auto metricSums = torch::zeros({session.objective->metricCount()}, torch::kFloat64);
   const int64_t n = data.size();
   // Data parallel: each rank evaluates its slice of the test set and the sums are shared.
   const auto [first, last] = session.group ? shard(n, session.group->rank(), session.group->world())
@@ -304,18 +308,20 @@ EvalResult evaluate(Session& session, int64_t batchSize, int64_t threads, const 
     auto y = data.labels.slice(0, from, to);
     auto output = session.forward(x);
     lossSum += session.objective->summedLoss(output, y).item<double>();
-    correct += session.objective->metricSum(output, y).item<int64_t>();
+    metricSums += session.objective->metricSums(output, y).to(torch::kCPU);
   }
   if (session.group) {
-    std::vector<torch::Tensor> sums{torch::tensor({lossSum, static_cast<double>(correct)}, torch::kFloat64)};
+    std::vector<torch::Tensor> sums{torch::cat({torch::tensor({lossSum}, torch::kFloat64), metricSums})};
     session.group->allreduceSum(sums, "evaluation sums");
     lossSum = sums[0][0].item<double>();
-    correct = static_cast<int64_t>(sums[0][1].item<double>());
+    metricSums = sums[0].slice(0, 1);
   }
   EvalResult result;
   result.samples = n;
   result.loss = lossSum / n;
-  result.acc = static_cast<double>(correct) / n;
+  auto perSample = (metricSums / static_cast<double>(n)).contiguous();
+  result.metrics.assign(perSample.data_ptr<double>(), perSample.data_ptr<double>() + perSample.numel());
+  result.acc = result.metrics[0];
   result.ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return result;
 }

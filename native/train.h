@@ -36,7 +36,8 @@ struct EpochOptions {
 };
 
 struct EpochResult {
-  double trainLoss = 0, trainAcc = 0;
+  double trainLoss = 0, trainAcc = 0;  // trainAcc: the first metric (accuracy for classification)
+  std::vector<double> trainMetrics;    // the objective's metric sums per sample (Objective::metricSums)
   double dataMs = 0, forwardMs = 0, backwardMs = 0, optimizerMs = 0, epochMs = 0;
   int64_t batches = 0, samples = 0;
   bool aborted = false;
@@ -60,6 +61,7 @@ struct Progress {
 
 struct EvalResult {
   double loss = 0, acc = 0, ms = 0;
+  std::vector<double> metrics;  // the objective's metric sums per sample
   int64_t samples = 0;
 };
 

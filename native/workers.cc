@@ -1,5 +1,7 @@
 #include "workers.h"
 
+#include "convert.h"
+
 #include "compute_thread.h"
 #include "dist/group.h"
 #include "errors.h"
@@ -145,6 +147,7 @@ void EpochWorker::settle() {
   auto obj = Napi::Object::New(Env());
   obj.Set("trainLoss", result_.trainLoss);
   obj.Set("trainAcc", result_.trainAcc);
+  obj.Set("trainMetrics", toArray(Env(), result_.trainMetrics));
   obj.Set("dataMs", result_.dataMs);
   obj.Set("forwardMs", result_.forwardMs);
   obj.Set("backwardMs", result_.backwardMs);

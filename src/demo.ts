@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   for (const { policy, summary } of results) {
     const saved = 1 - summary.backwardMs / base.backwardMs;
     console.log(
-      `| ${policy} | ${(100 * summary.bestTestAcc).toFixed(2)}% | ${(100 * summary.finalTestAcc).toFixed(2)}% | ` +
+      `| ${policy} | ${(100 * (summary.bestTestAcc ?? 0)).toFixed(2)}% | ${(100 * (summary.finalTestAcc ?? 0)).toFixed(2)}% | ` +
         `${(100 * summary.meanFrozenParamsShareAll).toFixed(1)}% | ${formatDuration(summary.backwardMs)} | ${policy === 'none' ? '—' : `${(100 * saved).toFixed(1)}%`} |`,
     );
   }

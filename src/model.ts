@@ -5,7 +5,8 @@ import { defaultOf, type FieldName } from './config/fields';
 import { checkField } from './config/options';
 import { defaultThreads, type ModelOptions } from './models';
 import type { NativeGroupOptions } from './native';
-import type { ObjectiveName } from './objective/registry';
+import { OBJECTIVES, type ObjectiveName } from './objective/registry';
+import { checkLoss, lossSettings, type LossSpec, type ResolvedLoss } from './objective/spec';
 import { OPTIMIZERS, type OptimizerName } from './optim/registry';
 import { checkOptimizer, optimizerHyper, type OptimizerSpec, type ResolvedOptimizer } from './optim/spec';
 import { stepProfile } from './profile';
@@ -64,6 +65,7 @@ export interface NativeGroupOps {
 export class Model extends Network {
   private mask: boolean[];
   private optimizerSpec: ResolvedOptimizer = checkOptimizer(defaultOf('optimizer'));
+  private lossSpec: ResolvedLoss = checkLoss(defaultOf('loss'));
   private bn: BnMode = 'train';
   private trainSize = 0;
   private valSize = 0;
@@ -115,16 +117,23 @@ export class Model extends Network {
    * The optimizer and objective this model trains with (default 'sgd' and 'cross-entropy'; see
    * OPTIMIZERS and OBJECTIVES). Choosing another optimizer kind drops the current one's state.
    */
-  setTraining(options: { optimizer?: OptimizerName | OptimizerSpec | string; objective?: ObjectiveName }): void {
+  setTraining(options: { optimizer?: OptimizerName | OptimizerSpec | string; loss?: ObjectiveName | LossSpec | string }): void {
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
-    requireKnownKeys('setTraining option', options, ['optimizer', 'objective']);
+    requireKnownKeys('setTraining option', options, ['optimizer', 'loss'], { objective: 'loss' });
     const optimizer = checkOptimizer(options.optimizer ?? defaultOf('optimizer'));
-    this.native.setTraining({ optimizer: optimizer.kind, objective: checkField('objective', options.objective) as string });
+    const loss = checkLoss(options.loss ?? defaultOf('loss'));
+    this.native.setTraining({ optimizer: optimizer.kind, objective: loss.kind, objectiveSettings: lossSettings(loss) });
     this.optimizerSpec = optimizer;
+    this.lossSpec = loss;
   }
 
-  protected override useOptimizer(optimizer: ResolvedOptimizer): void {
-    this.setTraining({ optimizer });
+  /** The loss this model trains with, every setting resolved. */
+  get loss(): ResolvedLoss {
+    return { ...this.lossSpec };
+  }
+
+  protected override useOptimizer(optimizer: ResolvedOptimizer, loss?: ResolvedLoss): void {
+    this.setTraining({ optimizer, loss });
   }
 
   /** The optimizer this model trains with, every setting resolved. */

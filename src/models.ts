@@ -121,7 +121,7 @@ export function toNativeModelOptions(options: ModelOptions): NativeModelOptions 
 }
 
 function nativeModelOptions(options: ModelOptions): NativeModelOptions {
-  const classes = requireInteger('classes', options.classes ?? 10, 2, MAX_CLASSES);
+  const classes = requireInteger('classes', options.classes ?? 10, 1, MAX_CLASSES);
   const seed = requireInteger('seed', options.seed ?? DEFAULT_SEED, 0, 2 ** 32 - 1);
   if (isNetworkSpec(options.model)) {
     if (options.hidden !== undefined || options.inputShape !== undefined) {

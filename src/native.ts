@@ -62,7 +62,7 @@ export interface NativeJobOptions {
 
 /** Images as the addon takes them: uint8 pixels or float32 preprocessed values, N x C x H x W. */
 export type NativeImages = Uint8Array | Float32Array;
-export type NativeLabels = Int32Array | Uint8Array | number[];
+export type NativeLabels = Int32Array | Uint8Array | number[] | Float32Array;
 
 export interface NativeModel {
   info(): ModelInfo;
@@ -85,8 +85,8 @@ export interface NativeModel {
   modelBytes(): Buffer;
   momentumBytes(unit: number): Buffer | null;
   resetMomentum(): void;
-  /** The optimizer and objective kinds (src/optim, src/objective registries); a new optimizer kind starts with no state. */
-  setTraining(options: { optimizer: string; objective: string }): void;
+  /** The optimizer and objective kinds (src/optim, src/objective registries) and the objective's settings; a new optimizer kind starts with no state. */
+  setTraining(options: { optimizer: string; objective: string; objectiveSettings?: Record<string, number> }): void;
   /** Names of parameters holding a NaN or an infinity. */
   nonFiniteParams(): string[];
   isBusy(): boolean;

@@ -12,6 +12,7 @@ import { writeFileAtomic } from './run/atomic';
 import { CHECKPOINT_FILE } from './run/files';
 import { CHECKPOINT_FORMAT, modelOptionsOf, parseCheckpointMeta, runFileModel, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
 import type { ResolvedOptimizer } from './optim/spec';
+import { checkLoss, lossSettings, type ResolvedLoss } from './objective/spec';
 import { isNetworkSpec } from './spec/check';
 import type { FreezeUnit, ModelInfo } from './types';
 import { describe, requireInteger, requireKnownKeys } from './validate';
@@ -81,7 +82,7 @@ export class Network {
     const meta = readCheckpointMeta(bytes, file, options.allowDamaged ?? false);
     const model = new this({ ...modelOptionsOf(meta.model), device: options.device });
     // The optimizer whose state the checkpoint holds (adamw's moments, sgd's momentum).
-    if (meta.training?.optimizer) model.useOptimizer(meta.training.optimizer);
+    if (meta.training?.optimizer) model.useOptimizer(meta.training.optimizer, meta.training.loss);
     await model.restoreBytes(bytes, file, !options.allowDamaged);
     return model;
   }
@@ -199,8 +200,9 @@ export class Network {
   }
 
   /** Trains (and so restores state) with this optimizer; Model keeps its settings too. */
-  protected useOptimizer(optimizer: ResolvedOptimizer): void {
-    this.native.setTraining({ optimizer: optimizer.kind, objective: defaultOf('objective') });
+  protected useOptimizer(optimizer: ResolvedOptimizer, loss?: ResolvedLoss): void {
+    const objective = loss ?? checkLoss(defaultOf('loss'));
+    this.native.setTraining({ optimizer: optimizer.kind, objective: objective.kind, objectiveSettings: lossSettings(objective) });
   }
 
   protected async restoreBytes(bytes: Buffer, source: string, strict: boolean): Promise<CheckpointMeta> {

@@ -13,6 +13,8 @@ import { Model } from './model';
 import { isTorchScriptSource } from './models';
 import { OPTIMIZERS } from './optim/registry';
 import { stratifiedSplit } from './data/subset';
+import { hasFloatTargets } from './data/types';
+import { OBJECTIVES } from './objective/registry';
 import { createPolicy, type FreezePolicy } from './policy';
 import { runFolderCallback } from './run/callback';
 import { RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
@@ -20,6 +22,7 @@ import { runSettings } from './run/settings';
 import { lrAt, stepRates } from './schedule';
 import { notify, TRAINING_HOOKS, type EpochPlan, type RunContext, type TrainingCallback } from './training/callbacks';
 import { earlyStopCallback } from './training/early-stop';
+import { meanBaselineRmse, setMetrics, targetSpread } from './training/metrics';
 import { checkEarlyStop } from './training/validation';
 import { mean, summarise, type RunEnd } from './training/summary';
 import type { BnMode, EpochProgress, EpochRecord, TrainSummary } from './types';
@@ -56,7 +59,7 @@ export interface TrainOptions extends RunOptions, TrainCallbacks {}
 const CALLBACKS = ['signal', 'onEpoch', 'onBatch', 'onNotice', 'onStart', 'callbacks'] as const;
 const TRAIN_KEYS: readonly string[] = [...FIELD_NAMES.filter((n) => RUN_FIELDS[n].api), ...CALLBACKS];
 /** Names other libraries use for our options: a TypeError points from them to ours. */
-const KEY_ALIASES: Readonly<Record<string, string>> = { learningRate: 'lr', learning_rate: 'lr', loss: 'objective', onEpochEnd: 'onEpoch', onBatchEnd: 'onBatch', validationSplit: 'valSplit', validation_split: 'valSplit' };
+const KEY_ALIASES: Readonly<Record<string, string>> = { learningRate: 'lr', learning_rate: 'lr',  objective: 'loss', onEpochEnd: 'onEpoch', onBatchEnd: 'onBatch', validationSplit: 'valSplit', validation_split: 'valSplit' };
 
 /** What `train` resolves to: the summary and the trained model (ready for predict/save/export). */
 export interface TrainResult {
@@ -81,6 +84,13 @@ function checkOptions(options: TrainOptions) {
   }
   if (options.callbacks !== undefined) checkCallbacks(options.callbacks);
   const checked = checkRunOptions(options);
+  // The loss decides what the targets are: class indices, or float values (N x outputs).
+  const floatTask = OBJECTIVES[checked.loss.kind].target === 'float';
+  for (const split of ['train', 'test'] as const) {
+    if (floatTask !== hasFloatTargets(data[split])) {
+      throw new TypeError(`loss ${checked.loss.kind} takes ${floatTask ? 'float targets (labels as a Float32Array, N x outputs)' : 'class indices (integer labels)'}, but data.${split} has ${hasFloatTargets(data[split]) ? 'float targets' : 'class indices'}`);
+    }
+  }
   const earlyStop = options.earlyStop === undefined ? null : checkEarlyStop(options.earlyStop);
   if ((earlyStop || checked.keepBest) && !checked.valSplit) throw new TypeError(`${earlyStop ? 'earlyStop' : 'keepBest'} chooses by the validation set: give valSplit (--val-split F) too`);
   if (checked.keepBest && options.out === undefined) throw new TypeError('keepBest writes best.pt into the run folder: give out (--out DIR) too');
@@ -126,9 +136,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     channelsLast: options.channelsLast,
     precision: options.precision,
   });
-  model.setTraining({ optimizer: checked.optimizer, objective: checked.objective });
+  model.setTraining({ optimizer: checked.optimizer, loss: checked.loss });
   // A validation split comes out of the training data (seeded, stratified); the test set is never looked at to choose.
   const [trainPart, valPart] = checked.valSplit ? splitValidation(data.train, checked.valSplit, seed) : [data.train, null];
+  // Regression: the sets' own spread (for R^2) and what predicting the training mean scores.
+  const spreads: TargetSpreads = { test: targetSpread(data.test), val: valPart ? targetSpread(valPart) : undefined, baselineTestRmse: meanBaselineRmse(trainPart, data.test) };
   model.setData('train', trainPart, data.kind);
   if (valPart) model.setData('val', valPart, data.kind);
   model.setData('test', data.test, data.kind);
@@ -167,7 +179,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
     if (group) records = await startTogether(group, options, checked, model, policy, records);
-    const result = await runEpochs(options, checked, model, policy, folder, records, group);
+    const result = await runEpochs(options, checked, model, policy, folder, records, spreads, group);
     failed = false;
     return result;
   } finally {
@@ -175,6 +187,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // After a failure the group is dropped, not left in step: the other ranks may be gone.
     await group?.leave(!failed).catch(() => undefined);
   }
+}
+
+interface TargetSpreads {
+  test: number | undefined;
+  val: number | undefined;
+  baselineTestRmse: number | undefined;
 }
 
 /** The training set split into what trains and what validates; each class keeps at least one training sample. */
@@ -251,6 +269,7 @@ async function runEpochs(
   policy: FreezePolicy,
   folder: RunFolder | undefined,
   restored: EpochRecord[],
+  spreads: TargetSpreads,
   group?: DataParallel,
 ): Promise<TrainResult> {
   const { epochs, seed, bn, schedule } = checked;
@@ -313,6 +332,7 @@ async function runEpochs(
     }
     const evaluation = await model.evaluate({ threads: options.threads, augment: options.augment });
     const validation = checked.valSplit ? await model.evaluate({ threads: options.threads, augment: options.augment, split: 'val' }) : null;
+    const outputs = model.info.classes;
     const record: EpochRecord = {
       epoch: e + 1,
       lr,
@@ -321,10 +341,11 @@ async function runEpochs(
       layerOutEpoch: policy.isLayerOutEpoch(e),
       momentumReset,
       trainLoss: stats.trainLoss,
-      trainAcc: stats.trainAcc,
-      testAcc: evaluation.acc,
+      ...setMetrics('train', checked.loss, stats.trainMetrics, outputs),
       testLoss: evaluation.loss,
-      ...(validation ? { valLoss: validation.loss, valAcc: validation.acc } : {}),
+      ...setMetrics('test', checked.loss, evaluation.metrics, outputs, spreads.test),
+      ...(spreads.baselineTestRmse !== undefined ? { testBaselineRmse: spreads.baselineTestRmse } : {}),
+      ...(validation ? { valLoss: validation.loss, ...setMetrics('val', checked.loss, validation.metrics, outputs, spreads.val) } : {}),
       ...(checked.clipGradNorm !== undefined ? { maxGradNorm: stats.maxGradNorm, clippedSteps: stats.clippedSteps } : {}),
       dataMs: stats.dataMs,
       forwardMs: stats.forwardMs,

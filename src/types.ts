@@ -60,7 +60,10 @@ export const NON_FINITE_ACTIONS: readonly NonFiniteAction[] = ['stop', 'skip-bat
 /** One epoch's loss, accuracy and per-phase milliseconds (device-synchronised). */
 export interface EpochStats {
   trainLoss: number;
+  /** The first of trainMetrics: accuracy for classification losses. */
   trainAcc: number;
+  /** The loss's metric sums per sample (cross-entropy: [accuracy]; regression: [absolute, squared] error summed over the targets). */
+  trainMetrics: number[];
   /** Batch preparation: indexing and augmentation. */
   dataMs: number;
   forwardMs: number;
@@ -86,7 +89,10 @@ export interface EpochStats {
 
 export interface EvalStats {
   loss: number;
+  /** The first of metrics: accuracy for classification losses. */
   acc: number;
+  /** The loss's metric sums per sample, as EpochStats.trainMetrics. */
+  metrics: number[];
   ms: number;
   samples: number;
 }
@@ -132,12 +138,24 @@ export interface EpochRecord {
   layerOutEpoch: boolean;
   momentumReset: boolean;
   trainLoss: number;
-  trainAcc: number;
-  testAcc: number;
+  /** Classification losses (cross-entropy, bce): accuracy on the training batches and the test set. */
+  trainAcc?: number;
+  testAcc?: number;
   testLoss: number;
-  /** With a validation split: the loss and accuracy on it. */
+  /** Regression losses (mse, l1, huber): mean absolute and root mean squared error over every target, and R^2 of the test set. */
+  trainMae?: number;
+  trainRmse?: number;
+  testMae?: number;
+  testRmse?: number;
+  testR2?: number;
+  /** Regression: the test RMSE of predicting the training set's mean of each target (the baseline to beat). */
+  testBaselineRmse?: number;
+  /** With a validation split: the loss and the loss's metrics on it. */
   valLoss?: number;
   valAcc?: number;
+  valMae?: number;
+  valRmse?: number;
+  valR2?: number;
   /** With per-step learning rates (warm-up, per-step schedules): the rate of the epoch's last step (`lr` is its first step's). */
   lastLr?: number;
   /** With gradient clipping: the largest global gradient norm before clipping, and the steps it clipped. */
@@ -171,8 +189,14 @@ export interface TrainSummary {
   nonFinite?: { epoch: number; batch: number; lr: number; loss: number };
   /** 'non-finite-weights': the parameters that held a NaN or an infinity after that epoch (which was dropped). */
   nonFiniteParams?: string[];
-  bestTestAcc: number;
-  finalTestAcc: number;
+  /** Classification losses: the best and the last epoch's test accuracy (0 before any epoch). */
+  bestTestAcc?: number;
+  finalTestAcc?: number;
+  /** Regression losses: the best and last test RMSE, the last R^2, and the RMSE of predicting the training mean. */
+  bestTestRmse?: number;
+  finalTestRmse?: number;
+  finalTestR2?: number;
+  baselineTestRmse?: number;
   /** Mean share of parameters frozen over LayerOut epochs (not baseline or warm-up epochs). */
   meanFrozenParamsShareLayerOut: number;
   /** Mean share of parameters frozen over all epochs. */

@@ -17,6 +17,11 @@ Napi::Value ModelWrap::SetData(const Napi::CallbackInfo& info) {
     Dataset data;
     auto images = toImageTensor(info[1], info[3], session_->net->inputShape());
     auto labels = toLabelTensor(info[2], images.size(0), session_->spec.classes);
+    if (labels.is_floating_point() != session_->objective->floatTargets()) {
+      throw std::invalid_argument(std::string("the ") + session_->objective->name() + " objective takes " +
+                                  (session_->objective->floatTargets() ? "float targets (a Float32Array)" : "class indices") +
+                                  "; choose the objective before setting data of the other kind");
+    }
     data.images = images.to(session_->device);
     data.labels = labels.to(session_->device);
     (split == "train" ? session_->trainSet : split == "val" ? session_->valSet : session_->testSet) = data;

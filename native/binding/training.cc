@@ -25,15 +25,32 @@ Napi::Value ModelWrap::SetFrozen(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// setTraining({ optimizer, objective }): the optimizer and objective kinds a run names (an
-// optimizer of another kind starts with no state).
+// setTraining({ optimizer, objective, objectiveSettings? }): the optimizer and objective kinds a
+// run names (an optimizer of another kind starts with no state), the objective's settings by name.
 Napi::Value ModelWrap::SetTraining(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   requireIdle(env, "setTraining");
   guarded(env, "setTraining", [&] {
     auto options = requireObject(info[0], "training options");
     const auto optimizer = getString(options, "optimizer");
-    auto objective = makeObjective(getString(options, "objective"));
+    std::map<std::string, double> settings;
+    auto given = options.Get("objectiveSettings");
+    if (!given.IsUndefined() && !given.IsNull()) {
+      auto object = requireObject(given, "objectiveSettings");
+      auto names = object.GetPropertyNames();
+      for (uint32_t i = 0; i < names.Length(); ++i) {
+        const auto name = names.Get(i).ToString().Utf8Value();
+        settings[name] = getNumber(object, name.c_str());
+      }
+    }
+    auto objective = makeObjective(getString(options, "objective"), settings);
+    // Targets already set must suit it (class indices or float values).
+    for (const auto* set : {&session_->trainSet, &session_->valSet, &session_->testSet}) {
+      if (set->size() > 0 && set->labels.is_floating_point() != objective->floatTargets()) {
+        throw std::invalid_argument("the data's targets are " + std::string(set->labels.is_floating_point() ? "float values" : "class indices") +
+                                    " but the " + objective->name() + " objective takes " + (objective->floatTargets() ? "float values" : "class indices"));
+      }
+    }
     auto& current = session_->optimizer;
     if (current->kind() != optimizer) current = makeOptimizer(optimizer, current->params(), current->paramNames());
     session_->objective = std::move(objective);
@@ -64,6 +81,7 @@ Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
         auto obj = Napi::Object::New(e);
         obj.Set("loss", result->loss);
         obj.Set("acc", result->acc);
+        obj.Set("metrics", toArray(e, result->metrics));
         obj.Set("ms", result->ms);
         obj.Set("samples", static_cast<double>(result->samples));
         return obj;
@@ -97,15 +115,10 @@ Napi::Value ModelWrap::TimeSteps(const Napi::CallbackInfo& info) {
       env, session_, profile ? "profileSteps failed" : "timeSteps failed",
       [=] { *result = timeSteps(*session, steps, job.batchSize, job.threads, job.augment, hyper, profile); },
       [=](Napi::Env e) -> Napi::Value {
-        auto toArray = [&](const std::vector<double>& v) {
-          auto arr = Napi::Array::New(e, v.size());
-          for (size_t i = 0; i < v.size(); ++i) arr.Set(i, v[i]);
-          return arr;
-        };
         auto obj = Napi::Object::New(e);
-        obj.Set("forwardMs", toArray(result->forwardMs));
-        obj.Set("backwardMs", toArray(result->backwardMs));
-        obj.Set("optimizerMs", toArray(result->optimizerMs));
+        obj.Set("forwardMs", toArray(e, result->forwardMs));
+        obj.Set("backwardMs", toArray(e, result->backwardMs));
+        obj.Set("optimizerMs", toArray(e, result->optimizerMs));
         if (profile) {
           auto ops = Napi::Array::New(e, result->operators.size());
           for (size_t i = 0; i < result->operators.size(); ++i) {

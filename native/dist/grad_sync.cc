@@ -92,8 +92,9 @@ void GradientSync::onGradientsReady(Session& session, StepSums& sums) {
   }
   startReadyBuckets();
   // The loop's own sums (loss, metric, stop requests) travel last, in double precision.
-  auto tail = torch::tensor(std::vector<double>{sums.loss, sums.metric, sums.stopRequested ? 1.0 : 0.0},
-                            torch::TensorOptions().dtype(torch::kFloat64));
+  std::vector<double> values{sums.loss, sums.stopRequested ? 1.0 : 0.0};
+  values.insert(values.end(), sums.metrics.begin(), sums.metrics.end());
+  auto tail = torch::tensor(values, torch::TensorOptions().dtype(torch::kFloat64));
   waits_.push_back(group_->startAllreduce(tail, "gradient all-reduce"));
   auto waits = std::move(waits_);
   lock.unlock();
@@ -109,8 +110,8 @@ void GradientSync::onGradientsReady(Session& session, StepSums& sums) {
   }
   const auto* t = tail.data_ptr<double>();
   sums.loss = t[0];
-  sums.metric = t[1];
-  sums.stopRequested = t[2] > 0;
+  sums.stopRequested = t[1] > 0;
+  for (size_t m = 0; m < sums.metrics.size(); ++m) sums.metrics[m] = t[2 + m];
   ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
 }
 

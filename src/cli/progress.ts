@@ -97,11 +97,16 @@ export class ProgressReporter {
     return (
       `epoch ${r.epoch}/${this.epochs} lr ${r.lr.toPrecision(3)}${r.lastLr !== undefined ? `..${r.lastLr.toPrecision(3)}` : ''} frozen ${r.frozenUnits} units ` +
       `(${(100 * r.frozenParamsShare).toFixed(1)}% params, ideal backward ${r.idealBackwardSavedShare === null ? 'unknown' : `-${(100 * r.idealBackwardSavedShare).toFixed(1)}%`}) ` +
-      `loss ${r.trainLoss.toFixed(4)} train ${(100 * r.trainAcc).toFixed(2)}% ` +
-      (r.valLoss !== undefined ? `val ${(100 * (r.valAcc ?? 0)).toFixed(2)}% (loss ${r.valLoss.toFixed(4)}) ` : '') +
-      `test ${(100 * r.testAcc).toFixed(2)}%${r.testLoss !== undefined ? ` (loss ${r.testLoss.toFixed(4)})` : ''} ` +
+      `loss ${r.trainLoss.toFixed(4)} train ${metricText(r.trainAcc, r.trainRmse)} ` +
+      (r.valLoss !== undefined ? `val ${metricText(r.valAcc, r.valRmse)} (loss ${r.valLoss.toFixed(4)}) ` : '') +
+      `test ${metricText(r.testAcc, r.testRmse)}${r.testLoss !== undefined ? ` (loss ${r.testLoss.toFixed(4)})` : ''} ` +
       (r.clippedSteps !== undefined ? `clipped ${r.clippedSteps} steps (max norm ${(r.maxGradNorm ?? 0).toPrecision(3)}) ` : '') +
       `backward ${r.backwardMs.toFixed(0)}ms epoch ${formatDuration(r.epochMs)} eta ${formatDuration(eta)}`
     );
   }
+}
+
+/** A set's headline metric: accuracy for classification, RMSE for regression. */
+function metricText(acc: number | undefined, rmse: number | undefined): string {
+  return rmse !== undefined ? `rmse ${rmse.toPrecision(4)}` : `${(100 * (acc ?? 0)).toFixed(2)}%`;
 }

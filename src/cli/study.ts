@@ -1,6 +1,8 @@
 // `layerout study`: a models x policies x seeds grid of runs, one run folder each under
 // DIR/runs/, then DIR/study.json, DIR/study.md and SVG figures. Rerunning skips finished runs
 // and resumes an interrupted one, so a study survives Ctrl-C, a crash or a reboot.
+import { OBJECTIVES } from '../objective/registry';
+import { parseLoss } from '../objective/spec';
 import { readFileSync } from 'node:fs';
 import { defaultThreads } from '../models';
 import { loadNative } from '../native';
@@ -124,6 +126,10 @@ export function studyConfig(argv: string[]): { config: StudyConfig; force: boole
   const train: StudyTrainOptions = {};
   for (const k of SHARED) if (given[k] !== undefined) train[k] = given[k];
   if (train['channels-last'] && train['no-channels-last']) throw new UsageError('--channels-last and --no-channels-last exclude each other');
+  // A study compares test accuracy; regression studies (RMSE) are not built yet.
+  if (train.loss !== undefined && OBJECTIVES[parseLoss(String(train.loss)).kind].target !== 'class-index') {
+    throw new UsageError(`--loss ${train.loss}: a study compares test accuracy over classes; it takes cross-entropy losses only (train regression runs with \`layerout train\`)`);
+  }
   return {
     config: {
       models,
@@ -165,12 +171,12 @@ export async function runStudyCommand(argv: string[], out: (line: string) => voi
       },
       onEpoch: (p) => {
         if (!quiet) {
-          err(`run ${p.run.index}/${p.runs} epoch ${p.record.epoch}/${p.epochs}: test ${(100 * p.record.testAcc).toFixed(2)}%, ` +
+          err(`run ${p.run.index}/${p.runs} epoch ${p.record.epoch}/${p.epochs}: test ${(100 * (p.record.testAcc ?? 0)).toFixed(2)}%, ` +
             `frozen ${(100 * p.record.frozenParamsShare).toFixed(1)}%, ${formatDuration(p.record.epochMs)} | ${p.epochsLeft} epochs left, ETA ${formatDuration(p.etaMs)}`);
         }
       },
       onRunEnd: (run, outcome, summary) => {
-        const acc = summary && summary.epochsDone ? `, final test ${(100 * summary.finalTestAcc).toFixed(2)}%` : '';
+        const acc = summary && summary.epochsDone ? `, final test ${(100 * (summary.finalTestAcc ?? 0)).toFixed(2)}%` : '';
         if (outcome === 'skipped') {
           if (!quiet) err(`run ${run.index}: ${run.model} ${run.policy} seed ${run.seed}: finished before${acc}`);
         } else err(`run ${run.index}: ${run.model} ${run.policy} seed ${run.seed}: ${outcome}${acc}`);

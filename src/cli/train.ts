@@ -172,7 +172,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   }
   if (json) out(JSON.stringify({ summary }));
   else {
-    out(`summary: ${summary.epochsDone}/${summary.epochs} epochs, best test ${(100 * summary.bestTestAcc).toFixed(2)}%, final ${(100 * summary.finalTestAcc).toFixed(2)}%, ` +
+    out(`summary: ${summary.epochsDone}/${summary.epochs} epochs, ${headline(summary)}, ` +
       `frozen params ${(100 * summary.meanFrozenParamsShareLayerOut).toFixed(1)}% (LayerOut epochs) / ${(100 * summary.meanFrozenParamsShareAll).toFixed(1)}% (all), ` +
       `time ${formatDuration(summary.totalMs)} (backward ${formatDuration(summary.backwardMs)}, batch preparation ${(100 * summary.dataShare).toFixed(1)}%), digest ${summary.digest.slice(0, 16)}`);
   }
@@ -197,4 +197,12 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
     return 130;
   }
   return 0;
+}
+
+/** The summary's test result: accuracy, or for regression the RMSE against predicting the training mean. */
+function headline(s: TrainSummary): string {
+  if (s.finalTestRmse !== undefined) {
+    return `test rmse ${s.finalTestRmse.toPrecision(4)} (best ${s.bestTestRmse!.toPrecision(4)}${s.baselineTestRmse !== undefined ? `; predicting the training mean: ${s.baselineTestRmse.toPrecision(4)}` : ''}${s.finalTestR2 !== undefined ? `; R^2 ${s.finalTestR2.toFixed(3)}` : ''})`;
+  }
+  return `best test ${(100 * (s.bestTestAcc ?? 0)).toFixed(2)}%, final ${(100 * (s.finalTestAcc ?? 0)).toFixed(2)}%`;
 }

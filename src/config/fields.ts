@@ -9,6 +9,7 @@ import { DEFAULT_DIST_TIMEOUT_S, parseMaster, type DistributedOptions } from '..
 import { DEFAULT_DEVICE, DEFAULT_PRECISION, DEFAULT_SEED, MAX_CLASSES, PRECISIONS, type DeviceName, type ModelName, type Precision, type TorchScriptSource } from '../models';
 import { parsePolicy, POLICY_HELP, type FreezePolicy, type MaskFunction, type PolicySpec } from '../policy';
 import { DEFAULT_OBJECTIVE, OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from '../objective/registry';
+import { checkLoss, LOSS_HELP, parseLoss, type LossSpec } from '../objective/spec';
 import { DEFAULT_OPTIMIZER, OPTIMIZER_NAMES, OPTIMIZERS, type OptimizerName } from '../optim/registry';
 import { checkOptimizer, OPTIMIZER_HELP, parseOptimizer, type OptimizerSpec } from '../optim/spec';
 import { parseSchedule, SCHEDULE_HELP, type Schedule } from '../schedule';
@@ -128,10 +129,11 @@ export const RUN_FIELDS = {
   }),
 
   // objective
-  /** The loss and its metric (src/objective/registry.ts). */
-  objective: field<ObjectiveName>({
-    group: 'objective', flag: 'objective', cli: 'string', arg: 'KIND', api: true, choices: OBJECTIVE_NAMES, default: DEFAULT_OBJECTIVE,
-    help: `the loss and its metric (${OBJECTIVE_NAMES.map((n) => `${n}: ${OBJECTIVES[n].help}`).join('; ')})`, saved: 'training.objective', absentMeans: DEFAULT_OBJECTIVE, resume: 'fixed', study: 'shared',
+  /** The loss, its settings and so the task and metrics (src/objective/): 'mse', 'cross-entropy:label-smoothing=0.1' or { kind: 'huber', delta: 0.5 }. */
+  loss: field<ObjectiveName | LossSpec | string>({
+    group: 'objective', flag: 'loss', cli: 'string', arg: 'SPEC', api: true, default: DEFAULT_OBJECTIVE, check: specCheck(parseLoss),
+    help: `the loss: ${LOSS_HELP} (${OBJECTIVE_NAMES.map((n) => `${n}: ${OBJECTIVES[n].help}`).join('; ')})`,
+    saved: 'training.loss', absentMeans: DEFAULT_OBJECTIVE, normalize: checkLoss, resume: 'fixed', study: 'shared',
   }),
   /**
    * A batch whose loss is NaN or infinite: 'stop' (the run ends there, before that batch changes

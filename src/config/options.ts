@@ -6,6 +6,7 @@ import { modelSource } from '../models';
 import type { PolicySpec } from '../policy';
 import { OPTIMIZER_OPTIONS, OPTIMIZERS, unreadBy } from '../optim/registry';
 import { checkOptimizer, type ResolvedOptimizer } from '../optim/spec';
+import { checkLoss, type ResolvedLoss } from '../objective/spec';
 import { checkSchedule, type Schedule } from '../schedule';
 import { describe, requireInteger, requireNumber, requireOneOf } from '../validate';
 import { defaultOf, fieldDef, FIELD_NAMES, type FieldName, type RunOptions } from './fields';
@@ -45,7 +46,7 @@ export interface CheckedRunOptions {
   warmupSteps: number;
   valSplit: number | undefined;
   keepBest: RunOptions['keepBest'];
-  objective: NonNullable<RunOptions['objective']>;
+  loss: ResolvedLoss;
 }
 
 /** Unknown keys of an options object: a misspelt option is an error, never ignored. */
@@ -88,7 +89,7 @@ export function checkRunOptions(options: RunOptions): CheckedRunOptions {
     warmupSteps: checkField('warmupSteps', options.warmupSteps) as number,
     valSplit: checkField('valSplit', options.valSplit) as number | undefined,
     keepBest: checkField('keepBest', options.keepBest) as RunOptions['keepBest'],
-    objective: checkField('objective', options.objective) as CheckedRunOptions['objective'],
+    loss: checkLoss(options.loss ?? defaultOf('loss')),
   };
 }
 

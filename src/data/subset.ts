@@ -1,11 +1,12 @@
 // Seeded, stratified subsets: short runs still see every class in its proportion.
 import seedrandom from 'seedrandom';
-import { selectSamples, type ImageDataset } from './types';
+import { hasFloatTargets, selectSamples, type ImageDataset } from './types';
 
-/** Indices grouped by label, each group shuffled with `rng`. */
-function shuffledByClass(labels: ArrayLike<number>, classes: number, rng: () => number): number[][] {
-  const groups: number[][] = Array.from({ length: classes }, () => []);
-  for (let i = 0; i < labels.length; i++) groups[labels[i]].push(i);
+/** Indices grouped by label, each group shuffled with `rng`; float targets are one group (a plain seeded shuffle). */
+function shuffledByClass(data: ImageDataset, rng: () => number): number[][] {
+  const targets = hasFloatTargets(data);
+  const groups: number[][] = Array.from({ length: targets ? 1 : data.classes }, () => []);
+  for (let i = 0; i < data.shape[0]; i++) groups[targets ? 0 : data.labels[i]].push(i);
   for (const g of groups) {
     for (let i = g.length - 1; i > 0; i--) {
       const j = Math.floor(rng() * (i + 1));
@@ -17,7 +18,7 @@ function shuffledByClass(labels: ArrayLike<number>, classes: number, rng: () => 
 
 /** Splits per class: `share` of each class (rounded) goes to the second part. */
 export function stratifiedSplit(data: ImageDataset, share: number, seed: number, names: [string, string]): [ImageDataset, ImageDataset] {
-  const groups = shuffledByClass(data.labels, data.classes, seedrandom(`split:${seed}`));
+  const groups = shuffledByClass(data, seedrandom(`split:${seed}`));
   const first: number[] = [];
   const second: number[] = [];
   for (const g of groups) {
@@ -32,9 +33,9 @@ export function stratifiedSplit(data: ImageDataset, share: number, seed: number,
 
 /** A seeded subset of `count` samples with every class represented in proportion. */
 export function stratifiedSubset(data: ImageDataset, count: number, seed: number): ImageDataset {
-  const n = data.labels.length;
+  const n = data.shape[0];
   if (count >= n) return data;
-  const groups = shuffledByClass(data.labels, data.classes, seedrandom(`subset:${seed}`));
+  const groups = shuffledByClass(data, seedrandom(`subset:${seed}`));
   // Largest-remainder allocation so the total is exactly `count`.
   const quotas = groups.map((g) => (g.length * count) / n);
   const take = quotas.map(Math.floor);

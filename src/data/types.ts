@@ -16,10 +16,20 @@ export interface ImageDataset {
   /** e.g. 'fashion-mnist/train' */
   name: string;
   images: Uint8Array | Float32Array;
-  /** One label per image, each an integer in [0, classes). */
-  labels: Int32Array | Uint8Array | number[];
+  /**
+   * One label per image, each an integer in [0, classes) (classification); or, as a
+   * Float32Array, `classes` float targets per image, N x classes row-major (regression with
+   * mse/l1/huber, multi-label with bce).
+   */
+  labels: Int32Array | Uint8Array | number[] | Float32Array;
   shape: [number, number, number, number];
+  /** Classes; with float targets, the targets per image (the model's outputs). */
   classes: number;
+}
+
+/** Whether a dataset carries float targets (Float32Array labels) rather than class indices. */
+export function hasFloatTargets(data: Pick<ImageDataset, 'labels'>): data is ImageDataset & { labels: Float32Array } {
+  return data.labels instanceof Float32Array;
 }
 
 /** Where a dataset pair came from, so a run folder can load it again (`--resume`). */
@@ -66,10 +76,19 @@ export function checkDataset<T extends ImageDataset>(data: T, where = 'dataset',
   if (typeof data !== 'object' || data === null) throw new TypeError(`${where} must be an ImageDataset object, got ${describe(data)}`);
   const label = typeof data.name === 'string' && data.name ? `${where} '${data.name}'` : where;
   const { labels, classes } = data;
-  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 2) {
-    throw new RangeError(`${label}: classes must be an integer of at least 2, got ${describe(classes)}`);
+  const targets = labels instanceof Float32Array;
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < (targets ? 1 : 2)) {
+    throw new RangeError(`${label}: classes must be an integer of at least ${targets ? '1 (targets per image)' : 2}, got ${describe(classes)}`);
   }
   const [n] = checkImages(data.images, data.shape, label, expect);
+  if (targets) {
+    if (labels.length !== n * classes) throw new RangeError(`${label}: ${n} images with ${classes} float target(s) each need ${n * classes} values, labels hold ${labels.length}`);
+    for (let i = 0; i < labels.length; i++) {
+      if (!Number.isFinite(labels[i])) throw new RangeError(`${label}: labels[${i}] is ${labels[i]}; float targets must be finite`);
+    }
+    if (expect && classes !== expect.classes) throw new RangeError(`${label}: ${classes} target(s) per image but the model has ${expect.classes} output(s)`);
+    return data;
+  }
   if (!(labels instanceof Int32Array) && !(labels instanceof Uint8Array) && !Array.isArray(labels)) {
     throw new TypeError(`${label}: labels must be an Int32Array, a Uint8Array or an array of integers, got ${kindOf(labels)}`);
   }
@@ -130,11 +149,14 @@ function kindOf(value: unknown): string {
 export function selectSamples(data: ImageDataset, indices: ArrayLike<number>, name = data.name): ImageDataset {
   const size = sampleSize(data.shape);
   const images = data.images instanceof Float32Array ? new Float32Array(indices.length * size) : new Uint8Array(indices.length * size);
-  const labels = new Int32Array(indices.length);
+  // Float targets: `classes` values per sample.
+  const per = hasFloatTargets(data) ? data.classes : 1;
+  const labels = hasFloatTargets(data) ? new Float32Array(indices.length * per) : new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
     images.set(data.images.subarray(i * size, (i + 1) * size), k * size);
-    labels[k] = data.labels[i];
+    if (per === 1 && !hasFloatTargets(data)) labels[k] = data.labels[i];
+    else labels.set((data.labels as Float32Array).subarray(i * per, (i + 1) * per), k * per);
   }
   return { name, images, labels, shape: [indices.length, data.shape[1], data.shape[2], data.shape[3]], classes: data.classes };
 }

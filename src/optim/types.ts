@@ -2,19 +2,9 @@
 // makeOptimizer key), the run options it reads, its own settings (`--optimizer KIND:key=value`),
 // how they become the addon's hyper-parameters, and the per-parameter state it keeps.
 
-/** One setting of an optimizer kind, as `KIND:name=value` (or `KIND:name` for a flag) gives it. */
-export interface OptimizerSetting {
-  /** 'number': one number; 'pair': two numbers `a,b`; 'flag': true when named, no value. */
-  readonly type: 'number' | 'pair' | 'flag';
-  readonly default: number | readonly [number, number] | boolean;
-  /** Numbers (each of a pair): bounds; `maxExclusive` leaves max out. */
-  readonly min?: number;
-  readonly max?: number;
-  readonly maxExclusive?: boolean;
-  readonly help: string;
-}
+import type { KindSetting } from '../config/kind-spec';
 
-export type SettingValue = number | [number, number] | boolean;
+export type { SettingValue } from '../config/kind-spec';
 
 export interface OptimizerKind {
   readonly name: string;
@@ -25,7 +15,7 @@ export interface OptimizerKind {
   /** The learning rate when `lr` is not given. */
   readonly defaultLr: number;
   /** Its settings, by the names the spec text and the API object use. */
-  readonly settings: Readonly<Record<string, OptimizerSetting>>;
+  readonly settings: Readonly<Record<string, KindSetting>>;
   /** A combination of settings and run options the update refuses (RangeError text), or null. */
   readonly conflict?: (settings: Readonly<Record<string, unknown>>, options: { momentum?: number }) => string | null;
   /** The addon's hyper-parameters (by name, numbers) from its settings. */

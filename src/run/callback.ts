@@ -18,6 +18,7 @@ export function runFolderCallback(folder: RunFolder, options: RunFolderOptions =
     policyState: policy.getState(),
     records: [...records],
     optimizer: model.optimizer,
+    loss: model.loss,
   });
   const save = async (run: RunContext) => {
     const { model, policy, records, epochs } = run;

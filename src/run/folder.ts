@@ -7,6 +7,7 @@ import type { AugmentOptions } from '../data/augment';
 import type { DataSource } from '../data/types';
 import { OPTIMIZERS, unreadBy } from '../optim/registry';
 import type { ResolvedOptimizer } from '../optim/spec';
+import type { ResolvedLoss } from '../objective/spec';
 import { BEST_FILE, CHECKPOINT_FILE, RUN_FILE } from './files';
 import type { PolicySpec } from '../policy';
 import { metricsCsv, metricsJsonl } from '../report/metrics';
@@ -45,8 +46,8 @@ export interface RunSettings {
   policyName: string;
   /** The optimizer with its settings; 'sgd' in folders written before optimizers had settings, absent before the optimizer seam. */
   optimizer?: string | ResolvedOptimizer;
-  /** Absent in folders written before the objective seam: 'cross-entropy'. */
-  objective?: string;
+  /** The loss with its settings; absent in folders written before losses had settings (their `objective` was cross-entropy). */
+  loss?: string | ResolvedLoss;
   epochs: number;
   batchSize: number;
   lr: number;

@@ -1,6 +1,7 @@
 // The typed metadata stored inside every checkpoint, and the reader that also accepts the
 // first format (shares in percent, model options only in the CLI's saved options).
 import type { ResolvedOptimizer } from '../optim/spec';
+import type { ResolvedLoss } from '../objective/spec';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultOf } from '../config/fields';
@@ -39,6 +40,8 @@ export interface TrainingState {
   records: EpochRecord[];
   /** The optimizer and its settings (absent in checkpoints written before optimizers had settings: sgd). */
   optimizer?: ResolvedOptimizer;
+  /** The loss and its settings (absent in checkpoints written before losses had settings: cross-entropy). */
+  loss?: ResolvedLoss;
 }
 
 export interface CheckpointMeta {

@@ -92,7 +92,7 @@ export function timeToTarget(records: readonly EpochRecord[], target: number): {
   let ms = 0;
   for (const r of records) {
     ms += r.epochMs;
-    if (r.testAcc >= target) return { epoch: r.epoch, timeMs: ms };
+    if ((r.testAcc ?? 0) >= target) return { epoch: r.epoch, timeMs: ms };
   }
   return null;
 }
@@ -109,7 +109,7 @@ function curve(runs: Finished[], epochs: number): CurvePoint[] {
     points.push({
       epoch: e + 1,
       timeMs: mean(idx.map((i) => cumulative[i][e])),
-      acc: stat(idx.map((i) => runs[i].records[e].testAcc)),
+      acc: stat(idx.map((i) => runs[i].records[e].testAcc ?? NaN)),
     });
   }
   return points;
@@ -131,8 +131,8 @@ export function collectStudy(config: StudyConfig): StudyResults {
       dir: run.dir,
       state: state.state,
       epochsDone: records.length,
-      finalTestAcc: state.summary && records.length ? state.summary.finalTestAcc : null,
-      bestTestAcc: state.summary && records.length ? state.summary.bestTestAcc : null,
+      finalTestAcc: state.summary && records.length ? (state.summary.finalTestAcc ?? null) : null,
+      bestTestAcc: state.summary && records.length ? (state.summary.bestTestAcc ?? null) : null,
       totalMs: state.summary ? state.summary.totalMs : null,
     });
     if (state.state === 'finished' && state.summary) {
@@ -146,8 +146,8 @@ export function collectStudy(config: StudyConfig): StudyResults {
   const policies: PolicyResult[] = [];
   for (const model of config.models) {
     const base = finished.get(key(model, config.baseline)) ?? [];
-    const baseFinal = base.map((r) => r.summary.finalTestAcc);
-    const baseBest = base.map((r) => r.summary.bestTestAcc);
+    const baseFinal = base.map((r) => r.summary.finalTestAcc ?? NaN);
+    const baseBest = base.map((r) => r.summary.bestTestAcc ?? NaN);
     const baseEpochMs = base.length ? perEpoch(base, (s) => s.totalMs) : NaN;
     const baseBackwardMs = base.length ? perEpoch(base, (s) => s.backwardMs) : NaN;
     targets[model] = config.targets
@@ -157,8 +157,8 @@ export function collectStudy(config: StudyConfig): StudyResults {
         : [];
     for (const policy of config.policies) {
       const f = finished.get(key(model, policy)) ?? [];
-      const final = f.map((r) => r.summary.finalTestAcc);
-      const best = f.map((r) => r.summary.bestTestAcc);
+      const final = f.map((r) => r.summary.finalTestAcc ?? NaN); // studies train classification losses (src/cli/study.ts)
+      const best = f.map((r) => r.summary.bestTestAcc ?? NaN);
       const ideal = f.map((r) => r.summary.meanIdealBackwardSavedShare);
       const epochMs = f.length ? perEpoch(f, (s) => s.totalMs) : NaN;
       const backwardMs = f.length ? perEpoch(f, (s) => s.backwardMs) : NaN;

@@ -16,7 +16,10 @@ export interface RunEnd {
 }
 
 export function summarise(model: Model, policyName: string, epochs: number, records: readonly EpochRecord[], end: RunEnd): TrainSummary {
-  const acc = records.map((r) => r.testAcc);
+  const acc = records.map((r) => r.testAcc).filter((a): a is number => a !== undefined);
+  const rmse = records.map((r) => r.testRmse).filter((a): a is number => a !== undefined);
+  const last = records[records.length - 1];
+  const regression = rmse.length > 0;
   const epochMs = records.reduce((s, r) => s + r.epochMs, 0);
   const dataMs = records.reduce((s, r) => s + r.dataMs, 0);
   return {
@@ -29,8 +32,9 @@ export function summarise(model: Model, policyName: string, epochs: number, reco
     endReason: end.reason,
     ...(end.nonFinite ? { nonFinite: end.nonFinite } : {}),
     ...(end.nonFiniteParams ? { nonFiniteParams: end.nonFiniteParams } : {}),
-    bestTestAcc: acc.length ? Math.max(...acc) : 0,
-    finalTestAcc: acc.length ? acc[acc.length - 1] : 0,
+    ...(regression
+      ? { bestTestRmse: Math.min(...rmse), finalTestRmse: rmse[rmse.length - 1], ...(last.testR2 !== undefined ? { finalTestR2: last.testR2 } : {}), ...(last.testBaselineRmse !== undefined ? { baselineTestRmse: last.testBaselineRmse } : {}) }
+      : { bestTestAcc: acc.length ? Math.max(...acc) : 0, finalTestAcc: acc.length ? acc[acc.length - 1] : 0 }),
     meanFrozenParamsShareLayerOut: mean(records.filter((r) => r.layerOutEpoch).map((r) => r.frozenParamsShare)),
     meanFrozenParamsShareAll: mean(records.map((r) => r.frozenParamsShare)),
     meanIdealBackwardSavedShare: records.some((r) => r.idealBackwardSavedShare === null) ? null : mean(records.map((r) => r.idealBackwardSavedShare as number)),

@@ -4,7 +4,13 @@ import type { EpochRecord } from '../types';
 import { describe, nearest } from '../validate';
 
 /** The validation metrics a run can choose by, and whether lower is better. */
-const METRICS = { 'val-loss': { key: 'valLoss', lower: true }, 'val-acc': { key: 'valAcc', lower: false } } as const;
+const METRICS = {
+  'val-loss': { key: 'valLoss', lower: true },
+  'val-acc': { key: 'valAcc', lower: false },
+  'val-mae': { key: 'valMae', lower: true },
+  'val-rmse': { key: 'valRmse', lower: true },
+  'val-r2': { key: 'valR2', lower: false },
+} as const;
 export type ValMetric = keyof typeof METRICS;
 export const VAL_METRICS = Object.keys(METRICS) as ValMetric[];
 
