@@ -12,7 +12,7 @@ export const SCHEDULE_HELP = 'constant, multistep:M1,M2[:FACTOR], resnet110, cos
 
 export function parseSchedule(text: string): Schedule {
   const [kind, a, b, ...rest] = text.split(':');
-  const bad = (why: string) => new RangeError(`--schedule: ${why}; allowed: ${SCHEDULE_HELP}`);
+  const bad = (why: string) => new RangeError(`schedule: ${why}; allowed: ${SCHEDULE_HELP}`);
   if (rest.length) throw bad(`too many parts in '${text}'`);
   if (kind === 'constant' && a === undefined) return { kind };
   if (kind === 'resnet110' && a === undefined) return { kind };

@@ -152,7 +152,8 @@ describe('Ctrl-C during layerout train', () => {
   it('stops within a batch, keeps the last checkpoint and says how to resume', async () => {
     const { spawn } = await import('node:child_process');
     const out = tempDir();
-    const child = spawn(process.execPath, [CLI, 'train', ...SMALL, '--data', 'synthetic:10:2000:1x28x28', '--epochs', '3', '--out', out, '--json']);
+    const args = SMALL.map((a) => (a === 'synthetic:10:128:1x28x28' ? 'synthetic:10:2000:1x28x28' : a)); // more data: time to interrupt
+    const child = spawn(process.execPath, [CLI, 'train', ...args, '--epochs', '3', '--out', out, '--json']);
     let stdout = '';
     let stderr = '';
     let interrupted = false;

@@ -26,6 +26,7 @@ interface Job {
   channelsLast?: boolean;
   out?: string;
   timeout?: number;
+  extra?: Record<string, unknown>;
 }
 interface Result {
   code: number | null;
@@ -149,6 +150,19 @@ describe('data parallel on 2 local ranks', () => {
     expect(r0.code, r0.stderr).toBe(0);
     expect(r1.code, r1.stderr).toBe(0);
     expect(r0.out!.summary.digest).toBe(r1.out!.summary.digest);
+  });
+
+  it('AdamW with clipping (after the all-reduce), warm-up and a validation split: identical ranks that follow the one-process run', async () => {
+    const extra = { optimizer: 'adamw', lr: 0.002, clipGradNorm: 0.5, warmupSteps: 4, valSplit: 0.25 };
+    const job = { ...base, policy: 'layerout', epochs: 2, extra };
+    const [[r0, r1], [one]] = await Promise.all([ranks({ ...job, world: 2 }), ranks({ ...job, world: 1 })]);
+    for (const r of [r0, r1, one]) expect(r.code, r.stderr).toBe(0);
+    expect(r0.out!.summary.digest).toBe(r1.out!.summary.digest);
+    expect(r0.out!.digests).toEqual(r1.out!.digests);
+    // The same clipping decisions and validation sets as one process; the sums differ in rounding only.
+    const fields = (r: Result) => r.out!.records.map((x) => ({ frozen: x.frozen, clipped: (x as { clippedSteps?: number }).clippedSteps, lr: (x as { lastLr?: number }).lastLr }));
+    expect(fields(r0)).toEqual(fields(one));
+    expect(maxAbsDiff(r0.out!.weights, one.out!.weights)).toBeLessThan(5e-3);
   });
 
   it('sums correctly when a parameter is used twice in the graph (TorchScript)', async () => {

@@ -188,7 +188,7 @@ describe('the policy table', () => {
 
   it('takes numbers in decimal notation only', () => {
     for (const bad of ['0x10', '', 'Infinity', ' 5', '5 ', '1_0', '1e', '+', '-']) {
-      expect(() => parsePolicy(`layerout:warmup=${bad}`), bad).toThrow(`--policy layerout: warmup must be a number, got '${bad}'`);
+      expect(() => parsePolicy(`layerout:warmup=${bad}`), bad).toThrow(`policy layerout: warmup must be a number, got '${bad}'`);
       expect(() => parsePolicy(`freezeout:t0=${bad}`), bad).toThrow(/t0 must be a number/);
       expect(() => parsePolicy(`layerout:v=0.5,${bad}`), bad).toThrow(/v\[1\] must be a number/);
     }

@@ -243,7 +243,9 @@ function convert(name: string, raw: string, def: OptionDef): { value: string | n
     def.check?.(value);
   } catch (e) {
     const message = (e as Error).message;
-    return { problem: message.startsWith(name) ? message : `${name}: ${message}` };
+    // Checks speak the API's names ('policy layerout: ...'); on the command line they are flags.
+    const bare = name.slice(2);
+    return { problem: message.startsWith(name) ? message : message.startsWith(`${bare} `) || message.startsWith(`${bare}:`) ? `--${message}` : `${name}: ${message}` };
   }
   return { value };
 }

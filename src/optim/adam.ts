@@ -1,13 +1,13 @@
 // Adam, torch.optim.Adam's rule (weight decay as an L2 term in the gradient): native/optim/adam.*.
 import type { OptimizerKind } from './types';
 
-/** Adam's and AdamW's settings (they differ only in how weight decay applies). */
-export const ADAM_SETTINGS = {
+/** Adam's settings (AdamW's too: they differ only in how weight decay applies). */
+const ADAM_SETTINGS = {
   betas: { type: 'pair', default: [0.9, 0.999], min: 0, max: 1, maxExclusive: true, help: 'moment decay rates beta1,beta2' },
   eps: { type: 'number', default: 1e-8, min: 0, help: 'added to the root of the second moment' },
 } as const;
 
-export const adamHyper = (s: Record<string, unknown>) => {
+const adamHyper = (s: Record<string, unknown>) => {
   const [beta1, beta2] = s.betas as [number, number];
   return { beta1, beta2, eps: s.eps as number };
 };

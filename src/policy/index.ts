@@ -2,6 +2,7 @@
 // the table in registry.ts.
 import { policyKindOf, POLICIES, POLICY_KINDS, type PolicySpec } from './registry';
 import { FunctionPolicy } from './simple';
+import { nearest } from '../validate';
 import type { FreezePolicy, MaskFunction, PolicyContext } from './types';
 
 export type { FreezePolicy, MaskFunction, PolicyContext } from './types';
@@ -16,7 +17,10 @@ export const POLICY_HELP = POLICY_KINDS.map((kind) => kind + POLICIES[kind].opti
 export function parsePolicy(text: string): PolicySpec {
   const [kind, ...parts] = text.split(':');
   const entry = policyKindOf(kind);
-  if (!entry) throw new RangeError(`--policy: unknown policy '${kind}'; allowed: ${POLICY_HELP}`);
+  if (!entry) {
+    const guess = nearest(kind, POLICY_KINDS);
+    throw new RangeError(`policy: unknown policy '${kind}'${guess ? ` (did you mean '${guess}'?)` : ''}; allowed: ${POLICY_HELP}`);
+  }
   const spec: Record<string, unknown> = { kind };
   const given = new Set<string>();
   for (const part of parts) {
@@ -24,14 +28,14 @@ export function parsePolicy(text: string): PolicySpec {
     const option = eq < 0 ? undefined : entry.options.find((o) => o.key === part.slice(0, eq));
     if (!option) {
       const allowed = entry.options.map((o) => `${o.key}=…`).join(', ') || 'none';
-      throw new RangeError(`--policy ${kind}: unknown or malformed option '${part}'; allowed: ${allowed}`);
+      throw new RangeError(`policy ${kind}: unknown or malformed option '${part}'; allowed: ${allowed}`);
     }
-    if (given.has(option.key)) throw new RangeError(`--policy ${kind}: ${option.key} is given twice`);
+    if (given.has(option.key)) throw new RangeError(`policy ${kind}: ${option.key} is given twice`);
     given.add(option.key);
     try {
       spec[option.field] = option.parse(part.slice(eq + 1));
     } catch (e) {
-      throw new RangeError(`--policy ${kind}: ${(e as Error).message}`);
+      throw new RangeError(`policy ${kind}: ${(e as Error).message}`);
     }
   }
   return spec as PolicySpec;
