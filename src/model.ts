@@ -11,6 +11,7 @@ import { OPTIMIZERS, type OptimizerName } from './optim/registry';
 import { checkOptimizer, optimizerHyper, type OptimizerSpec, type ResolvedOptimizer } from './optim/spec';
 import { stepProfile } from './profile';
 import { Network, sha256 } from './network';
+import type { CheckpointMeta } from './run/meta';
 import { BN_MODES, type BnMode, type EpochProgress, type EpochStats, type EvalStats, type NonFiniteAction, type StepProfile, type StepTimes } from './types';
 import { describe, requireBooleanArray, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate';
 
@@ -132,6 +133,10 @@ export class Model extends Network {
     return { ...this.lossSpec };
   }
 
+  protected override trainingMeta(): Pick<CheckpointMeta, 'optimizer' | 'loss'> {
+    return { optimizer: this.optimizer, loss: this.loss };
+  }
+
   protected override useOptimizer(optimizer: ResolvedOptimizer, loss?: ResolvedLoss): void {
     this.setTraining({ optimizer, loss });
   }
@@ -167,7 +172,8 @@ export class Model extends Network {
     const onAbort = () => this.native.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await promise;
+      const stats = await promise;
+      return { ...stats, trainAcc: this.accuracyOf(stats.trainMetrics) };
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -178,12 +184,19 @@ export class Model extends Network {
     requireKnownKeys('evaluate option', options, ['batchSize', 'threads', 'augment', 'split']);
     const split = requireOneOf('split', options.split ?? 'test', ['test', 'val'] as const);
     if (split === 'val' && this.valSize === 0) throw new Error("evaluate: no validation data has been set (setData('val', ...))");
-    return this.native.evaluate({
+    const stats = await this.native.evaluate({
       batchSize: requireInteger('batchSize', options.batchSize ?? 500, 1, 1 << 20),
       threads: requireInteger('threads', options.threads ?? defaultThreads(), 1, 1024),
       augment: this.augmentFor(options.augment),
       validation: split === 'val',
     });
+    return { ...stats, acc: this.accuracyOf(stats.metrics) };
+  }
+
+  /** The accuracy in a loss's metric sums, or NaN for a loss that has none (regression). */
+  private accuracyOf(metrics: readonly number[]): number {
+    const acc = OBJECTIVES[this.lossSpec.kind].metrics(metrics, this.info.classes).acc;
+    return acc ?? NaN;
   }
 
   /**

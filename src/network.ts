@@ -82,7 +82,7 @@ export class Network {
     const meta = readCheckpointMeta(bytes, file, options.allowDamaged ?? false);
     const model = new this({ ...modelOptionsOf(meta.model), device: options.device });
     // The optimizer whose state the checkpoint holds (adamw's moments, sgd's momentum).
-    if (meta.training?.optimizer) model.useOptimizer(meta.training.optimizer, meta.training.loss);
+    if (meta.optimizer) model.useOptimizer(meta.optimizer, meta.loss);
     await model.restoreBytes(bytes, file, !options.allowDamaged);
     return model;
   }
@@ -155,6 +155,7 @@ export class Network {
       format: CHECKPOINT_FORMAT,
       model: this.spec,
       preprocessing: { dataKind: this.dataKind, augment: this.augment },
+      ...this.trainingMeta(),
       ...(training ? { training } : {}),
       ...(user !== undefined && user !== null ? { user } : {}),
     };
@@ -197,6 +198,11 @@ export class Network {
   /** SHA-256 of every parameter and buffer (BatchNorm running statistics included). */
   digest(): string {
     return sha256(this.native.modelBytes());
+  }
+
+  /** What a checkpoint says about how the network trains (Model: its optimizer and loss). */
+  protected trainingMeta(): Pick<CheckpointMeta, 'optimizer' | 'loss'> {
+    return {};
   }
 
   /** Trains (and so restores state) with this optimizer; Model keeps its settings too. */

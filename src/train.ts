@@ -2,7 +2,9 @@
 // addon, evaluate, record, and checkpoint so an interrupted run resumes identically.
 import { createHash } from 'node:crypto';
 import { defaultOf, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunOptions } from './config/fields';
-import { checkRunOptions, savedPolicy } from './config/options';
+import { canonical, checkRunOptions, savedPolicy } from './config/options';
+import { lossText } from './objective/spec';
+import { optimizerText } from './optim/spec';
 import { frozenParamsShare, idealBackwardSaving, trainableParams } from './cost';
 import { checkAugment } from './data/augment';
 import type { DatasetPair } from './data/types';
@@ -22,7 +24,7 @@ import { runSettings } from './run/settings';
 import { lrAt, stepRates } from './schedule';
 import { notify, TRAINING_HOOKS, type EpochPlan, type RunContext, type TrainingCallback } from './training/callbacks';
 import { earlyStopCallback } from './training/early-stop';
-import { meanBaselineRmse, setMetrics, targetSpread } from './training/metrics';
+import { meanBaselineRmse, metricNames, setMetrics, targetSpread } from './training/metrics';
 import { checkEarlyStop } from './training/validation';
 import { mean, summarise, type RunEnd } from './training/summary';
 import type { BnMode, EpochProgress, EpochRecord, TrainSummary } from './types';
@@ -87,11 +89,27 @@ function checkOptions(options: TrainOptions) {
   // The loss decides what the targets are: class indices, or float values (N x outputs).
   const floatTask = OBJECTIVES[checked.loss.kind].target === 'float';
   for (const split of ['train', 'test'] as const) {
+    const labels = data[split].labels as unknown;
+    const known = labels instanceof Int32Array || labels instanceof Uint8Array || labels instanceof Float32Array || Array.isArray(labels);
+    if (!known) continue; // checkDataset names what is wrong with it
     if (floatTask !== hasFloatTargets(data[split])) {
       throw new TypeError(`loss ${checked.loss.kind} takes ${floatTask ? 'float targets (labels as a Float32Array, N x outputs)' : 'class indices (integer labels)'}, but data.${split} has ${hasFloatTargets(data[split]) ? 'float targets' : 'class indices'}`);
     }
   }
+  const range = OBJECTIVES[checked.loss.kind].targetRange;
+  if (range) {
+    for (const split of ['train', 'test'] as const) {
+      const labels = data[split].labels;
+      const i = labels.findIndex((v: number) => !(v >= range[0] && v <= range[1]));
+      if (i >= 0) throw new RangeError(`loss ${checked.loss.kind} takes targets in [${range.join(', ')}]; data.${split}.labels[${i}] is ${labels[i]}`);
+    }
+  }
   const earlyStop = options.earlyStop === undefined ? null : checkEarlyStop(options.earlyStop);
+  // A metric the loss does not report would never improve: refused, not ignored.
+  const reported = metricNames(checked.loss).map((m) => `val-${m}`);
+  for (const [name, metric] of [['earlyStop', earlyStop?.metric], ['keepBest', checked.keepBest]] as const) {
+    if (metric && !reported.includes(metric)) throw new RangeError(`${name} ${metric}: the ${checked.loss.kind} loss reports ${reported.join(', ')}`);
+  }
   if ((earlyStop || checked.keepBest) && !checked.valSplit) throw new TypeError(`${earlyStop ? 'earlyStop' : 'keepBest'} chooses by the validation set: give valSplit (--val-split F) too`);
   if (checked.keepBest && options.out === undefined) throw new TypeError('keepBest writes best.pt into the run folder: give out (--out DIR) too');
   return { ...checked, earlyStop, distributed: checkedDistributed(options, checked.batchSize) };
@@ -162,6 +180,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!meta.training) throw new Error(`${folder.checkpointPath} was not written by a training run`);
     if (meta.training.policy !== policy.name) {
       throw new RunFolderConflict(`${folder.checkpointPath} was written by policy ${meta.training.policy}, not ${policy.name}; resume with the same options`);
+    }
+    // The checkpoint names its optimizer and loss too: a run.json edited by hand cannot change them.
+    for (const [what, saved, now, text] of [
+      ['optimizer', meta.optimizer, checked.optimizer, optimizerText],
+      ['loss', meta.loss, checked.loss, lossText],
+    ] as const) {
+      if (saved && canonical(saved) !== canonical(now)) {
+        throw new RunFolderConflict(`${folder.checkpointPath} was trained with ${what} ${(text as (s: unknown) => string)(saved)}, not ${(text as (s: unknown) => string)(now)}; resume with the same options`);
+      }
     }
     policy.setState(meta.training.policyState);
     records = meta.training.records;
@@ -347,6 +374,7 @@ async function runEpochs(
       ...(spreads.baselineTestRmse !== undefined ? { testBaselineRmse: spreads.baselineTestRmse } : {}),
       ...(validation ? { valLoss: validation.loss, ...setMetrics('val', checked.loss, validation.metrics, outputs, spreads.val) } : {}),
       ...(checked.clipGradNorm !== undefined ? { maxGradNorm: stats.maxGradNorm, clippedSteps: stats.clippedSteps } : {}),
+      ...(stats.skippedBatches ? { skippedBatches: stats.skippedBatches } : {}),
       dataMs: stats.dataMs,
       forwardMs: stats.forwardMs,
       backwardMs: stats.backwardMs,

@@ -60,7 +60,7 @@ export const NON_FINITE_ACTIONS: readonly NonFiniteAction[] = ['stop', 'skip-bat
 /** One epoch's loss, accuracy and per-phase milliseconds (device-synchronised). */
 export interface EpochStats {
   trainLoss: number;
-  /** The first of trainMetrics: accuracy for classification losses. */
+  /** Accuracy for classification losses (bce: over every label); NaN for regression losses. */
   trainAcc: number;
   /** The loss's metric sums per sample (cross-entropy: [accuracy]; regression: [absolute, squared] error summed over the targets). */
   trainMetrics: number[];
@@ -89,7 +89,7 @@ export interface EpochStats {
 
 export interface EvalStats {
   loss: number;
-  /** The first of metrics: accuracy for classification losses. */
+  /** Accuracy for classification losses (bce: over every label); NaN for regression losses. */
   acc: number;
   /** The loss's metric sums per sample, as EpochStats.trainMetrics. */
   metrics: number[];
@@ -161,6 +161,8 @@ export interface EpochRecord {
   /** With gradient clipping: the largest global gradient norm before clipping, and the steps it clipped. */
   maxGradNorm?: number;
   clippedSteps?: number;
+  /** Under onNonFinite 'skip-batch': the batches left out (absent when none were). */
+  skippedBatches?: number;
   dataMs: number;
   forwardMs: number;
   backwardMs: number;

@@ -84,6 +84,14 @@ describe('regression losses', () => {
     const loaded = await Model.load(out);
     expect(loaded.loss).toEqual({ kind: 'mse' });
     expect(loaded.optimizer.kind).toBe('adam');
+    // A saved copy keeps the loss: float targets still fit it, and evaluate has no accuracy to give.
+    const copy = join(tempDir(), 'copy.pt');
+    await loaded.save(copy);
+    const reopened = await Model.load(copy);
+    reopened.setData('test', data.test);
+    const evaluation = await reopened.evaluate();
+    expect(evaluation.acc).toBeNaN();
+    expect(evaluation.loss).toBeCloseTo(resumed.summary.finalTestRmse! ** 2, 5);
   });
 
   it('refuses targets that do not suit the loss, and a bad loss, by name', async () => {
@@ -92,12 +100,16 @@ describe('regression losses', () => {
     await expect(train({ ...options, data: classes, epochs: 1, loss: 'mse' })).rejects.toThrow('loss mse takes float targets (labels as a Float32Array, N x outputs), but data.train has class indices');
     await expect(train({ ...options, data: regression, epochs: 1 })).rejects.toThrow('loss cross-entropy takes class indices (integer labels), but data.train has float targets');
     await expect(train({ ...options, data: regression, epochs: 1, loss: 'msee' })).rejects.toThrow("loss: unknown kind 'msee' (did you mean 'mse'?)");
-    await expect(train({ ...options, data: regression, epochs: 1, loss: 'huber:delta=-1' })).rejects.toThrow('loss huber delta must be at least 0');
+    await expect(train({ ...options, data: regression, epochs: 1, loss: 'huber:delta=-1' })).rejects.toThrow('loss huber delta must be greater than 0, got -1');
     const bad = { ...regression, train: { ...regression.train, labels: regression.train.labels.slice(0, 10) } };
     await expect(train({ ...options, data: bad, epochs: 1, loss: 'mse' })).rejects.toThrow('96 images with 2 float target(s) each need 192 values, labels hold 10');
     const nan = { ...regression, train: { ...regression.train, labels: (regression.train.labels as Float32Array).map((v, i) => (i === 7 ? NaN : v)) } };
     await expect(train({ ...options, data: nan, epochs: 1, loss: 'mse' })).rejects.toThrow('labels[7] is NaN; float targets must be finite');
     await expect(train({ ...options, data: regression, epochs: 1, loss: 'mse', objective: 'mse' } as never)).rejects.toThrow("unknown train option 'objective' (did you mean 'loss'?)");
+    await expect(train({ ...options, data: regression, epochs: 1, loss: 'bce' })).rejects.toThrow(/loss bce takes targets in \[0, 1\]; data.train.labels\[\d+\] is -/);
+    const f64 = { ...regression, train: { ...regression.train, labels: new Float64Array(192) as never } };
+    await expect(train({ ...options, data: f64, epochs: 1, loss: 'mse' })).rejects.toThrow('labels must be an Int32Array, a Uint8Array');
+    await expect(train({ ...options, data: regression, epochs: 1, loss: 'mse', valSplit: 0.25, keepBest: 'val-acc', out: join(tempDir(), 'y') })).rejects.toThrow('keepBest val-acc: the mse loss reports val-loss, val-mae, val-rmse, val-r2');
   });
 
   it('early stopping and best.pt follow a regression metric', async () => {
@@ -146,7 +158,8 @@ describe('bce and label smoothing', () => {
     expect(parseLoss('cross-entropy:label-smoothing=0.1')).toEqual({ kind: 'cross-entropy', labelSmoothing: 0.1 });
     expect(checkLoss({ kind: 'huber' })).toEqual({ kind: 'huber', delta: 1 });
     expect(() => parseLoss('cross-entropy:smoothing=0.1')).toThrow("cross-entropy has no setting 'smoothing' (did you mean 'label-smoothing'?)");
-    expect(() => parseLoss('cross-entropy:label-smoothing=1')).toThrow('loss cross-entropy labelSmoothing must be at least 0 and below 1, got 1');
+    expect(() => parseLoss('cross-entropy:label-smoothing=1')).toThrow('loss cross-entropy label-smoothing must be at least 0 and below 1, got 1');
+    expect(() => parseLoss('huber:delta=0x10')).toThrow('delta must be a number in decimal notation');
     expect(() => checkLoss({ kind: 'mse', delta: 1 })).toThrow("loss mse has no setting 'delta'");
   });
 });

@@ -102,6 +102,25 @@ describe('Adam state under freezing', () => {
   });
 });
 
+describe('saved models keep their optimizer', () => {
+  it('Model.save of an adamw model opens again with its optimizer and state (it used to refuse it as sgd)', async () => {
+    const n = 8;
+    const model = new Model({ model: 'mnist-net', seed: 3 });
+    model.setTraining({ optimizer: 'adamw:betas=0.8,0.9' });
+    model.setData('train', { name: 'floats', images: new Float32Array(n * 32 * 32).fill(0.25), labels: Array.from({ length: n }, (_, i) => i % 10), shape: [n, 1, 32, 32], classes: 10 });
+    await model.timeSteps({ steps: 2, batchSize: n, threads: 1 });
+    const file = join(tempDir(), 'adamw.pt');
+    await model.save(file);
+    const loaded = await Model.load(file);
+    expect(loaded.optimizer).toEqual({ kind: 'adamw', betas: [0.8, 0.9], eps: 1e-8 });
+    expect(loaded.digest()).toBe(model.digest());
+    expect(loaded.momentumDigest(0)).toBe(model.momentumDigest(0));
+    const again = join(tempDir(), 'again.pt');
+    await loaded.save(again);
+    expect((await Model.load(again)).optimizer.kind).toBe('adamw');
+  });
+});
+
 describe('optimizer specs', () => {
   it('reads text and objects into every setting', () => {
     expect(parseOptimizer('adamw')).toEqual({ kind: 'adamw', betas: [0.9, 0.999], eps: 1e-8 });
@@ -121,5 +140,8 @@ describe('optimizer specs', () => {
     expect(() => parseOptimizer('adam:eps=1:eps=2')).toThrow("'eps' is given twice");
     expect(() => checkOptimizer({ kind: 'adam', momentum: 0.9 })).toThrow("optimizer adam has no setting 'momentum'");
     expect(() => checkOptimizer(3)).toThrow(TypeError);
+    expect(() => parseOptimizer('adam:eps=0x10')).toThrow('eps must be a number in decimal notation');
+    expect(() => parseOptimizer('adamw:betas=0.9, 0.99')).toThrow('betas must be two numbers a,b in decimal notation');
+    expect(() => checkOptimizer({ kind: 'adam', betas: [0.9] })).toThrow('optimizer adam betas must be two numbers, got 1 value(s)');
   });
 });

@@ -61,7 +61,7 @@ describe('the run-configuration table', () => {
       expect(def.min).toBe(f.min);
       expect(def.max).toBe(f.max);
       expect(help, `--${f.flag} in \`layerout help train\``).toMatch(new RegExp(`--${f.flag}\\b`));
-      if (f.default !== undefined) expect(help).toContain(`(default ${f.default})`);
+      if (f.default !== undefined) expect(help.replace(/\s+/g, " ")).toContain(`(default ${f.default})`); // as words: the help wraps
       if (f.negation) expect(help).toMatch(new RegExp(`--${f.negation.flag}\\b`));
     }
     // Nothing in `train` that the table does not declare.

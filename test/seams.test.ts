@@ -28,12 +28,13 @@ describe('registries', () => {
 
   it('the optimizer and objective tables name what the addon builds; another name is refused on both sides', () => {
     const model = new Model({ model: 'mlp', inputShape: [1, 4, 4], hidden: [4], classes: 3 });
-    for (const optimizer of OPTIMIZER_NAMES) for (const objective of OBJECTIVE_NAMES) model.setTraining({ optimizer, objective });
+    for (const optimizer of OPTIMIZER_NAMES) for (const loss of OBJECTIVE_NAMES) model.setTraining({ optimizer, loss });
     expect(() => model.setTraining({ optimizer: 'rmsprop' as never })).toThrow("optimizer: unknown kind 'rmsprop'");
-    expect(() => model.setTraining({ objective: 'mse' as never })).toThrow("objective must be one of cross-entropy; got 'mse'");
+    expect(() => model.setTraining({ loss: 'hinge' as never })).toThrow("loss: unknown kind 'hinge'");
+    expect(() => model.setTraining({ objective: 'mse' } as never)).toThrow("unknown setTraining option 'objective' (did you mean 'loss'?)");
     const raw = (model as unknown as { native: { setTraining(o: object): void } }).native;
     expect(() => raw.setTraining({ optimizer: 'rmsprop', objective: 'cross-entropy' })).toThrow(/unknown optimizer 'rmsprop'/);
-    expect(() => raw.setTraining({ optimizer: 'sgd', objective: 'mse' })).toThrow(/unknown objective 'mse'/);
+    expect(() => raw.setTraining({ optimizer: 'sgd', objective: 'hinge' })).toThrow(/unknown objective 'hinge'/);
     expect(OPTIMIZERS.sgd.state).toEqual(['momentum_buffer']);
     for (const name of OPTIMIZER_NAMES) for (const option of OPTIMIZERS[name].reads) expect(FIELD_NAMES).toContain(option);
   });
@@ -52,7 +53,7 @@ describe('checkpoints keep optimizer state by name', () => {
     const bytes = readFileSync(join(out, 'checkpoint.pt')).toString('latin1');
     for (const name of ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']) expect(bytes).toContain(`optimizer.momentum_buffer.${name}`);
     expect(bytes).not.toMatch(/momentum\.\d/);
-    expect(new RunFolder(out).readConfig().training).toMatchObject({ optimizer: { kind: 'sgd', dampening: 0, nesterov: false }, objective: 'cross-entropy' });
+    expect(new RunFolder(out).readConfig().training).toMatchObject({ optimizer: { kind: 'sgd', dampening: 0, nesterov: false }, loss: { kind: 'cross-entropy', labelSmoothing: 0 } });
   });
 });
 

@@ -2,7 +2,7 @@
 // influences, early stopping, the best epoch kept in best.pt (also across kill -9 and resume),
 // gradient clipping, warm-up and per-step schedules, and weights that turn non-finite.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataSpec } from '../src/data/spec';
@@ -55,7 +55,9 @@ describe('a validation split', () => {
     await expect(train({ ...small, data, epochs: 1, earlyStop: 'val-loss' })).rejects.toThrow('earlyStop chooses by the validation set: give valSplit');
     await expect(train({ ...small, data, epochs: 1, keepBest: 'val-acc' })).rejects.toThrow('keepBest chooses by the validation set');
     await expect(train({ ...small, data, epochs: 1, valSplit: 0.2, keepBest: 'val-acc' })).rejects.toThrow('keepBest writes best.pt into the run folder: give out');
-    await expect(train({ ...small, data, epochs: 1, valSplit: 0.2, keepBest: 'test-acc' as never })).rejects.toThrow("keepBest must be one of val-loss, val-acc; got 'test-acc'");
+    await expect(train({ ...small, data, epochs: 1, valSplit: 0.2, keepBest: 'test-acc' as never })).rejects.toThrow("keepBest must be one of val-loss, val-acc, val-mae, val-rmse, val-r2; got 'test-acc'");
+    await expect(train({ ...small, data, epochs: 1, valSplit: 0.2, keepBest: 'val-rmse', out: join(tempDir(), 'x') })).rejects.toThrow('keepBest val-rmse: the cross-entropy loss reports val-loss, val-acc');
+    await expect(train({ ...small, data, epochs: 1, valSplit: 0.2, earlyStop: 'val-mae' })).rejects.toThrow('earlyStop val-mae: the cross-entropy loss reports val-loss, val-acc');
     await expect(train({ ...small, data, epochs: 1, valSplit: 0.6 })).rejects.toThrow('valSplit must be greater than 0 and at most 0.5, got 0.6');
   });
 });
@@ -176,5 +178,52 @@ describe('weights that turn non-finite', () => {
     expect(inspect.code, inspect.stderr).toBe(0);
     expect(inspect.stdout).toContain(`after epoch ${summary.epochsDone}`);
     expect(inspect.stdout).toContain('optimizer: sgd (state per parameter: momentum_buffer)');
+  });
+});
+
+describe('what a probe found', () => {
+  it('--resume may change --early-stop (it is decided from the records)', () => {
+    const out = join(tempDir(), 'es');
+    const base = ['train', '--model', 'mlp', '--data', SPEC, '--epochs', '6', '--batch', '16', '--threads', '1', '--seed', '5', '--val-split', '0.25', '--quiet', '--json'];
+    const first = layerout([...base, '--early-stop', 'val-acc:patience=1:min-delta=1', '--out', out]);
+    expect(lastJson(first.stdout).summary).toMatchObject({ endReason: 'early-stopped', epochsDone: 2 });
+    const more = layerout(['train', '--resume', out, '--early-stop', 'val-acc:patience=3:min-delta=1', '--quiet', '--json']);
+    expect(more.code, more.stderr).toBe(0);
+    expect(lastJson(more.stdout).summary).toMatchObject({ endReason: 'early-stopped', epochsDone: 4 });
+  });
+
+  it('a run.json edited to other optimizer settings is refused on --resume: the checkpoint names its optimizer', () => {
+    const out = join(tempDir(), 'edit');
+    const first = layerout(['train', '--model', 'mlp', '--data', SPEC, '--epochs', '1', '--threads', '1', '--optimizer', 'adamw:betas=0.9,0.99', '--out', out, '--quiet']);
+    expect(first.code, first.stderr).toBe(0);
+    const file = join(out, 'run.json');
+    const run = JSON.parse(readFileSync(file, 'utf8'));
+    run.training.optimizer.betas = [0.5, 0.6];
+    writeFileSync(file, JSON.stringify(run));
+    const resumed = layerout(['train', '--resume', out, '--epochs', '2', '--quiet']);
+    expect(resumed.code).not.toBe(0);
+    expect(resumed.stderr).toContain('was trained with optimizer adamw:betas=0.9,0.99, not adamw:betas=0.5,0.6');
+  });
+
+  it('predict refuses a regression run, and values libtorch cannot take are refused before the folder is written', async () => {
+    const out = join(tempDir(), 'reg');
+    const images = new Float32Array(32 * 64).map((_, i) => Math.sin(i * 1.7));
+    const set = (name: string) => ({ name, images, labels: new Float32Array(32).map((_, i) => i / 32), shape: [32, 1, 8, 8] as [number, number, number, number], classes: 1 });
+    await train({ ...small, data: { kind: 'r', train: set('r/train'), test: set('r/test'), classes: 1 }, epochs: 1, loss: 'mse', out });
+    const predict = layerout(['predict', out, '--data', SPEC]);
+    expect(predict.code).toBe(2);
+    expect(predict.stderr).toContain('was trained with the mse loss (float targets): predict scores classification runs');
+    for (const [flags, message] of [
+      [['--clip-grad-norm', '1e308'], '--clip-grad-norm must be at most 1e+30'],
+      [['--schedule', 'cosine-step:0.1'], 'the minimum rate 0.1 is above the base lr 0.01'],
+      [['--loss', 'huber:delta=0'], '--loss huber delta must be greater than 0'],
+      [['--early-stop', 'val-acc:patience=0', '--val-split', '0.2'], '--early-stop: patience must be a whole number'],
+    ] as const) {
+      const dir = join(tempDir(), 'never');
+      const r = layerout(['train', '--model', 'mlp', '--data', SPEC, '--epochs', '1', '--threads', '1', ...flags, '--out', dir]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(existsSync(dir)).toBe(false);
+    }
   });
 });

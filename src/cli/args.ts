@@ -245,7 +245,9 @@ function convert(name: string, raw: string, def: OptionDef): { value: string | n
     const message = (e as Error).message;
     // Checks speak the API's names ('policy layerout: ...'); on the command line they are flags.
     const bare = name.slice(2);
-    return { problem: message.startsWith(name) ? message : message.startsWith(`${bare} `) || message.startsWith(`${bare}:`) ? `--${message}` : `${name}: ${message}` };
+    const apiName = bare.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+    const own = [bare, apiName].find((n) => message.startsWith(`${n} `) || message.startsWith(`${n}:`));
+    return { problem: message.startsWith(name) ? message : own ? `${name}${message.slice(own.length)}` : `${name}: ${message}` };
   }
   return { value };
 }

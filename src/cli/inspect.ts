@@ -5,6 +5,7 @@ import { parseCommand, type CommandSpec } from './args';
 import { describePolicyState } from './describe';
 import { OPTIMIZERS } from '../optim/registry';
 import { checkOptimizer, optimizerText } from '../optim/spec';
+import { checkLoss, lossText } from '../objective/spec';
 
 export const INSPECT_COMMAND: CommandSpec = {
   name: 'inspect',
@@ -30,7 +31,8 @@ export async function runInspect(argv: string[], out: (line: string) => void, er
     policy: training.policy,
     policyState: training.policyState,
     // Checkpoints written before optimizers had settings trained with SGD.
-    optimizer: 'optimizer' in training && training.optimizer ? training.optimizer : checkOptimizer('sgd'),
+    optimizer: model.checkpointMeta?.optimizer ?? checkOptimizer('sgd'),
+    loss: model.checkpointMeta?.loss ?? checkLoss('cross-entropy'),
     integrity: check,
     digest: model.digest(),
     units,
@@ -40,7 +42,7 @@ export async function runInspect(argv: string[], out: (line: string) => void, er
   else {
     out(`${path}: ${report.model} after epoch ${report.epoch}, policy ${report.policy}`);
     out(`policy state: ${describePolicyState(report.policy, report.policyState)}`);
-    out(`optimizer: ${optimizerText(report.optimizer)} (state per parameter: ${OPTIMIZERS[report.optimizer.kind].state.join(', ')})`);
+    out(`optimizer: ${optimizerText(report.optimizer)} (state per parameter: ${OPTIMIZERS[report.optimizer.kind].state.join(', ')}), loss: ${lossText(report.loss)}`);
     out(
       `integrity: ${
         !check.verified ? 'not checked (written before checkpoints carried digests)' : intact ? 'every tensor and the metadata match their SHA-256' : `DAMAGED: ${check.damaged.join(', ')}`

@@ -26,6 +26,10 @@ export async function runPredict(argv: string[], out: (line: string) => void): P
   const { options, positional } = parseCommand(argv, PREDICT_COMMAND);
   const path = resolveCheckpointPath(positional[0]);
   const model = await Model.load(path);
+  // The --data kinds give class labels; a regression or multi-label model has nothing to score there.
+  if (model.loss.kind !== 'cross-entropy') {
+    throw new UsageError(`${path} was trained with the ${model.loss.kind} loss (float targets): predict scores classification runs; use Model.load(...).predict() or evaluate() in the API`);
+  }
   const folder = dirname(path);
   const seed = runSeed(folder);
   const data = loadCliData(String(options.data), undefined, options['limit-test'] as number | undefined, seed);

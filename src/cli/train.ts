@@ -28,9 +28,9 @@ export const TRAIN_COMMAND: CommandSpec = {
   name: 'train',
   summary: 'Train a model with a freeze policy; with --out, every epoch writes metrics and a checkpoint.',
   options: TRAIN_OPTIONS,
-  usage: ['--model NAME --data SPEC --epochs N [options]', '--resume DIR [--epochs N] [--threads N] [--device DEVICE] [--on-nonfinite ACTION] [--json] [--quiet] [data-parallel options]'],
+  usage: ['--model NAME --data SPEC --epochs N [options]', '--resume DIR [--epochs N] [--early-stop SPEC] [--threads N] [--device DEVICE] [--on-nonfinite ACTION] [--json] [--quiet] [data-parallel options]'],
   notes: [
-    '--resume DIR continues a run folder with the options it was started with; only --on-nonfinite, --epochs, --threads, --device, --json and --quiet may change (and --data, for runs made through the API on data built in memory). Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.',
+    `--resume DIR continues a run folder with the options it was started with; only ${resumeChangeable().rest.join(', ')} and the data-parallel options may change (and --data, for runs made through the API on data built in memory). Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.`,
     'Exit codes: 0 done (also when stopped early by --early-stop), 1 error, 2 bad options, 3 stopped by a non-finite loss or non-finite weights (the checkpoint keeps the last finite state), 130 interrupted.',
     'Data parallel: --batch stays the global batch, split over the ranks; N ranks follow the one-process run (same data order, masks, learning rates). --nproc N runs N ranks here; on several machines start one process per rank with --world-size W --rank R --master HOST:PORT (or torchrun\'s RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). A lost rank stops every rank (exit 1).',
   ],
@@ -39,12 +39,17 @@ export const TRAIN_COMMAND: CommandSpec = {
 /** Options that may be given with --resume (the table's `free` and `fixed-given` fields); the rest come from the run folder. */
 const RESUMABLE = new Set(resumeFlags());
 
+/** The flags --resume may change: the data-parallel ones apart. */
+function resumeChangeable(): { rest: string[]; dataParallel: string[] } {
+  const flags = resumeFlags().filter((f) => f !== 'resume' && f !== 'data');
+  const dataParallel = flags.filter((f) => fieldDef(fieldOfFlag(f) as FieldName).group === 'distributed');
+  return { rest: flags.filter((f) => !dataParallel.includes(f)).map((f) => `--${f}`), dataParallel: dataParallel.map((f) => `--${f}`) };
+}
+
 /** What may be given with --resume, in words, after the flags that may not. */
 function resumeRule(bad: string[]): string {
-  const flags = [...RESUMABLE].filter((f) => f !== 'resume' && f !== 'data');
-  const dataParallel = flags.filter((f) => fieldDef(fieldOfFlag(f) as FieldName).group === 'distributed');
-  const rest = flags.filter((f) => !dataParallel.includes(f)).map((f) => `--${f}`);
-  return `only ${rest.join(', ')} and the data-parallel options (${dataParallel.map((f) => `--${f}`).join(', ')}) may be given (not --${bad.join(', --')}); --data too, for runs on data built in memory`;
+  const { rest, dataParallel } = resumeChangeable();
+  return `only ${rest.join(', ')} and the data-parallel options (${dataParallel.join(', ')}) may be given (not --${bad.join(', --')}); --data too, for runs on data built in memory`;
 }
 
 /** Exit code of a run stopped by a non-finite loss. */
@@ -74,6 +79,7 @@ function trainOptions(given: ParsedOptions): TrainOptions {
       threads: given.threads as number | undefined,
       device: given.device as DeviceName | undefined,
       onNonFinite: given['on-nonfinite'] as NonFiniteAction | undefined,
+      earlyStop: given['early-stop'] as string | undefined,
       data,
     });
   }
@@ -187,7 +193,8 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
     const params = summary.nonFiniteParams ?? [];
     err(`stopped: after epoch ${summary.nonFinite.epoch} (learning rate ${summary.nonFinite.lr}) ${params.length} parameter${params.length === 1 ? '' : 's'} held a NaN or an infinity (${params.slice(0, 3).join(', ')}${params.length > 3 ? ', ...' : ''}); that epoch was dropped. ` +
       (outDir ? `${outDir} keeps the checkpoint of epoch ${summary.epochsDone}, the last finite state. ` : '') +
-      'Lower --lr, clip gradients (--clip-grad-norm), or choose --on-nonfinite stop.');
+      'Lower --lr or --weight-decay, or clip gradients (--clip-grad-norm)' +
+      (options.onNonFinite === 'continue' ? '; --on-nonfinite continue applied the updates of non-finite losses (stop, the default, would not).' : '.'));
     return EXIT_NON_FINITE;
   }
   if (summary.endReason === 'early-stopped') err(`early stop: the validation metric did not improve; stopped after epoch ${summary.epochsDone} of ${summary.epochs}`);

@@ -124,7 +124,7 @@ export const RUN_FIELDS = {
 
   /** Gradient clipping: each step's gradients scaled to a global 2-norm of at most this (after the data-parallel all-reduce); default off. */
   clipGradNorm: field<number>({
-    group: 'optimizer', flag: 'clip-grad-norm', cli: 'number', arg: 'X', api: true, min: 0, minExclusive: true,
+    group: 'optimizer', flag: 'clip-grad-norm', cli: 'number', arg: 'X', api: true, min: 0, minExclusive: true, max: 1e30,
     help: 'scale each step\'s gradients to a global 2-norm of at most X (torch.nn.utils.clip_grad_norm_; default off)', saved: 'training.clipGradNorm', resume: 'fixed', study: 'shared',
   }),
 

@@ -8,8 +8,9 @@ export interface KindSetting {
   /** 'number': one number; 'pair': two numbers `a,b`; 'flag': true when named, no value. */
   readonly type: 'number' | 'pair' | 'flag';
   readonly default: number | readonly [number, number] | boolean;
-  /** Numbers (each of a pair): bounds; `maxExclusive` leaves max out. */
+  /** Numbers (each of a pair): bounds; `minExclusive`/`maxExclusive` leave the bound out. */
   readonly min?: number;
+  readonly minExclusive?: boolean;
   readonly max?: number;
   readonly maxExclusive?: boolean;
   readonly help: string;
@@ -23,6 +24,7 @@ export interface ResolvedKind<K extends string = string> {
   [setting: string]: SettingValue | K;
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const kebab = (camel: string) => camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** The checker, parser and printer of one family of kinds (`what`: 'optimizer', 'loss'). */
@@ -44,8 +46,10 @@ export function kindSpecs<K extends string>(what: string, kinds: Readonly<Record
     const inRange = (x: unknown) => {
       if (typeof x !== 'number' || !Number.isFinite(x)) throw new TypeError(`${name} must be a finite number, got ${describe(x)}`);
       const tooHigh = def.max !== undefined && (def.maxExclusive ? x >= def.max : x > def.max);
-      if ((def.min !== undefined && x < def.min) || tooHigh) {
-        throw new RangeError(`${name} must be ${def.min !== undefined ? `at least ${def.min}` : ''}${def.max !== undefined ? ` and ${def.maxExclusive ? 'below' : 'at most'} ${def.max}` : ''}, got ${x}`);
+      const tooLow = def.min !== undefined && (def.minExclusive ? x <= def.min : x < def.min);
+      if (tooLow || tooHigh) {
+        const lower = def.min === undefined ? '' : def.minExclusive ? `greater than ${def.min}` : `at least ${def.min}`;
+        throw new RangeError(`${name} must be ${lower}${def.max !== undefined ? ` and ${def.maxExclusive ? 'below' : 'at most'} ${def.max}` : ''}, got ${x}`);
       }
       return x;
     };
@@ -54,7 +58,7 @@ export function kindSpecs<K extends string>(what: string, kinds: Readonly<Record
       return value;
     }
     if (def.type === 'pair') {
-      if (!Array.isArray(value) || value.length !== 2) throw new TypeError(`${name} must be two numbers, got ${describe(value)}`);
+      if (!Array.isArray(value) || value.length !== 2) throw new TypeError(`${name} must be two numbers, got ${Array.isArray(value) ? `${value.length} value(s)` : describe(value)}`);
       return [inRange(value[0]), inRange(value[1])];
     }
     return inRange(value);
@@ -103,10 +107,11 @@ export function kindSpecs<K extends string>(what: string, kinds: Readonly<Record
         continue;
       }
       if (raw === undefined || raw.trim() === '') throw bad(`${textKey} needs a value ('${textKey}=...')`);
-      const numbers = raw.split(',').map((t) => (t.trim() === '' ? NaN : Number(t)));
-      const wanted = def.type === 'pair' ? 'two numbers a,b' : 'a number';
+      // Decimal notation only, as every number on the command line (no 0x10, no spaces).
+      const numbers = raw.split(',').map((t) => (DECIMAL.test(t) ? Number(t) : NaN));
+      const wanted = def.type === 'pair' ? 'two numbers a,b in decimal notation' : 'a number in decimal notation';
       if (numbers.some((x) => !Number.isFinite(x)) || numbers.length !== (def.type === 'pair' ? 2 : 1)) throw bad(`${textKey} must be ${wanted}, got '${raw}'`);
-      given[key] = def.type === 'pair' ? numbers : numbers[0];
+      given[key] = checkSetting(kind, textKey, def, def.type === 'pair' ? numbers : numbers[0]); // named as the text names it
     }
     return check(given);
   };

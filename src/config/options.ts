@@ -55,7 +55,6 @@ export function unknownOptions(options: object, allowed: readonly string[]): str
 }
 
 export function checkRunOptions(options: RunOptions): CheckedRunOptions {
-  const schedule = options.schedule;
   for (const name of ['force', 'resume'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new TypeError(`${name} must be true or false, got ${describe(options[name])}`);
   }
@@ -66,16 +65,21 @@ export function checkRunOptions(options: RunOptions): CheckedRunOptions {
     if (options[name as FieldName & keyof RunOptions] !== undefined && unreadBy(optimizer.kind, name)) throw new RangeError(`${name} is not read by the ${optimizer.kind} optimizer (it reads ${kind.reads.join(', ')})`);
   }
   const momentum = kind.reads.includes('momentum') ? (checkField('momentum', options.momentum) as number) : undefined;
+  const schedule = checkSchedule(options.schedule ?? defaultOf('schedule'));
+  const lr = checkField('lr', options.lr ?? kind.defaultLr) as number;
+  if ('minLr' in schedule && schedule.minLr !== undefined && schedule.minLr > lr) {
+    throw new RangeError(`schedule ${schedule.kind}: the minimum rate ${schedule.minLr} is above the base lr ${lr}`);
+  }
   const conflict = kind.conflict?.(optimizer, { momentum });
   if (conflict) throw new RangeError(`optimizer ${optimizer.kind}: ${conflict}`);
   return {
     epochs: checkField('epochs', options.epochs) as number,
     seed: checkField('seed', options.seed) as number,
     batchSize: checkField('batchSize', options.batchSize) as number,
-    lr: checkField('lr', options.lr ?? kind.defaultLr) as number,
+    lr,
     momentum,
     weightDecay: checkField('weightDecay', options.weightDecay) as number,
-    schedule: checkSchedule(schedule ?? defaultOf('schedule')),
+    schedule,
     bn: checkField('bn', options.bn) as CheckedRunOptions['bn'],
     onNonFinite: checkField('onNonFinite', options.onNonFinite) as CheckedRunOptions['onNonFinite'],
     precision: checkField('precision', options.precision) as CheckedRunOptions['precision'],

@@ -90,7 +90,7 @@ export function checkDataset<T extends ImageDataset>(data: T, where = 'dataset',
     return data;
   }
   if (!(labels instanceof Int32Array) && !(labels instanceof Uint8Array) && !Array.isArray(labels)) {
-    throw new TypeError(`${label}: labels must be an Int32Array, a Uint8Array or an array of integers, got ${kindOf(labels)}`);
+    throw new TypeError(`${label}: labels must be an Int32Array, a Uint8Array or an array of integers (class indices), or a Float32Array (float targets), got ${kindOf(labels)}`);
   }
   if (labels.length !== n) throw new RangeError(`${label}: ${n} images but ${labels.length} labels`);
   for (let i = 0; i < n; i++) {

@@ -6,6 +6,7 @@ export const BCE: ObjectiveKind = {
   name: 'bce',
   help: 'binary / multi-label: binary cross-entropy on the logits, targets in [0, 1]; accuracy over every label',
   target: 'float',
+  targetRange: [0, 1],
   settings: {},
   metrics: ([correct], outputs) => ({ acc: correct / outputs }),
 };

@@ -8,6 +8,8 @@ export interface ObjectiveKind {
   readonly help: string;
   /** 'class-index': integer labels 0..classes-1 (one output per class); 'float': float targets, N x outputs. */
   readonly target: 'class-index' | 'float';
+  /** Float targets: the values they must lie in (bce: probabilities), where the loss needs it. */
+  readonly targetRange?: readonly [number, number];
   /** Its settings (`--loss KIND:key=value`), by the names the API object uses. */
   readonly settings: Readonly<Record<string, KindSetting>>;
   /**

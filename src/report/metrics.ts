@@ -25,6 +25,7 @@ const CSV_COLUMNS = [
   'lastLr',
   'maxGradNorm',
   'clippedSteps',
+  'skippedBatches',
   'dataMs',
   'forwardMs',
   'backwardMs',

@@ -17,8 +17,6 @@ export function runFolderCallback(folder: RunFolder, options: RunFolderOptions =
     policy: policy.name,
     policyState: policy.getState(),
     records: [...records],
-    optimizer: model.optimizer,
-    loss: model.loss,
   });
   const save = async (run: RunContext) => {
     const { model, policy, records, epochs } = run;

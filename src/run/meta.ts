@@ -38,10 +38,6 @@ export interface TrainingState {
   policy: string;
   policyState: unknown;
   records: EpochRecord[];
-  /** The optimizer and its settings (absent in checkpoints written before optimizers had settings: sgd). */
-  optimizer?: ResolvedOptimizer;
-  /** The loss and its settings (absent in checkpoints written before losses had settings: cross-entropy). */
-  loss?: ResolvedLoss;
 }
 
 export interface CheckpointMeta {
@@ -50,6 +46,10 @@ export interface CheckpointMeta {
   preprocessing: PreprocessingRecord;
   /** Absent for checkpoints written by `Model.save` outside a training run. */
   training?: TrainingState;
+  /** The optimizer (with its settings) whose state the checkpoint holds; absent: sgd (checkpoints before optimizers had settings). */
+  optimizer?: ResolvedOptimizer;
+  /** The loss the model trains with; absent: cross-entropy. */
+  loss?: ResolvedLoss;
   /** Whatever the caller of `Model.save` passed. */
   user?: unknown;
 }

@@ -18,6 +18,8 @@ export interface ResumeOverrides {
   device?: DeviceName;
   /** How a non-finite loss is handled from here on (a run stopped by one may go on with skip-batch). */
   onNonFinite?: NonFiniteAction;
+  /** Early stopping from here on (it is decided from the records, so it may change). */
+  earlyStop?: string;
   /** The data, for runs trained on datasets built in memory (run.json then has no spec). */
   data?: DatasetPair;
 }
@@ -65,6 +67,7 @@ export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Tra
     policy: t.policy,
     epochs: overrides.epochs ?? t.epochs,
     ...(overrides.onNonFinite !== undefined ? { onNonFinite: overrides.onNonFinite } : {}),
+    ...(overrides.earlyStop !== undefined ? { earlyStop: overrides.earlyStop } : {}),
     device: overrides.device,
     // The run's own thread count unless told otherwise: reductions, and so digests, depend on it.
     threads: overrides.threads ?? t.threads,

@@ -15,6 +15,12 @@ export function setMetrics(prefix: 'train' | 'test' | 'val', loss: ResolvedLoss,
   return out;
 }
 
+/** What a set's records report under a loss: 'loss' and its metrics ('acc'; 'mae', 'rmse', 'r2'). */
+export function metricNames(loss: ResolvedLoss): string[] {
+  const names = Object.keys(OBJECTIVES[loss.kind].metrics([0, 0], 1));
+  return ['loss', ...names, ...(names.includes('rmse') ? ['r2'] : [])];
+}
+
 /** Per-target column means of float targets. */
 function columnMeans(data: ImageDataset & { labels: Float32Array }): number[] {
   const t = data.classes;
