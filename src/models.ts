@@ -1,7 +1,8 @@
 // Model options and their checks. The built-in networks are specs (src/networks/catalog.ts),
 // compiled to the same plan as users' specs: the list is read here, never repeated.
+import { FILE_LIMITS, readRegularFile, readRegularText, requireRegularFile } from './io/read';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { cpuHasBf16 } from './cpu';
@@ -180,6 +181,7 @@ function torchScriptOptions(source: TorchScriptSource, options: ModelOptions, cl
   }
   const path = resolve(source.torchscript);
   if (!existsSync(path)) throw new RangeError(`torchscript: no such file: ${source.torchscript}`);
+  requireRegularFile(path, 'TorchScript file', FILE_LIMITS.large); // libtorch would block on a FIFO
   if (source.sha256 !== undefined && fileSha256(path) !== source.sha256) {
     throw new RangeError(`torchscript: ${path} has changed since the run started (its SHA-256 differs); restore that file to continue`);
   }
@@ -193,7 +195,7 @@ function torchScriptOptions(source: TorchScriptSource, options: ModelOptions, cl
 }
 
 export function fileSha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  return createHash('sha256').update(readRegularFile(path, 'TorchScript file', FILE_LIMITS.large)).digest('hex');
 }
 
 /**
@@ -209,9 +211,9 @@ export function modelSource(value: string): string | NetworkSpec | TorchScriptSo
   if (!value.endsWith('.json')) return value;
   let text: string;
   try {
-    text = readFileSync(value, 'utf8');
+    text = readRegularText(value, 'network spec');
   } catch (e) {
-    throw new RangeError(`--model ${value}: cannot read the network spec (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new RangeError(`--model ${value}: ${(e as Error).message}`);
   }
   try {
     return JSON.parse(text) as NetworkSpec;

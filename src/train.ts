@@ -19,7 +19,7 @@ import { hasFloatTargets } from './data/types';
 import { OBJECTIVES } from './objective/registry';
 import { createPolicy, type FreezePolicy } from './policy';
 import { runFolderCallback } from './run/callback';
-import { RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
+import { configChanges, resumeFreeOptions, RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
 import { runSettings } from './run/settings';
 import { lrAt, stepRates } from './schedule';
 import { notify, TRAINING_HOOKS, type EpochPlan, type RunContext, type TrainingCallback } from './training/callbacks';
@@ -190,23 +190,29 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         throw new RunFolderConflict(`${folder.checkpointPath} was trained with ${what} ${(text as (s: unknown) => string)(saved)}, not ${(text as (s: unknown) => string)(now)}; resume with the same options`);
       }
     }
+    // run.json against the configuration the checkpoint was written under: a hand edit is named.
+    const changed = meta.training.config && config ? configChanges(meta.training.config as RunConfig, config) : [];
+    if (changed.length) {
+      throw new RunFolderConflict(`${folder.runPath} no longer matches the options ${folder.checkpointPath} was trained with: ${changed.join('; ')}; resume with those options (only ${resumeFreeOptions()} may change)`);
+    }
     policy.setState(meta.training.policyState);
     records = meta.training.records;
   };
   const mode = options.resume ? 'resume' : options.force ? 'replace' : 'new';
+  const config = folder ? runConfig(options, checked, model, policy, policySource) : undefined;
   let lock: Awaited<ReturnType<RunFolder['prepare']>> | undefined;
   let failed = true;
   try {
     if (!group || group.isLeader) {
       try {
-        lock = folder ? await folder.prepare(runConfig(options, checked, model, policy, policySource), mode, options.onNotice, restore) : undefined;
+        lock = folder && config ? await folder.prepare(config, mode, options.onNotice, restore) : undefined;
       } catch (e) {
         await group?.broadcast(Buffer.from(JSON.stringify({ error: (e as Error).message })));
         throw e;
       }
     }
     if (group) records = await startTogether(group, options, checked, model, policy, records);
-    const result = await runEpochs(options, checked, model, policy, folder, records, spreads, group);
+    const result = await runEpochs(options, checked, model, policy, folder, records, spreads, group, config);
     failed = false;
     return result;
   } finally {
@@ -279,14 +285,14 @@ function dataDigest(data: DatasetPair): string {
  * and callbacks, then the stop rule (Ctrl-C/AbortSignal in one process; in data parallel the
  * ranks' agreement on each epoch's plan, which also makes every rank stop together).
  */
-function runCallbacks(options: TrainOptions, checked: ReturnType<typeof checkOptions>, folder: RunFolder | undefined, group: DataParallel | undefined): TrainingCallback[] {
+function runCallbacks(options: TrainOptions, checked: ReturnType<typeof checkOptions>, folder: RunFolder | undefined, group: DataParallel | undefined, config?: RunConfig): TrainingCallback[] {
   const caller: TrainingCallback = {
     onStart: ({ model, policy, records }) => options.onStart?.({ model, policy, startEpoch: records.length }),
     onEpochEnd: (record) => options.onEpoch?.(record),
   };
   const stopRule: TrainingCallback = group ? dataParallelCallback(group, options.signal) : { onEpochStart: () => Boolean(options.signal?.aborted) };
   const early = checked.earlyStop ? [earlyStopCallback(checked.earlyStop)] : [];
-  return [...(folder ? [runFolderCallback(folder, { keepBest: checked.keepBest })] : []), caller, ...(options.callbacks ?? []), ...early, stopRule];
+  return [...(folder ? [runFolderCallback(folder, { keepBest: checked.keepBest, config })] : []), caller, ...(options.callbacks ?? []), ...early, stopRule];
 }
 
 async function runEpochs(
@@ -298,11 +304,12 @@ async function runEpochs(
   restored: EpochRecord[],
   spreads: TargetSpreads,
   group?: DataParallel,
+  config?: RunConfig,
 ): Promise<TrainResult> {
   const { epochs, seed, bn, schedule } = checked;
   const records = [...restored];
   const run: RunContext = { model, policy, epochs, records };
-  const callbacks = runCallbacks(options, checked, folder, group);
+  const callbacks = runCallbacks(options, checked, folder, group, config);
   const batches = Math.ceil(model.trainSamples / checked.batchSize);
   let end: RunEnd | undefined; // set when the run stops early
   await notify(callbacks, 'onStart', run);
@@ -349,6 +356,11 @@ async function runEpochs(
     if (stats.nonFinite) {
       // Dropped like an abort: the checkpoint on disk stays the last finite state.
       end = { reason: 'non-finite-loss', nonFinite: { epoch: e + 1, batch: stats.nonFinite.batch + 1, lr, loss: stats.nonFinite.loss } };
+      break;
+    }
+    if (stats.batches > 0 && stats.skippedBatches === stats.batches) {
+      // skip-batch left every batch out: nothing trained, so the run stops as a non-finite one.
+      end = { reason: 'non-finite-loss', nonFinite: { epoch: e + 1, batch: stats.batches, lr, loss: NaN, allSkipped: true } };
       break;
     }
     const broken = model.nonFiniteParams();

@@ -188,7 +188,9 @@ export interface TrainSummary {
   interrupted: boolean;
   endReason: EndReason;
   /** Set when a non-finite loss stopped the run: where, and at which learning rate. */
-  nonFinite?: { epoch: number; batch: number; lr: number; loss: number };
+  nonFinite?: { epoch: number; batch: number; lr: number; loss: number; allSkipped?: boolean };
+  /** Under onNonFinite 'skip-batch': batches left out over the run (absent when none were). */
+  skippedBatches?: number;
   /** 'non-finite-weights': the parameters that held a NaN or an infinity after that epoch (which was dropped). */
   nonFiniteParams?: string[];
   /** Classification losses: the best and the last epoch's test accuracy (0 before any epoch). */

@@ -211,6 +211,8 @@ describe('data parallel on 2 local ranks', () => {
 
 describe('layerout train --nproc', () => {
   const args = ['train', '--model', 'mnist-net', '--data', 'synthetic:10:1024:1x28x28', '--policy', 'layerout', '--batch', '64', '--lr', '0.05', '--threads', '2'];
+  /** `args` with one flag's value replaced (a flag given twice is refused). */
+  const argsWith = (flag: string, value: string) => args.map((a, i) => (args[i - 1] === flag ? value : a));
 
   function start(extra: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
     const child = spawn(process.execPath, [CLI, ...args, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -259,7 +261,7 @@ describe('layerout train --nproc', () => {
   });
 
   it('a non-finite loss stops every rank with exit 3, not as a failure', async () => {
-    const r = spawnSync(process.execPath, [CLI, ...args, '--epochs', '1', '--lr', '1e6', '--nproc', '2'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, ...argsWith('--lr', '1e6'), '--epochs', '1', '--nproc', '2'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/stopped: the loss was/);
     expect(r.stderr).not.toMatch(/stopping the other ranks/);
@@ -297,7 +299,7 @@ describe('layerout train --nproc', () => {
     r = run('--master', 'nohost', '--rank', '0', '--world-size', '2');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/HOST:PORT/);
-    r = run('--nproc', '2', '--batch', '1');
+    r = spawnSync(process.execPath, [CLI, ...argsWith('--batch', '1'), '--epochs', '1', '--nproc', '2'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--batch is the global batch and must be at least --nproc \(2\), got 1/);
     expect(r.stderr).not.toMatch(/rank/); // refused by the launcher, before any rank started

@@ -112,6 +112,6 @@ describe('train()', () => {
     await expect(train(options({ epochs: -1 }))).rejects.toThrow(/epochs must be between 0/);
     await expect(train(options({ resume: true }))).rejects.toThrow(/resume needs the run folder/);
     await expect(train(options({ policy: 'layerout:v=0.5' }))).rejects.toThrow(/1 entries but the model has 7/);
-    await expect(train(options({ schedule: 'steps' }))).rejects.toThrow(/--schedule/);
+    await expect(train(options({ schedule: 'steps' }))).rejects.toThrow(/schedule: cannot read 'steps'/);
   });
 });

@@ -100,6 +100,7 @@ export class ProgressReporter {
       `loss ${r.trainLoss.toFixed(4)} train ${metricText(r.trainAcc, r.trainRmse)} ` +
       (r.valLoss !== undefined ? `val ${metricText(r.valAcc, r.valRmse)} (loss ${r.valLoss.toFixed(4)}) ` : '') +
       `test ${metricText(r.testAcc, r.testRmse)}${r.testLoss !== undefined ? ` (loss ${r.testLoss.toFixed(4)})` : ''} ` +
+      (r.skippedBatches ? `skipped ${r.skippedBatches} batches (non-finite loss) ` : '') +
       (r.clippedSteps !== undefined ? `clipped ${r.clippedSteps} steps (max norm ${(r.maxGradNorm ?? 0).toPrecision(3)}) ` : '') +
       `backward ${r.backwardMs.toFixed(0)}ms epoch ${formatDuration(r.epochMs)} eta ${formatDuration(eta)}`
     );

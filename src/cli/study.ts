@@ -1,9 +1,9 @@
 // `layerout study`: a models x policies x seeds grid of runs, one run folder each under
 // DIR/runs/, then DIR/study.json, DIR/study.md and SVG figures. Rerunning skips finished runs
 // and resumes an interrupted one, so a study survives Ctrl-C, a crash or a reboot.
+import { readRegularText } from '../io/read';
 import { OBJECTIVES } from '../objective/registry';
 import { parseLoss } from '../objective/spec';
-import { readFileSync } from 'node:fs';
 import { defaultThreads } from '../models';
 import { loadNative } from '../native';
 import { parsePolicy } from '../policy';
@@ -67,9 +67,9 @@ const REQUIRED = ['model', 'data', 'policies', 'epochs', 'out'];
 function configArgs(file: string): string[] {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(readRegularText(file, 'study config'));
   } catch (e) {
-    throw new UsageError(`--config ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError(`--config ${file}: ${(e as Error).message}`);
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--config ${file}: must hold a JSON object of options`);
   const args: string[] = [];

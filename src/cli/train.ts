@@ -182,6 +182,11 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
       `frozen params ${(100 * summary.meanFrozenParamsShareLayerOut).toFixed(1)}% (LayerOut epochs) / ${(100 * summary.meanFrozenParamsShareAll).toFixed(1)}% (all), ` +
       `time ${formatDuration(summary.totalMs)} (backward ${formatDuration(summary.backwardMs)}, batch preparation ${(100 * summary.dataShare).toFixed(1)}%), digest ${summary.digest.slice(0, 16)}`);
   }
+  if (summary.endReason === 'non-finite-loss' && summary.nonFinite?.allSkipped) {
+    err(`stopped: every batch of epoch ${summary.nonFinite.epoch} had a non-finite loss and was skipped (learning rate ${summary.nonFinite.lr}); nothing trained. ` +
+      (outDir ? `${outDir} keeps the checkpoint of epoch ${summary.epochsDone}. ` : '') + 'Lower --lr.');
+    return EXIT_NON_FINITE;
+  }
   if (summary.endReason === 'non-finite-loss' && summary.nonFinite) {
     const { epoch, batch, lr, loss } = summary.nonFinite;
     err(`stopped: the loss was ${loss} at epoch ${epoch}, batch ${batch} (learning rate ${lr}); nothing of that batch was applied. ` +

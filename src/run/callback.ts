@@ -4,11 +4,13 @@
 import type { RunContext, TrainingCallback } from '../training/callbacks';
 import { summarise, type RunEnd } from '../training/summary';
 import { isNewBest, type ValMetric } from '../training/validation';
-import type { RunFolder } from './folder';
+import type { RunConfig, RunFolder } from './folder';
 
 export interface RunFolderOptions {
   /** Writes best.pt whenever an epoch improves this validation metric. */
   keepBest?: ValMetric;
+  /** The run's configuration (what run.json holds), kept in every checkpoint. */
+  config?: RunConfig;
 }
 
 export function runFolderCallback(folder: RunFolder, options: RunFolderOptions = {}): TrainingCallback {
@@ -17,6 +19,7 @@ export function runFolderCallback(folder: RunFolder, options: RunFolderOptions =
     policy: policy.name,
     policyState: policy.getState(),
     records: [...records],
+    ...(options.config ? { config: options.config } : {}),
   });
   const save = async (run: RunContext) => {
     const { model, policy, records, epochs } = run;

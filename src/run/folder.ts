@@ -1,7 +1,8 @@
 // The one owner of a run folder: which files it holds, the options saved once (run.json), and
 // every write to it (atomic and durable, see atomic.ts). The CLI and train({ out }) both go
 // through here, so `inspect`, `predict`, `export` and `--resume` take any run.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readRegularText } from '../io/read';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { AugmentOptions } from '../data/augment';
 import type { DataSource } from '../data/types';
@@ -16,6 +17,7 @@ import type { BnMode, EpochRecord, NonFiniteAction, TrainSummary } from '../type
 import { defaultOf, fieldDef, FIELD_NAMES } from '../config/fields';
 import { canonical, savedValue, trainingFields, valueAt } from '../config/options';
 import { writeFileAtomic } from './atomic';
+import { nearest } from '../validate';
 import { RunLock } from './lock';
 import { dataKindOf, type ModelSpecRecord } from './meta';
 
@@ -31,7 +33,7 @@ export const RUN_FORMAT = 'layerout-run-2';
 export { CHECKPOINT_FILE };
 
 /** The options a resume may change (the table's `free` fields that are API options). */
-function resumeFreeOptions(): string {
+export function resumeFreeOptions(): string {
   const names = FIELD_NAMES.filter((n) => fieldDef(n).resume === 'free' && fieldDef(n).api && !['out', 'resume'].includes(n));
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
@@ -161,7 +163,7 @@ export class RunFolder {
     if (!existsSync(this.runPath)) throw new Error(`${this.dir} has no ${RUN_FILE}: not a layerout run folder`);
     let raw: Record<string, unknown>;
     try {
-      raw = JSON.parse(readFileSync(this.runPath, 'utf8'));
+      raw = JSON.parse(readRegularText(this.runPath, RUN_FILE));
     } catch (e) {
       throw new Error(`${this.runPath} is not valid JSON: ${(e as Error).message}`);
     }
@@ -206,6 +208,19 @@ function checkConfig(raw: Record<string, unknown>, where: string): RunConfig {
     if (f.default !== undefined && f.absentMeans === undefined && name !== 'policy') field(f.saved as string, name === 'schedule' ? 'object' : typeof f.default);
   }
   if (problems.length) throw new Error(`${where} is damaged: missing or wrong ${problems.join(', ')}`);
+  // A key no version wrote (a flipped byte, a hand edit: "chajnelsLast") is named, never ignored.
+  const known: [string, unknown, readonly string[]][] = [
+    ['', raw, ['format', 'model', 'data', 'training']],
+    ['data.', raw.data, ['kind', 'classes', 'source', 'train', 'test']],
+    ['training.', raw.training, ['policyName', ...trainingFields().map((f) => f.key), 'objective']],
+  ];
+  for (const [prefix, section, keys] of known) {
+    const unknown = Object.keys(section as object).filter((k) => !keys.includes(k));
+    if (unknown.length) {
+      const hint = (k: string) => (nearest(k, keys) ? ` (did you mean ${prefix}${nearest(k, keys)}?)` : '');
+      throw new Error(`${where} is damaged: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `${prefix}${k}${hint(k)}`).join(', ')}`);
+    }
+  }
   return raw as unknown as RunConfig;
 }
 

@@ -1,8 +1,8 @@
 // The typed metadata stored inside every checkpoint, and the reader that also accepts the
 // first format (shares in percent, model options only in the CLI's saved options).
+import { readRegularText } from '../io/read';
 import type { ResolvedOptimizer } from '../optim/spec';
 import type { ResolvedLoss } from '../objective/spec';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultOf } from '../config/fields';
 import type { AugmentOptions } from '../data/augment';
@@ -38,6 +38,11 @@ export interface TrainingState {
   policy: string;
   policyState: unknown;
   records: EpochRecord[];
+  /**
+   * The run configuration the checkpoint was written under (a RunConfig of src/run/folder.ts; run
+   * folders' checkpoints only): a resume compares run.json with it, so a hand edit is noticed.
+   */
+  config?: unknown;
 }
 
 export interface CheckpointMeta {
@@ -130,7 +135,7 @@ export function dataKindOf(spec: unknown): string {
 /** The model named by a first-format run.json (CLI options), for first-format checkpoints. */
 export function runFileModel(dir: string): ModelSpecRecord | undefined {
   try {
-    const run = JSON.parse(readFileSync(join(dir, RUN_FILE), 'utf8'));
+    const run = JSON.parse(readRegularText(join(dir, RUN_FILE), RUN_FILE));
     if (typeof run?.model === 'string') return { model: run.model, classes: Number(run.classes ?? 10), seed: Number(run.seed ?? defaultOf('seed')) };
     if (run?.model && typeof run.model.model === 'string') return run.model as ModelSpecRecord;
   } catch {

@@ -1,7 +1,8 @@
 // Runs a study's grid one run after another, each in its own run folder. A finished run is
 // skipped, an interrupted one resumed exactly (train's resume), and a run folder whose saved
 // options differ from the study's is an error unless `force` (then that run starts again).
-import { existsSync, readFileSync } from 'node:fs';
+import { FILE_LIMITS, readRegularText } from '../io/read';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldDef, FIELD_NAMES, type FieldName } from '../config/fields';
 import { canonical, checkRunOptions, optionsFromFlags, savedValue } from '../config/options';
@@ -31,7 +32,7 @@ export function runFolderState(dir: string): RunFolderState {
   let summary: TrainSummary | null = null;
   if (existsSync(summaryPath)) {
     try {
-      summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as TrainSummary;
+      summary = JSON.parse(readRegularText(summaryPath, 'summary.json')) as TrainSummary;
     } catch {
       summary = null; // rewritten atomically, so only a foreign edit gets here: resume rewrites it
     }
@@ -47,7 +48,7 @@ export function runFolderState(dir: string): RunFolderState {
 export function readRecords(dir: string): EpochRecord[] {
   const file = join(dir, 'metrics.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  return readRegularText(file, 'metrics.jsonl', FILE_LIMITS.metrics)
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as EpochRecord);

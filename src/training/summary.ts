@@ -32,6 +32,7 @@ export function summarise(model: Model, policyName: string, epochs: number, reco
     endReason: end.reason,
     ...(end.nonFinite ? { nonFinite: end.nonFinite } : {}),
     ...(end.nonFiniteParams ? { nonFiniteParams: end.nonFiniteParams } : {}),
+    ...(records.some((r) => r.skippedBatches) ? { skippedBatches: records.reduce((s, r) => s + (r.skippedBatches ?? 0), 0) } : {}),
     ...(regression
       ? { bestTestRmse: Math.min(...rmse), finalTestRmse: rmse[rmse.length - 1], ...(last.testR2 !== undefined ? { finalTestR2: last.testR2 } : {}), ...(last.testBaselineRmse !== undefined ? { baselineTestRmse: last.testBaselineRmse } : {}) }
       : { bestTestAcc: acc.length ? Math.max(...acc) : 0, finalTestAcc: acc.length ? acc[acc.length - 1] : 0 }),

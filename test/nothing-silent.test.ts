@@ -1,0 +1,66 @@
+// run.json bound to its checkpoint (a hand edit or a flipped byte is named, not trained on), and
+// skip-batch that skips everything ends as a non-finite run, not a completed one.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers';
+
+const CLI = join(__dirname, '..', 'dist', 'cli.js');
+const SMALL = ['--model', 'mlp', '--data', 'synthetic:4:40:1x8x8', '--threads', '1', '--batch', '10', '--quiet'];
+
+function layerout(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A one-epoch run folder whose run.json is then changed by `edit`. */
+function editedRun(edit: (run: { training: Record<string, unknown> } & Record<string, unknown>) => void): string {
+  const out = join(tempDir(), 'run');
+  const first = layerout(['train', ...SMALL, '--epochs', '1', '--out', out]);
+  expect(first.code, first.stderr).toBe(0);
+  const file = join(out, 'run.json');
+  const run = JSON.parse(readFileSync(file, 'utf8'));
+  edit(run);
+  writeFileSync(file, JSON.stringify(run, null, 2));
+  return out;
+}
+
+describe('run.json bound to its checkpoint', () => {
+  it('an edited learning rate, momentum or batch size is refused on --resume, naming the field', () => {
+    for (const [key, value] of [['lr', 0.07], ['momentum', 0.5], ['batchSize', 20]] as const) {
+      const out = editedRun((run) => (run.training[key] = value));
+      const r = layerout(['train', '--resume', out, '--epochs', '2']);
+      expect(r.code, key).toBe(2);
+      expect(r.stderr).toContain('no longer matches the options');
+      expect(r.stderr).toMatch(new RegExp(`${key} was [0-9.]+, now ${value}`));
+    }
+  });
+
+  it('a flipped byte in a key ("chajnelsLast") is an error naming the key, and resume may still change what it may', () => {
+    const out = editedRun((run) => {
+      run.training.chajnelsLast = run.training.channelsLast;
+      delete run.training.channelsLast;
+    });
+    const r = layerout(['train', '--resume', out, '--epochs', '2']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('unknown key training.chajnelsLast (did you mean training.channelsLast?)');
+    const fine = editedRun(() => undefined);
+    expect(layerout(['train', '--resume', fine, '--epochs', '2', '--on-nonfinite', 'skip-batch']).code).toBe(0);
+  });
+});
+
+describe('skip-batch with every batch non-finite', () => {
+  it('ends as non-finite (exit 3) with the skipped batches counted, never completed', () => {
+    const out = join(tempDir(), 'skip');
+    const r = layerout(['train', ...SMALL, '--epochs', '2', '--lr', '1e30', '--on-nonfinite', 'skip-batch', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(3);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!).summary;
+    expect(summary.endReason).toBe('non-finite-loss');
+    expect(summary.nonFinite.allSkipped).toBe(true);
+    expect(r.stderr).toMatch(/every batch of epoch \d had a non-finite loss and was skipped/);
+    const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    // Epochs before it that skipped some batches say how many.
+    for (const record of records) expect(record.skippedBatches ?? 0).toBeLessThan(4);
+  });
+});
