@@ -93,8 +93,10 @@ describe('non-finite losses', () => {
   });
 
   it('skip-batch leaves such batches out; continue trains on', async () => {
+    // Every batch here overflows: skip-batch leaves them all out, so nothing trains and the run
+    // ends as non-finite (it used to end 'completed' with trainLoss 0).
     const skipped = await train({ ...small, data: overflowing(), epochs: 1, onNonFinite: 'skip-batch' });
-    expect(skipped.summary).toMatchObject({ endReason: 'completed', epochsDone: 1 });
+    expect(skipped.summary).toMatchObject({ endReason: 'non-finite-loss', epochsDone: 0, nonFinite: { epoch: 1, allSkipped: true } });
     // continue applies the non-finite update: NaN reaches the weights, so the epoch is dropped and
     // the run ends as non-finite-weights, never as completed.
     const continued = await train({ ...small, data: overflowing(), epochs: 1, onNonFinite: 'continue' });
