@@ -30,14 +30,23 @@ export async function raceOnce(scene: LockScene, contenders: number): Promise<{ 
       utimesSync(lock, old, old);
     }
     const startAt = Date.now() + 400; // after every contender has loaded
-    const outputs = await Promise.all(
-      Array.from({ length: contenders }, () => new Promise<string>((resolve) => {
-        const child = spawn(process.execPath, [RACER, dir, String(startAt), '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.on('exit', () => resolve(out.trim()));
-      })),
-    );
+    // A winner holds the lock until every contender has answered (its stdin is closed then), so
+    // two winners means two held it at once, however late a contender started.
+    const children = Array.from({ length: contenders }, () => spawn(process.execPath, [RACER, dir, String(startAt)], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const answers = children.map((child) => new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(out.trim());
+      });
+      child.on('exit', () => resolve(out.trim()));
+    }));
+    const outputs = await Promise.all(answers);
+    await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+      child.on('exit', () => resolve());
+      if (child.exitCode !== null) resolve();
+      child.stdin.end();
+    })));
     return { winners: outputs.filter((o) => o === 'won').length, reasons: outputs.filter((o) => o !== 'won') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
