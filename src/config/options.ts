@@ -49,11 +49,6 @@ export interface CheckedRunOptions {
   loss: ResolvedLoss;
 }
 
-/** Unknown keys of an options object: a misspelt option is an error, never ignored. */
-export function unknownOptions(options: object, allowed: readonly string[]): string[] {
-  return Object.keys(options).filter((k) => !allowed.includes(k));
-}
-
 export function checkRunOptions(options: RunOptions): CheckedRunOptions {
   for (const name of ['force', 'resume'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new TypeError(`${name} must be true or false, got ${describe(options[name])}`);
