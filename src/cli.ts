@@ -3,6 +3,7 @@
 // non-finite loss, 130 interrupted.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { UsageError, wantsHelp, type CommandSpec } from './cli/args';
 import { BENCH_COMMAND, runBench } from './cli/bench';
 import { commandHelp, mainHelp } from './cli/help';
@@ -88,6 +89,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // Image decoding (sharp) and file reads run on libuv's pool: one thread per core, not its default 4.
+  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism()));
   // `layerout info | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);

@@ -3,13 +3,15 @@ import type { AugmentOptions } from './data/augment';
 import { checkDataset, type ImageDataset } from './data/types';
 import { defaultOf, type FieldName } from './config/fields';
 import { checkField } from './config/options';
-import { defaultThreads, type ModelOptions } from './models';
+import { defaultThreads, inputFit, type ModelOptions } from './models';
 import type { NativeGroupOptions } from './native';
 import { OBJECTIVES, type ObjectiveName } from './objective/registry';
 import { checkLoss, lossSettings, type LossSpec, type ResolvedLoss } from './objective/spec';
 import { OPTIMIZERS, type OptimizerName } from './optim/registry';
 import { checkOptimizer, optimizerHyper, type OptimizerSpec, type ResolvedOptimizer } from './optim/spec';
 import { stepProfile } from './profile';
+import { readPredictInputs, type PredictSource } from './predict/inputs';
+import { predictionsOf, type Prediction } from './predict/outputs';
 import { Network, sha256 } from './network';
 import type { CheckpointMeta } from './run/meta';
 import { BN_MODES, type BnMode, type EpochProgress, type EpochStats, type EvalStats, type NonFiniteAction, type StepProfile, type StepTimes } from './types';
@@ -17,6 +19,7 @@ import { describe, requireBooleanArray, requireInteger, requireKnownKeys, requir
 
 export { CHECKPOINT_FILE, Network, resolveCheckpointPath } from './network';
 export type { CheckpointCheck, LoadOptions, PredictOptions } from './network';
+import type { PredictOptions } from './network';
 
 /** One epoch's options; those named as run options have the run's defaults and bounds (src/config/fields.ts). */
 export interface TrainEpochOptions {
@@ -107,7 +110,7 @@ export class Model extends Network {
     requireOneOf('split', split, ['train', 'test', 'val'] as const);
     if (kind !== undefined && typeof kind !== 'string') throw new TypeError(`kind must be a string, got ${describe(kind)}`);
     const [channels, height, width] = this.info.inputShape;
-    checkDataset(data, `${split} dataset`, { channels, height, width, classes: this.info.classes });
+    checkDataset(data, `${split} dataset`, { channels, height, width, classes: this.info.classes, ...inputFit(this.spec) });
     this.native.setData(split, data.images, data.labels, [...data.shape]);
     if (split === 'train') this.trainSize = data.shape[0];
     if (split === 'val') this.valSize = data.shape[0];
@@ -131,6 +134,33 @@ export class Model extends Network {
   /** The loss this model trains with, every setting resolved. */
   get loss(): ResolvedLoss {
     return { ...this.lossSpec };
+  }
+
+  /**
+   * Predictions people read for N inputs: class names with softmax probabilities (the `top`
+   * classes, default 3), per-label probabilities (bce) or named values (regression); `names`
+   * labels each input (default its index).
+   */
+  async classify(images: Uint8Array | Float32Array, shape: [number, number, number, number], options: PredictOptions & { top?: number; names?: string[] } = {}): Promise<Prediction[]> {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`classify options must be an object, got ${describe(options)}`);
+    const { top, names, ...predict } = options;
+    requireKnownKeys('classify option', options, ['batchSize', 'threads', 'top', 'names']);
+    const k = requireInteger('top', top ?? 3, 1, this.info.classes);
+    if (names !== undefined && (!Array.isArray(names) || names.length !== shape[0] || names.some((n) => typeof n !== 'string'))) {
+      throw new TypeError(`names must be an array of ${shape[0]} strings (one per input)`);
+    }
+    const logits = await this.predict(images, shape, predict);
+    return predictionsOf(logits, this.info.classes, names ?? Array.from({ length: shape[0] }, (_, i) => String(i)), this.lossSpec.kind, this.inputs, k);
+  }
+
+  /**
+   * Reads new, unlabelled inputs the way the training data was read (image files decoded with the
+   * run's size/channels/fit, table rows standardised with the training statistics, .npy arrays)
+   * and predicts them; see `classify`.
+   */
+  async predictFiles(source: PredictSource, options: PredictOptions & { top?: number } = {}): Promise<Prediction[]> {
+    const inputs = await readPredictInputs({ inputs: this.inputs, inputShape: this.info.inputShape }, source);
+    return this.classify(inputs.images, inputs.shape, { ...options, names: inputs.names });
   }
 
   protected override trainingMeta(): Pick<CheckpointMeta, 'optimizer' | 'loss'> {

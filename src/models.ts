@@ -9,7 +9,7 @@ import { cpuHasBf16 } from './cpu';
 import { loadNative, type NativeModelOptions } from './native';
 import { isNetworkSpec, planNetwork } from './spec/check';
 import type { NetworkSpec } from './spec/types';
-import { BUILTIN_NETWORKS, type BuiltinNetwork } from './networks/catalog';
+import { BUILTIN_NETWORKS, builtinInputShape, type BuiltinNetwork } from './networks/catalog';
 import type { CatalogEntry } from './types';
 import { describe, requireInteger, requireKnownKeys, requireOneOf } from './validate';
 
@@ -35,7 +35,11 @@ export interface ModelOptions {
   classes?: number;
   /** Configurable models (mlp) only: hidden layer widths (default [64]). */
   hidden?: number[];
-  /** Configurable models (mlp) and TorchScript files: input shape C, H, W (mlp default [1, 28, 28]). */
+  /**
+   * Input shape C, H, W of a resizable built-in (the ResNets and vgg16: default the paper's
+   * [3, 32, 32]; the mlp: default [1, 28, 28]) or a TorchScript file. mnist-net takes only its
+   * [1, 32, 32]. train() picks it from the data when not given (`inputShapeFor`).
+   */
   inputShape?: [number, number, number];
   /** Seeds the weight initialisation (default 0). */
   seed?: number;
@@ -142,20 +146,16 @@ function nativeModelOptions(options: ModelOptions): NativeModelOptions {
   if (isTorchScriptSource(options.model)) return torchScriptOptions(options.model, options, classes, seed);
   const entry = catalogEntry(options.model);
   let hidden: number[] = [];
-  let inputShape: number[] = [];
   if (entry.configurable) {
     hidden = options.hidden ?? [64];
     if (!Array.isArray(hidden)) throw new TypeError(`hidden must be an array of widths, got ${describe(hidden)}`);
     hidden.forEach((w, i) => requireInteger(`hidden[${i}]`, w, 1, 1 << 16));
-    inputShape = options.inputShape ?? [...entry.inputShape];
-    if (!Array.isArray(inputShape) || inputShape.length !== 3) {
-      throw new TypeError('inputShape must be [channels, height, width]');
-    }
-    inputShape.forEach((d, i) => requireInteger(`inputShape[${i}]`, d, 1, 4096));
-  } else if (options.hidden !== undefined || options.inputShape !== undefined) {
-    throw new RangeError(`hidden and inputShape apply to configurable models (mlp) only, not '${entry.name}'`);
+  } else if (options.hidden !== undefined) {
+    throw new RangeError(`hidden widths apply to configurable models (mlp) only, not '${entry.name}'`);
   }
-  const plan = planNetwork(entry.spec({ hidden, inputShape: (inputShape.length === 3 ? inputShape : entry.inputShape) as [number, number, number] }), classes);
+  // The resizable ones take any shape within their limits; mnist-net only its own.
+  const inputShape = builtinInputShape(entry, options.inputShape);
+  const plan = planNetwork(entry.spec({ hidden, inputShape }), classes);
   return {
     model: entry.name,
     classes,
@@ -165,6 +165,48 @@ function nativeModelOptions(options: ModelOptions): NativeModelOptions {
     device: resolveDevice(options.device),
     network: { convInit: plan.convInit, linearInit: plan.linearInit, layers: plan.layers },
   };
+}
+
+/**
+ * The input shape train() builds a model for, given its data's shape [N, C, H, W]:
+ * - an explicit `given` wins;
+ * - a TorchScript module: the data's C, H, W (it does not say its own);
+ * - a built-in that does not pad (the mlp): always the data's C, H, W;
+ * - a resizable built-in that pads (the ResNets, vgg16): its default (the paper's 3x32x32) when
+ *   the data fits inside it with the same channels (smaller images are zero-padded, as ever),
+ *   otherwise the data's C, H, W;
+ * - a fixed built-in (mnist-net) and a network spec: undefined, their own (the data check then
+ *   refuses data that does not fit).
+ */
+export function inputShapeFor(model: ModelOptions['model'], dataShape: unknown, given?: [number, number, number]): [number, number, number] | undefined {
+  if (given !== undefined) return given;
+  // Malformed data: no opinion here; setData names the problem.
+  if (!Array.isArray(dataShape) || dataShape.length !== 4 || !dataShape.every((d) => Number.isInteger(d) && d >= 1)) return undefined;
+  const data: [number, number, number] = [dataShape[1], dataShape[2], dataShape[3]];
+  if (isTorchScriptSource(model)) return data;
+  if (typeof model !== 'string') return undefined;
+  const entry = BUILTIN_NETWORKS.find((m) => m.name === model);
+  if (!entry || !entry.resizable) return undefined;
+  if (!entry.padsSmallerInput) return data;
+  const [c, h, w] = entry.inputShape;
+  return data[0] === c && data[1] <= h && data[2] <= w ? [...entry.inputShape] : data;
+}
+
+/**
+ * How a model's data must fit its input beyond the channels and size checkImages compares:
+ * exactly (a built-in that does not pad: the mlp), and the note that ends its errors (what a
+ * built-in network takes).
+ */
+export function inputFit(record: { model: string; network?: unknown; torchscript?: unknown }): { exact: boolean; note?: string } {
+  if (record.network !== undefined || record.torchscript !== undefined) return { exact: false };
+  const entry = BUILTIN_NETWORKS.find((m) => m.name === record.model);
+  if (!entry) return { exact: false };
+  if (!entry.resizable) {
+    const [c, h, w] = entry.inputShape;
+    return { exact: false, note: `${entry.name} takes only ${c}x${h}x${w} input (or smaller ${c}-channel images, zero-padded to it)` };
+  }
+  if (!entry.padsSmallerInput) return { exact: true, note: `the ${entry.name} does not pad: build it with inputShape set to the data's [C, H, W] (train() does so)` };
+  return { exact: false, note: `${entry.name} takes any [C, H, W]: build it with inputShape set to the data's (train() does so)` };
 }
 
 export function defaultThreads(): number {

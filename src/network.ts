@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkAugment, defaultAugment, type AugmentOptions } from './data/augment';
 import { checkImages } from './data/types';
-import { catalogEntry, defaultThreads, fileSha256, toNativeModelOptions, type ModelOptions } from './models';
+import { catalogEntry, defaultThreads, fileSha256, inputFit, toNativeModelOptions, type ModelOptions } from './models';
 import { loadNative, type NativeModel, type NativeModelOptions } from './native';
 import { writeFileAtomic } from './run/atomic';
 import { CHECKPOINT_FILE } from './run/files';
@@ -15,6 +15,7 @@ import type { ResolvedOptimizer } from './optim/spec';
 import { checkLoss, lossSettings, type ResolvedLoss } from './objective/spec';
 import { isNetworkSpec } from './spec/check';
 import type { FreezeUnit, ModelInfo } from './types';
+import { checkInputRecord, type InputRecord } from './data/inputs';
 import { describe, requireInteger, requireKnownKeys } from './validate';
 
 export interface PredictOptions {
@@ -56,6 +57,7 @@ export class Network {
   protected readonly native: NativeModel;
   protected readonly spec: ModelSpecRecord;
   protected dataKind = 'synthetic';
+  private inputRecord: InputRecord | null = null;
   protected augment: AugmentOptions | null = null;
   private check: CheckpointCheck | null = null;
   private restored: CheckpointMeta | null = null;
@@ -110,6 +112,19 @@ export class Network {
     return structuredClone(this.spec);
   }
 
+  /**
+   * Class and target names and how raw files become inputs (image decode, table
+   * standardisation): `train` sets them from the data, checkpoints keep them, `predict` uses them.
+   */
+  setInputs(record: InputRecord | null): void {
+    this.inputRecord = record === null ? null : structuredClone(checkInputRecord(record, 'setInputs'));
+  }
+
+  /** See setInputs; null when the data was built in memory. */
+  get inputs(): InputRecord | null {
+    return this.inputRecord && structuredClone(this.inputRecord);
+  }
+
   /** Sets the augmentation and normalisation used when an operation is given none. */
   setPreprocessing(dataKind: string, augment: AugmentOptions | null = null): void {
     if (typeof dataKind !== 'string') throw new TypeError(`dataKind must be a string, got ${describe(dataKind)}`);
@@ -125,7 +140,7 @@ export class Network {
    */
   async predict(images: Uint8Array | Float32Array, shape: [number, number, number, number], options: PredictOptions = {}): Promise<Float32Array> {
     const [channels, height, width] = this.info.inputShape;
-    checkImages(images, shape, 'predict', { channels, height, width });
+    checkImages(images, shape, 'predict', { channels, height, width, ...inputFit(this.spec) });
     if (typeof options !== 'object' || options === null) throw new TypeError(`predict options must be an object, got ${describe(options)}`);
     requireKnownKeys('predict option', options, ['batchSize', 'threads']);
     return this.native.predict(images, [...shape], {
@@ -156,6 +171,7 @@ export class Network {
       model: this.spec,
       preprocessing: { dataKind: this.dataKind, augment: this.augment },
       ...this.trainingMeta(),
+      ...(this.inputRecord ? { inputs: this.inputRecord } : {}),
       ...(training ? { training } : {}),
       ...(user !== undefined && user !== null ? { user } : {}),
     };
@@ -229,6 +245,7 @@ export class Network {
     this.restored = meta;
     this.dataKind = meta.preprocessing.dataKind;
     this.augment = meta.preprocessing.augment;
+    this.inputRecord = meta.inputs ?? null;
     return meta;
   }
 
@@ -278,7 +295,14 @@ export function resolveCheckpointPath(path: string): string {
 function specRecord(options: NativeModelOptions, source: ModelOptions['model']): ModelSpecRecord {
   if (isNetworkSpec(source)) return { model: options.model, network: structuredClone(source), classes: options.classes, seed: options.seed };
   const spec: ModelSpecRecord = { model: options.model, classes: options.classes, seed: options.seed };
-  if (typeof source === 'string' && !catalogEntry(source).configurable) return spec;
+  if (typeof source === 'string') {
+    const entry = catalogEntry(source);
+    if (!entry.configurable) {
+      // A resized ResNet/VGG records its input; at the paper's size the record stays as it was.
+      if (entry.resizable && options.inputShape.join('x') !== entry.inputShape.join('x')) spec.inputShape = options.inputShape as [number, number, number];
+      return spec;
+    }
+  }
   if (options.hidden.length) spec.hidden = [...options.hidden];
   if (options.inputShape.length === 3) spec.inputShape = options.inputShape as [number, number, number];
   return spec;

@@ -12,7 +12,7 @@ import { dataParallelCallback } from './distributed/callback';
 import { DataParallel } from './distributed/group';
 import { checkDistributed } from './distributed/options';
 import { Model } from './model';
-import { isTorchScriptSource } from './models';
+import { inputShapeFor } from './models';
 import { OPTIMIZERS } from './optim/registry';
 import { stratifiedSplit } from './data/subset';
 import { hasFloatTargets } from './data/types';
@@ -26,7 +26,7 @@ import { notify, TRAINING_HOOKS, type EpochPlan, type RunContext, type TrainingC
 import { earlyStopCallback } from './training/early-stop';
 import { meanBaselineRmse, metricNames, setMetrics, targetSpread } from './training/metrics';
 import { checkEarlyStop } from './training/validation';
-import { mean, summarise, type RunEnd } from './training/summary';
+import { mean, noteDataLoad, summarise, type RunEnd } from './training/summary';
 import type { BnMode, EpochProgress, EpochRecord, TrainSummary } from './types';
 import { describe, requireKnownKeys } from './validate';
 
@@ -148,13 +148,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     classes: options.classes ?? data.classes,
     hidden: options.hidden,
     // A TorchScript module's input is the data's (it does not say its own).
-    inputShape: options.inputShape ?? (isTorchScriptSource(options.model) ? [data.train.shape[1], data.train.shape[2], data.train.shape[3]] : undefined),
+    inputShape: inputShapeFor(options.model, data.train?.shape, options.inputShape),
     seed,
     device: options.device,
     channelsLast: options.channelsLast,
     precision: options.precision,
   });
   model.setTraining({ optimizer: checked.optimizer, loss: checked.loss });
+  // Class names and how files became inputs go into every checkpoint, for predict and inspect.
+  model.setInputs(data.inputs ?? null);
+  if (data.load) noteDataLoad(model, data.load);
   // A validation split comes out of the training data (seeded, stratified); the test set is never looked at to choose.
   const [trainPart, valPart] = checked.valSplit ? splitValidation(data.train, checked.valSplit, seed) : [data.train, null];
   // Regression: the sets' own spread (for R^2) and what predicting the training mean scores.
@@ -194,6 +197,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const changed = meta.training.config && config ? configChanges(meta.training.config as RunConfig, config) : [];
     if (changed.length) {
       throw new RunFolderConflict(`${folder.runPath} no longer matches the options ${folder.checkpointPath} was trained with: ${changed.join('; ')}; resume with those options (only ${resumeFreeOptions()} may change)`);
+    }
+    const before = meta.inputs?.classNames;
+    const now = data.inputs?.classNames;
+    if (before && now && before.join('\n') !== now.join('\n')) {
+      throw new RunFolderConflict(`${folder.checkpointPath} was trained on classes ${before.join(', ')}; the data now has ${now.join(', ')}`);
     }
     policy.setState(meta.training.policyState);
     records = meta.training.records;

@@ -35,10 +35,27 @@ export interface ModelInfo {
 export interface CatalogEntry {
   name: string;
   description: string;
-  /** Default input C, H, W (fixed unless `configurable`). */
+  /**
+   * Default input C, H, W: the only one unless `resizable`. For the resizable ResNets and vgg16 it
+   * is the paper's 3x32x32, at which their parameter counts are the paper's.
+   */
   inputShape: [number, number, number];
-  /** Takes `hidden` and `inputShape` (the mlp). */
+  /** Takes `hidden` widths (the mlp). */
   configurable: boolean;
+  /**
+   * Takes any `inputShape` [C, H, W] within `inputLimits` (the ResNets, vgg16, the mlp); otherwise
+   * the input is fixed at `inputShape` (mnist-net).
+   */
+  resizable: boolean;
+  /** The least and most channels, and the least and most height and width, `inputShape` may have. */
+  inputLimits: { channels: [number, number]; size: [number, number] };
+  /**
+   * Images smaller than the input are zero-padded (centred) to it, as MNIST's 28x28 digits are
+   * to mnist-net's 32x32. False (the mlp): the data must be exactly the input's size.
+   */
+  padsSmallerInput: boolean;
+  /** The input in words, for listings: '1x32x32 ...', 'any CxHxW (paper: 3x32x32)'. */
+  input: string;
   /** Trains in channels-last by default on CPU (measured faster there: docs/cpu-profile.md). */
   channelsLastOnCpu: boolean;
 }
@@ -191,6 +208,10 @@ export interface TrainSummary {
   nonFinite?: { epoch: number; batch: number; lr: number; loss: number; allSkipped?: boolean };
   /** Under onNonFinite 'skip-batch': batches left out over the run (absent when none were). */
   skippedBatches?: number;
+  /** Image folders with skip-unreadable: the files left out of the data, and why (absent when none were). */
+  skippedFiles?: { name: string; reason: string }[];
+  /** Image folders: whether this run's data was decoded or read from the cache. */
+  dataFrom?: 'decoded' | 'cache';
   /** 'non-finite-weights': the parameters that held a NaN or an infinity after that epoch (which was dropped). */
   nonFiniteParams?: string[];
   /** Classification losses: the best and the last epoch's test accuracy (0 before any epoch). */

@@ -28,7 +28,7 @@ describe('a run folder of the first optimizer-state format', () => {
     cpSync(join(FIXTURE, 'run'), dir, { recursive: true });
     const config = new RunFolder(dir).readConfig();
     expect(config.training.precision).toBeUndefined();
-    const options = resumeOptions(dir, { epochs: 3 });
+    const options = await resumeOptions(dir, { epochs: 3 });
     expect(options.precision).toBe('fp32');
     const { summary } = await train(options);
     expect(summary.epochsDone).toBe(3);

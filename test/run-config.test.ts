@@ -153,7 +153,7 @@ describe('the run-configuration table', () => {
     const { summary } = await train({ ...base, epochs: 2, resume: true, onNonFinite: 'skip-batch' });
     expect(summary.epochsDone).toBe(2);
     expect(new RunFolder(out).readConfig().training.onNonFinite).toBe('skip-batch');
-    expect(resumeOptions(out, { onNonFinite: 'continue' }).onNonFinite).toBe('continue');
+    expect((await resumeOptions(out, { onNonFinite: 'continue' })).onNonFinite).toBe('continue');
   });
 
   it('states each default once: nothing under src/ falls back to a run option\'s default by its own literal', () => {

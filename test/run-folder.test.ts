@@ -89,7 +89,7 @@ describe('resuming from the run folder', () => {
     const out = join(tempDir(), 'threads');
     const data = loadDataSpec('synthetic:3:30:1x4x4');
     await train({ ...base, data, epochs: 1, out, threads: 1 });
-    expect(resumeOptions(out).threads).toBe(1);
-    expect(resumeOptions(out, { threads: 2 }).threads).toBe(2);
+    expect((await resumeOptions(out)).threads).toBe(1);
+    expect((await resumeOptions(out, { threads: 2 })).threads).toBe(2);
   });
 });

@@ -36,6 +36,8 @@ export interface PositionalDef {
   name: string;
   help: string;
   required?: boolean;
+  /** The last positional only: takes every argument left (shown as NAME...). */
+  variadic?: boolean;
 }
 
 /** What a command accepts; help.ts renders it, parseCommand() enforces it. */
@@ -210,6 +212,10 @@ function collect(argv: string[], defs: OptionDefs, positionals: PositionalDef[] 
 }
 
 function checkPositionals(positional: string[], defs: PositionalDef[], maybeValues: Set<number>, problems: string[]): void {
+  if (defs[defs.length - 1]?.variadic) {
+    for (const def of defs.slice(positional.length)) if (def.required) problems.push(`${def.name} is required (${def.help})`);
+    return;
+  }
   for (let i = positional.length - 1; i >= 0 && positional.length > defs.length; i--) {
     if (maybeValues.has(i)) positional.splice(i, 1);
   }

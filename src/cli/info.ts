@@ -1,6 +1,6 @@
 // `layerout info [--model NAME]`: a model's freeze units, or the runtime and the model list.
 import { Model } from '../model';
-import { isTorchScriptSource, modelNames, type DeviceName } from '../models';
+import { isTorchScriptSource, modelCatalog, modelNames, type DeviceName } from '../models';
 import { loadNative } from '../native';
 import { applyDefaults, parseCommand, UsageError, type CommandSpec, type OptionDefs } from './args';
 import { fieldOptions } from './field-options';
@@ -10,7 +10,7 @@ export const INFO_OPTIONS: OptionDefs = {
   model: modelOption({ help: `${MODEL_HELP} (without it: libtorch version, CUDA and the model list)` }),
   classes: { type: 'int', help: 'number of classes', min: 2, default: 10 },
   ...fieldOptions((name) => name === 'device', 'never'),
-  input: { type: 'string', arg: 'CxHxW', help: 'input shape of a torchscript:PATH model (e.g. 1x28x28)' },
+  input: { type: 'string', arg: 'CxHxW', help: 'input shape of a torchscript:PATH model, or of a resizable built-in (the ResNets, vgg16, mlp), e.g. 1x28x28' },
   json: { type: 'flag', help: 'print one JSON object' },
 };
 
@@ -26,6 +26,9 @@ export function runInfo(argv: string[], out: (line: string) => void): void {
   if (!options.model) {
     out(`libtorch ${runtime.torchVersion}, CUDA ${runtime.cudaAvailable ? `yes (${runtime.cudaDevices} GPU)` : 'no'}, data parallel ${runtime.c10d ? 'yes (c10d/Gloo)' : 'no (built without Gloo headers: install libgloo-dev and rebuild)'}`);
     out(`models: ${modelNames().join(', ')}`);
+    const catalog = modelCatalog();
+    const width = Math.max(...catalog.map((m) => m.name.length)) + 2;
+    for (const m of catalog) out(`  ${m.name.padEnd(width)}input ${m.input}`);
     return;
   }
   const source = resolveModelArg(String(options.model));

@@ -6,6 +6,7 @@ import { describePolicyState } from './describe';
 import { OPTIMIZERS } from '../optim/registry';
 import { checkOptimizer, optimizerText } from '../optim/spec';
 import { checkLoss, lossText } from '../objective/spec';
+import type { InputRecord } from '../data/inputs';
 
 export const INSPECT_COMMAND: CommandSpec = {
   name: 'inspect',
@@ -33,6 +34,7 @@ export async function runInspect(argv: string[], out: (line: string) => void, er
     // Checkpoints written before optimizers had settings trained with SGD.
     optimizer: model.checkpointMeta?.optimizer ?? checkOptimizer('sgd'),
     loss: model.checkpointMeta?.loss ?? checkLoss('cross-entropy'),
+    ...(model.inputs ? { inputs: model.inputs } : {}),
     integrity: check,
     digest: model.digest(),
     units,
@@ -43,6 +45,7 @@ export async function runInspect(argv: string[], out: (line: string) => void, er
     out(`${path}: ${report.model} after epoch ${report.epoch}, policy ${report.policy}`);
     out(`policy state: ${describePolicyState(report.policy, report.policyState)}`);
     out(`optimizer: ${optimizerText(report.optimizer)} (state per parameter: ${OPTIMIZERS[report.optimizer.kind].state.join(', ')}), loss: ${lossText(report.loss)}`);
+    for (const line of describeInputs(model.inputs, model.info.inputShape)) out(line);
     out(
       `integrity: ${
         !check.verified ? 'not checked (written before checkpoints carried digests)' : intact ? 'every tensor and the metadata match their SHA-256' : `DAMAGED: ${check.damaged.join(', ')}`
@@ -56,4 +59,15 @@ export async function runInspect(argv: string[], out: (line: string) => void, er
     return options.verify ? 1 : 0;
   }
   return 0;
+}
+
+/** What the run's data was, in words: class names, the image decode, a table's columns. */
+function describeInputs(inputs: InputRecord | null, inputShape: readonly number[]): string[] {
+  const lines: string[] = [];
+  if (!inputs) return [`inputs: ${inputShape.join('x')} (data built in memory or a built-in dataset: no class names kept)`];
+  if (inputs.classNames) lines.push(`classes: ${inputs.classNames.map((n, i) => `${i}=${n}`).join(', ')}`);
+  if (inputs.targetNames) lines.push(`targets: ${inputs.targetNames.join(', ')}`);
+  if (inputs.image) lines.push(`images: decoded to ${inputs.image.channels}x${inputs.image.height}x${inputs.image.width} (fit ${inputs.image.fit})`);
+  if (inputs.table) lines.push(`table: ${inputs.table.features.length} feature column(s) (${inputs.table.features.join(', ')}), standardised with the training split's mean and std`);
+  return lines;
 }

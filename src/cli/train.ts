@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { defaultOf, fieldDef, fieldOfFlag, resumeFlags, type FieldName } from '../config/fields';
 import { optionsFromFlags } from '../config/options';
-import { limitData, loadDataSpec } from '../data/spec';
+import { limitData, loadData } from '../data/spec';
 import type { DatasetPair } from '../data/types';
 import type { DeviceName } from '../models';
 import { resumeOptions } from '../run/resume';
@@ -55,10 +55,10 @@ function resumeRule(bad: string[]): string {
 /** Exit code of a run stopped by a non-finite loss. */
 export const EXIT_NON_FINITE = 3;
 
-/** A `--data` spec and its limits, with the library's RangeErrors turned into usage errors. */
-export function loadCliData(spec: string, limitTrain: number | undefined, limitTest: number | undefined, seed: number): DatasetPair {
+/** A `--data` spec and its limits, with the library's RangeErrors turned into usage errors; `log` gets loading progress. */
+export async function loadCliData(spec: string, limitTrain: number | undefined, limitTest: number | undefined, seed: number, log?: (line: string) => void): Promise<DatasetPair> {
   try {
-    return limitData(loadDataSpec(spec), limitTrain, limitTest, seed);
+    return limitData(await loadData(spec, { seed, log }), limitTrain, limitTest, seed);
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
@@ -66,14 +66,14 @@ export function loadCliData(spec: string, limitTrain: number | undefined, limitT
 }
 
 /** train() options from the command line (a new run, or one resumed from its folder). */
-function trainOptions(given: ParsedOptions): TrainOptions {
+async function trainOptions(given: ParsedOptions, log?: (line: string) => void): Promise<TrainOptions> {
   if (given.resume !== undefined) {
     const dir = String(given.resume);
     const bad = Object.keys(given).filter((k) => !RESUMABLE.has(k));
     if (bad.length) {
       throw new UsageError(`--resume takes its options from ${dir}/run.json; ${resumeRule(bad)}`);
     }
-    const data = given.data !== undefined ? loadCliData(String(given.data), undefined, undefined, 0) : undefined;
+    const data = given.data !== undefined ? await loadCliData(String(given.data), undefined, undefined, 0, log) : undefined;
     return resumeOptions(dir, {
       epochs: given.epochs as number | undefined,
       threads: given.threads as number | undefined,
@@ -81,10 +81,11 @@ function trainOptions(given: ParsedOptions): TrainOptions {
       onNonFinite: given['on-nonfinite'] as NonFiniteAction | undefined,
       earlyStop: given['early-stop'] as string | undefined,
       data,
+      log,
     });
   }
   const seed = (given.seed as number | undefined) ?? defaultOf('seed');
-  const data = loadCliData(String(given.data), given['limit-train'] as number | undefined, given['limit-test'] as number | undefined, seed);
+  const data = await loadCliData(String(given.data), given['limit-train'] as number | undefined, given['limit-test'] as number | undefined, seed, log);
   let options;
   try {
     options = optionsFromFlags(given, { data });
@@ -124,7 +125,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   const launched = Boolean(process.env[LAUNCHED_ENV]);
   if (nproc !== undefined && distributed && !launched) throw new UsageError('--nproc starts its own ranks: leave out --world-size/--rank/--master and WORLD_SIZE/RANK');
   if (nproc !== undefined && nproc > 1 && !launched) {
-    const checked = trainOptions(given); // every option checked once, here, before any rank starts
+    const checked = await trainOptions(given, given.quiet ? undefined : err); // every option checked once, here, before any rank starts
     if ((checked.batchSize ?? defaultOf('batchSize')) < nproc) throw new UsageError(`--batch is the global batch and must be at least --nproc (${nproc}), got ${checked.batchSize}`);
     return launchLocal({
       nproc,
@@ -140,7 +141,7 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
     out = () => undefined;
     err = () => undefined;
   }
-  const options = { ...trainOptions(given), ...(distributed ? { distributed } : {}) };
+  const options = { ...(await trainOptions(given, given.quiet || given.json ? undefined : err)), ...(distributed ? { distributed } : {}) };
   const outDir = options.out;
   const epochs = options.epochs;
 

@@ -1,20 +1,52 @@
 // `--data` specs (`KIND[:ARG]`): the kinds are the data-source registry's (sources/registry.ts),
 // one file each: fashion-mnist[:DIR], mnist:DIR, mnist-digits, cifar10:DIR, cifar100:DIR[:coarse],
-// synthetic:CLASSES:COUNT:CxHxW.
+// synthetic:CLASSES:COUNT:CxHxW, images:DIR, csv:FILE, tsv:FILE, npy:X,Y.
+import { defaultOf } from '../config/fields';
 import { DATA_SOURCES, dataSourceOf } from './sources/registry';
+import type { DataLoadContext, DataSourceKind } from './sources/types';
 import { stratifiedSubset } from './subset';
 import type { DatasetPair } from './types';
 
 export { FASHION_MNIST_DIR } from './sources/fashion-mnist';
 export const DATA_SPEC_HELP = DATA_SOURCES.map((s) => s.name + s.arg).join(', ');
 
-/** Loads a `--data` spec; the pair remembers the spec (`source`) so run folders can reload it. */
-export function loadDataSpec(spec: string): DatasetPair {
+/** Options of `loadData`. */
+export interface LoadDataOptions {
+  /** Seeds a test split the data does not come with (default: the run option's default seed; the CLI passes the run's). */
+  seed?: number;
+  /** Progress lines (decoding, cache use). */
+  log?: (line: string) => void;
+}
+
+function sourceOf(spec: string): [DataSourceKind, string] {
   if (typeof spec !== 'string') throw new TypeError(`data spec must be a string, got ${typeof spec}`);
   const [kind, ...rest] = spec.split(':');
   const source = dataSourceOf(kind);
   if (!source) throw new RangeError(`--data: unknown dataset '${kind}'; allowed: ${DATA_SPEC_HELP}`);
-  return { ...source.load(rest.join(':'), spec), source: { spec } };
+  return [source, rest.join(':')];
+}
+
+function context(options: LoadDataOptions): DataLoadContext {
+  const seed = options.seed ?? defaultOf('seed');
+  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`seed must be a whole number of at least 0, got ${seed}`);
+  return { seed, log: options.log };
+}
+
+/** Loads any `--data` spec; the pair remembers the spec (and the seed of a split it made) so run folders can reload it. */
+export async function loadData(spec: string, options: LoadDataOptions = {}): Promise<DatasetPair> {
+  const [source, arg] = sourceOf(spec);
+  const ctx = context(options);
+  const pair = await source.load(arg, spec, ctx);
+  return { ...pair, source: { spec, ...(options.seed !== undefined ? { seed: ctx.seed } : {}) } };
+}
+
+/** Loads a `--data` spec of a kind that reads synchronously (every kind but image folders; see `loadData`). */
+export function loadDataSpec(spec: string, options: LoadDataOptions = {}): DatasetPair {
+  const [source, arg] = sourceOf(spec);
+  if (source.async) throw new RangeError(`--data ${source.name} decodes files asynchronously: load it with loadData(spec)`);
+  const ctx = context(options);
+  const pair = source.load(arg, spec, ctx) as DatasetPair;
+  return { ...pair, source: { spec, ...(options.seed !== undefined ? { seed: ctx.seed } : {}) } };
 }
 
 /** Applies --limit-train / --limit-test as seeded stratified subsets. */

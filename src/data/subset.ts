@@ -2,11 +2,10 @@
 import seedrandom from 'seedrandom';
 import { hasFloatTargets, selectSamples, type ImageDataset } from './types';
 
-/** Indices grouped by label, each group shuffled with `rng`; float targets are one group (a plain seeded shuffle). */
-function shuffledByClass(data: ImageDataset, rng: () => number): number[][] {
-  const targets = hasFloatTargets(data);
-  const groups: number[][] = Array.from({ length: targets ? 1 : data.classes }, () => []);
-  for (let i = 0; i < data.shape[0]; i++) groups[targets ? 0 : data.labels[i]].push(i);
+/** Indices grouped by label, each group shuffled with `rng`; float targets (`labels` null) are one group (a plain seeded shuffle). */
+function shuffledGroups(labels: ArrayLike<number> | null, n: number, classes: number, rng: () => number): number[][] {
+  const groups: number[][] = Array.from({ length: labels ? classes : 1 }, () => []);
+  for (let i = 0; i < n; i++) groups[labels ? labels[i] : 0].push(i);
   for (const g of groups) {
     for (let i = g.length - 1; i > 0; i--) {
       const j = Math.floor(rng() * (i + 1));
@@ -16,18 +15,31 @@ function shuffledByClass(data: ImageDataset, rng: () => number): number[][] {
   return groups;
 }
 
-/** Splits per class: `share` of each class (rounded) goes to the second part. */
-export function stratifiedSplit(data: ImageDataset, share: number, seed: number, names: [string, string]): [ImageDataset, ImageDataset] {
-  const groups = shuffledByClass(data, seedrandom(`split:${seed}`));
+function shuffledByClass(data: ImageDataset, rng: () => number): number[][] {
+  return shuffledGroups(hasFloatTargets(data) ? null : data.labels, data.shape[0], data.classes, rng);
+}
+
+/**
+ * The indices of a seeded split per class (`labels` null: float targets, one group): `share` of
+ * each class (rounded) goes to the second part; both parts in ascending order. Loaders that
+ * decode files split before decoding, so the data is never held twice.
+ */
+export function stratifiedIndices(labels: ArrayLike<number> | null, n: number, classes: number, share: number, seed: number): [number[], number[]] {
   const first: number[] = [];
   const second: number[] = [];
-  for (const g of groups) {
+  for (const g of shuffledGroups(labels, n, classes, seedrandom(`split:${seed}`))) {
     const k = Math.round(g.length * share);
     second.push(...g.slice(0, k));
     first.push(...g.slice(k));
   }
   first.sort((a, b) => a - b);
   second.sort((a, b) => a - b);
+  return [first, second];
+}
+
+/** Splits per class: `share` of each class (rounded) goes to the second part. */
+export function stratifiedSplit(data: ImageDataset, share: number, seed: number, names: [string, string]): [ImageDataset, ImageDataset] {
+  const [first, second] = stratifiedIndices(hasFloatTargets(data) ? null : data.labels, data.shape[0], data.classes, share, seed);
   return [selectSamples(data, first, names[0]), selectSamples(data, second, names[1])];
 }
 

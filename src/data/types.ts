@@ -1,5 +1,6 @@
 // Datasets in memory, and the one validated door every dataset passes before a native call.
 import { describe } from '../validate';
+import type { InputRecord } from './inputs';
 
 /**
  * An image classification dataset, N x C x H x W, row-major.
@@ -38,7 +39,7 @@ export interface DataSource {
   spec: string;
   limitTrain?: number;
   limitTest?: number;
-  /** The seed of the stratified subsets. */
+  /** The seed of the stratified subsets (and of a test split the data did not come with). */
   seed?: number;
 }
 
@@ -52,8 +53,22 @@ export interface DatasetPair {
   train: ImageDataset;
   test: ImageDataset;
   classes: number;
-  /** Set by `loadDataSpec`/`limitData`; absent for datasets built in memory. */
+  /** Set by `loadData`/`limitData`; absent for datasets built in memory. */
   source?: DataSource;
+  /** Class/target names and how raw files became inputs (image folders, tables); a checkpoint keeps it. */
+  inputs?: InputRecord;
+  /** How files were read (image folders): decoded or from the cache, and what was skipped. */
+  load?: DataLoadReport;
+}
+
+export interface DataLoadReport {
+  from: 'decoded' | 'cache';
+  /** The cache file read or written (absent with cache=off). */
+  cacheFile?: string;
+  /** Files decoded this time (0 from the cache). */
+  decoded: number;
+  /** Files left out with skip-unreadable, and why. */
+  skipped: { name: string; reason: string }[];
 }
 
 /** What the model expects of a dataset (from its info). */
@@ -62,6 +77,13 @@ export interface DatasetExpectation {
   height: number;
   width: number;
   classes: number;
+  /**
+   * The images must be exactly channels x height x width: the model does not zero-pad smaller
+   * ones (the mlp). Otherwise smaller images are padded and only larger ones refused.
+   */
+  exact?: boolean;
+  /** Ends the error when the images do not fit the input (e.g. what input the model takes). */
+  note?: string;
 }
 
 export function sampleSize(shape: readonly number[]): number {
@@ -132,9 +154,13 @@ export function checkImages(
     }
   }
   if (expect) {
-    if (c !== expect.channels) throw new RangeError(`${label}: images have ${c} channel(s) but the model expects ${expect.channels}`);
+    const note = expect.note ? `; ${expect.note}` : '';
+    if (expect.exact && (c !== expect.channels || h !== expect.height || w !== expect.width)) {
+      throw new RangeError(`${label}: images are ${c}x${h}x${w} but the model's input is ${expect.channels}x${expect.height}x${expect.width}, and this model does not pad: they must match exactly${note}`);
+    }
+    if (c !== expect.channels) throw new RangeError(`${label}: images have ${c} channel(s) but the model expects ${expect.channels}${note}`);
     if (h > expect.height || w > expect.width) {
-      throw new RangeError(`${label}: images are ${h}x${w}, larger than the model's ${expect.height}x${expect.width} input`);
+      throw new RangeError(`${label}: images are ${h}x${w}, larger than the model's ${expect.height}x${expect.width} input${note}`);
     }
   }
   return [n, c, h, w];

@@ -1,10 +1,11 @@
 // Prints the plan of a built-in network as JSON, so the PyTorch peer (scripts/peer/peer.py) builds
 // its modules from the same spec as the addon:
-//   node dist/networks/print-plan.js NAME [CLASSES] [HIDDEN e.g. 64,32] [SHAPE e.g. 1,28,28]
+//   node dist/networks/print-plan.js NAME [CLASSES] [HIDDEN e.g. 64,32, or - for none] [SHAPE e.g. 1,28,28]
+// HIDDEN is the mlp's only; SHAPE that of the resizable networks (the ResNets, vgg16, the mlp).
 import { planNetwork } from '../spec/check';
-import { BUILTIN_NETWORKS } from './catalog';
+import { BUILTIN_NETWORKS, builtinInputShape } from './catalog';
 
-const USAGE = 'usage: node dist/networks/print-plan.js NAME [CLASSES] [HIDDEN e.g. 64,32] [SHAPE e.g. 1,28,28]';
+const USAGE = 'usage: node dist/networks/print-plan.js NAME [CLASSES] [HIDDEN e.g. 64,32, or -] [SHAPE e.g. 1,28,28]';
 
 function main(argv: string[]): void {
   if (argv.length < 1 || argv.length > 4) throw new RangeError(USAGE);
@@ -19,8 +20,10 @@ function main(argv: string[]): void {
   if (shape.length !== 3) throw new RangeError(`the input shape must be C,H,W, got '${shapeText}'`);
   const classes = numbers(classesText);
   if (classes.length !== 1 || classes[0] < 2) throw new RangeError(`CLASSES must be one whole number of at least 2, got '${classesText}'`);
-  if (!entry.configurable && (argv.length > 2)) throw new RangeError(`${name} takes no HIDDEN or SHAPE (only the mlp does)`);
-  const spec = entry.spec({ hidden: numbers(hiddenText), inputShape: shape as [number, number, number] });
+  if (!entry.configurable && argv.length > 2 && hiddenText !== '-') throw new RangeError(`${name} takes no HIDDEN (only the mlp does); give - in its place`);
+  if (!entry.resizable && shapeText !== undefined) throw new RangeError(`${name} takes no SHAPE (its input is fixed at ${entry.inputShape.join('x')})`);
+  const hidden = hiddenText === '-' ? [] : numbers(hiddenText);
+  const spec = entry.spec({ hidden, inputShape: builtinInputShape(entry, shape) });
   process.stdout.write(JSON.stringify(planNetwork(spec, classes[0])) + '\n');
 }
 

@@ -1,4 +1,6 @@
-// CIFAR ResNets on 3x32x32 input, He initialisation (fan-out) throughout:
+// CIFAR ResNets, He initialisation (fan-out) throughout, on any C x H x W input (the paper's is
+// 3x32x32): they end in a global average pool, so H and W change no parameter, and C only the
+// first conv's (16 x C x 3 x 3, no bias). The parameter counts are the paper's at 3 channels.
 // - resnetDepth(6n+2): He et al.'s basic blocks (16/32/64 channels, n per stage), option-A
 //   shortcuts (subsample, zero-pad the new channels) where the shape changes;
 // - the authors' bottleneck "ResNet-110": bottleneck blocks (expansion 4), a 1x1 conv + BatchNorm
@@ -14,7 +16,7 @@ function convBn(name: string, exportPrefix: string, j: number, out: number, kern
   ];
 }
 
-function cifarResNet(name: string, blocksPerStage: number, bottleneck: boolean): NetworkSpec {
+function cifarResNet(name: string, blocksPerStage: number, bottleneck: boolean, input: readonly [number, number, number]): NetworkSpec {
   const layers: LayerSpec[] = [
     { type: 'conv', out: 16, kernel: 3, padding: 1, bias: false, name: 'conv1', export: 'conv1' },
     { type: 'batchnorm', export: 'bn1' },
@@ -52,16 +54,19 @@ function cifarResNet(name: string, blocksPerStage: number, bottleneck: boolean):
     }
   }
   layers.push({ type: 'globalavgpool' }, { type: 'flatten' }, { type: 'linear', out: 'classes', name: 'fc', export: 'fc' });
-  return { name, input: [3, 32, 32], layers, init: { conv: 'he-fan-out', linear: 'he-fan-out' } };
+  return { name, input: [...input], layers, init: { conv: 'he-fan-out', linear: 'he-fan-out' } };
 }
 
-/** resnet20, resnet32, ... : depth 6n+2. */
-export function resnetSpec(depth: number): NetworkSpec {
+/** The paper's input, the ResNets' default. */
+export const CIFAR_INPUT: [number, number, number] = [3, 32, 32];
+
+/** resnet20, resnet32, ... : depth 6n+2, on `input` C x H x W (default the paper's 3x32x32). */
+export function resnetSpec(depth: number, input: readonly [number, number, number] = CIFAR_INPUT): NetworkSpec {
   if (!Number.isInteger(depth) || depth < 8 || (depth - 2) % 6 !== 0) throw new RangeError(`resnet depth must be 6n+2 (at least 8), got ${depth}`);
-  return cifarResNet(`resnet${depth}`, (depth - 2) / 6, false);
+  return cifarResNet(`resnet${depth}`, (depth - 2) / 6, false, input);
 }
 
-/** The authors' bottleneck "ResNet-110": 18 bottleneck blocks per stage. */
-export function resnet110BottleneckSpec(): NetworkSpec {
-  return cifarResNet('resnet110-bottleneck', 18, true);
+/** The authors' bottleneck "ResNet-110": 18 bottleneck blocks per stage, on `input` C x H x W. */
+export function resnet110BottleneckSpec(input: readonly [number, number, number] = CIFAR_INPUT): NetworkSpec {
+  return cifarResNet('resnet110-bottleneck', 18, true, input);
 }

@@ -26,7 +26,11 @@ function killPoint(): void {
   if (at && ++writePoints === Number(at)) process.kill(process.pid, 'SIGKILL');
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Replaces `path` with `data`; chunks from an iterable are written in order, each before the
+ * next is asked for (so a large file needs no joined copy, and a chunk buffer may be reused).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array | Iterable<Uint8Array>): Promise<void> {
   // A rename would replace a device node, a folder or a symlink itself (as root even /dev/null):
   // only regular files (or nothing) may be replaced.
   const existing = await lstat(path).catch(() => null);
@@ -38,7 +42,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   try {
     const file = await open(tmp, 'wx');
     try {
-      await file.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await file.writeFile(data);
+      else for (const chunk of data) await file.write(chunk);
       await file.sync();
     } finally {
       await file.close();

@@ -6,6 +6,7 @@ import type { ResolvedLoss } from '../objective/spec';
 import { join } from 'node:path';
 import { defaultOf } from '../config/fields';
 import type { AugmentOptions } from '../data/augment';
+import { checkInputRecord, type InputRecord } from '../data/inputs';
 import type { NetworkSpec } from '../spec/types';
 import type { EpochRecord } from '../types';
 import { RUN_FILE } from './files';
@@ -55,6 +56,8 @@ export interface CheckpointMeta {
   optimizer?: ResolvedOptimizer;
   /** The loss the model trains with; absent: cross-entropy. */
   loss?: ResolvedLoss;
+  /** Class and target names, and how files became inputs (image decode, table standardisation); absent for data built in memory. */
+  inputs?: InputRecord;
   /** Whatever the caller of `Model.save` passed. */
   user?: unknown;
 }
@@ -102,6 +105,7 @@ export function parseCheckpointMeta(text: string, source: string, fallback?: Mod
   }
   if (raw && raw.format === CHECKPOINT_FORMAT) {
     const meta = raw as unknown as CheckpointMeta;
+    if (meta.inputs !== undefined) meta.inputs = checkInputRecord(meta.inputs, source);
     if (meta.training) meta.training.records = meta.training.records.map(upgradeRecord);
     return meta;
   }

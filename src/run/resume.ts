@@ -2,7 +2,7 @@
 // study tooling rebuild a run without the options it was started with.
 import { existsSync } from 'node:fs';
 import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/augment';
-import { limitData, loadDataSpec } from '../data/spec';
+import { limitData, loadData } from '../data/spec';
 import type { DatasetPair } from '../data/types';
 import type { DeviceName } from '../models';
 import type { NonFiniteAction } from '../types';
@@ -22,10 +22,12 @@ export interface ResumeOverrides {
   earlyStop?: string;
   /** The data, for runs trained on datasets built in memory (run.json then has no spec). */
   data?: DatasetPair;
+  /** Progress of loading the data again (decoding image folders). */
+  log?: (line: string) => void;
 }
 
 /** The run's data, loaded again from its saved `--data` spec and limits. */
-export function loadRunData(config: RunConfig, where: string): DatasetPair {
+export async function loadRunData(config: RunConfig, where: string, log?: (line: string) => void): Promise<DatasetPair> {
   const source = config.data.source;
   if (!source) {
     throw new Error(
@@ -33,11 +35,12 @@ export function loadRunData(config: RunConfig, where: string): DatasetPair {
         'or resume it through the API with train({ out, resume: true, data })',
     );
   }
-  return limitData(loadDataSpec(source.spec), source.limitTrain, source.limitTest, source.seed ?? config.training.seed);
+  const seed = source.seed ?? config.training.seed;
+  return limitData(await loadData(source.spec, { seed, log }), source.limitTrain, source.limitTest, seed);
 }
 
 /** train() options that continue the run in `dir` (with `resume: true`). */
-export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): TrainOptions {
+export async function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Promise<TrainOptions> {
   const folder = new RunFolder(dir);
   if (!existsSync(folder.runPath)) {
     throw new RangeError(
@@ -54,7 +57,7 @@ export function resumeOptions(dir: string, overrides: ResumeOverrides = {}): Tra
   if (overrides.data && config.data.source) {
     throw new RangeError(`${dir} loads its data from '${config.data.source.spec}'; data may be given only for runs on data built in memory`);
   }
-  const data = overrides.data ?? loadRunData(config, dir);
+  const data = overrides.data ?? (await loadRunData(config, dir, overrides.log));
   // Every option run.json keeps under `training` comes back from it (with what older folders
   // meant by leaving it out); the model's come back with the model record.
   const saved: Record<string, unknown> = {};

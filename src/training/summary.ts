@@ -1,6 +1,7 @@
 // A run's summary from its epoch records: accuracies, the paper's two frozen-share means, times
 // and the final weights' digest.
 import type { Model } from '../model';
+import type { DataLoadReport } from '../data/types';
 import type { EndReason, EpochRecord, TrainSummary } from '../types';
 
 export function mean(values: number[]): number {
@@ -13,6 +14,13 @@ export interface RunEnd {
   nonFinite?: TrainSummary['nonFinite'];
   /** 'non-finite-weights': the parameters that held a NaN or an infinity after the epoch. */
   nonFiniteParams?: string[];
+}
+
+/** How each model's data was read (image folders), for every summary written of its run. */
+const dataLoads = new WeakMap<Model, DataLoadReport>();
+
+export function noteDataLoad(model: Model, load: DataLoadReport): void {
+  dataLoads.set(model, load);
 }
 
 export function summarise(model: Model, policyName: string, epochs: number, records: readonly EpochRecord[], end: RunEnd): TrainSummary {
@@ -44,5 +52,11 @@ export function summarise(model: Model, policyName: string, epochs: number, reco
     dataMs,
     dataShare: epochMs > 0 ? dataMs / epochMs : 0,
     digest: model.digest(),
+    ...dataLoadFields(dataLoads.get(model)),
   };
+}
+
+function dataLoadFields(load: DataLoadReport | undefined): Pick<TrainSummary, 'skippedFiles' | 'dataFrom'> {
+  if (!load) return {};
+  return { dataFrom: load.from, ...(load.skipped.length ? { skippedFiles: load.skipped } : {}) };
 }

@@ -1,0 +1,183 @@
+// Which files an image dataset holds and what each one's label is, before any pixel is read:
+// class folders (DIR/CLASS/*), train/test class folders (DIR/train/CLASS/*, DIR/test/CLASS/*),
+// or a CSV manifest (path,label or path,TARGET...). Names, sizes and mtimes key the cache.
+import { readdirSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { FILE_LIMITS, readRegularText } from '../../io/read';
+
+export interface ImageEntry {
+  /** Absolute path. */
+  path: string;
+  /** Path relative to the dataset's root: how errors, the cache key and predictions name it. */
+  name: string;
+  size: number;
+  mtimeMs: number;
+  /** Class index (classification), or -1 with `targets`. */
+  label: number;
+  targets?: number[];
+}
+
+export interface ImageListing {
+  root: string;
+  layout: 'class-folders' | 'train-test-folders' | 'manifest';
+  /** Classification: class names by index. */
+  classNames?: string[];
+  /** Regression (manifest with number columns): the target names. */
+  targetNames?: string[];
+  train: ImageEntry[];
+  /** Null: the data comes with no test set (a seeded share is split off). */
+  test: ImageEntry[] | null;
+  /** Entries that are not files at all (nested folders, sockets): errors, or skipped with skip-unreadable. */
+  unreadable: { name: string; reason: string }[];
+}
+
+const visible = (name: string) => !name.startsWith('.');
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function statOf(path: string, what: string): Stats {
+  try {
+    return statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RangeError(`--data images: cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file or folder' : code}`);
+  }
+}
+
+function subfolders(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => visible(d.name) && (d.isDirectory() || (d.isSymbolicLink() && statSync(join(dir, d.name), { throwIfNoEntry: false })?.isDirectory())))
+    .map((d) => d.name)
+    .sort(byName);
+}
+
+/** The files of one class folder, sorted by name; anything that is not a regular file is listed as unreadable. */
+function classFiles(root: string, dir: string, label: number, unreadable: ImageListing['unreadable']): ImageEntry[] {
+  const out: ImageEntry[] = [];
+  for (const name of readdirSync(dir).filter(visible).sort(byName)) {
+    const path = join(dir, name);
+    const stats = statSync(path, { throwIfNoEntry: false });
+    const rel = relative(root, path);
+    if (!stats) unreadable.push({ name: rel, reason: 'a broken link' });
+    else if (!stats.isFile()) unreadable.push({ name: rel, reason: stats.isDirectory() ? 'a folder inside a class folder' : 'not a regular file' });
+    else out.push({ path, name: rel, size: stats.size, mtimeMs: stats.mtimeMs, label });
+  }
+  return out;
+}
+
+function classFolderSplit(root: string, dir: string, classNames: string[], unreadable: ImageListing['unreadable'], splitName: string): ImageEntry[] {
+  const entries: ImageEntry[] = [];
+  for (const [label, cls] of classNames.entries()) {
+    const files = classFiles(root, join(dir, cls), label, unreadable);
+    if (files.length === 0) throw new RangeError(`--data images: class folder ${join(dir, cls)} holds no files${splitName ? ` (${splitName})` : ''}; every class needs at least one image`);
+    entries.push(...files);
+  }
+  return entries;
+}
+
+function requireClasses(classNames: string[], dir: string): void {
+  if (classNames.length === 0) throw new RangeError(`--data images: ${dir} has no class folders; put each class's images in a folder named after it (DIR/CLASS/image.png), or DIR/train/CLASS and DIR/test/CLASS`);
+  if (classNames.length === 1) throw new RangeError(`--data images: ${dir} has one class folder ('${classNames[0]}'); classification needs at least 2 classes`);
+}
+
+function scanFolders(root: string): ImageListing {
+  const unreadable: ImageListing['unreadable'] = [];
+  const top = subfolders(root);
+  if (top.includes('train') && top.includes('test')) {
+    const trainDir = join(root, 'train');
+    const classNames = subfolders(trainDir);
+    requireClasses(classNames, trainDir);
+    const testClasses = subfolders(join(root, 'test'));
+    const foreign = testClasses.filter((c) => !classNames.includes(c));
+    if (foreign.length) throw new RangeError(`--data images: ${join(root, 'test')} has class folder(s) ${foreign.map((c) => `'${c}'`).join(', ')} that train/ does not have; the classes are ${classNames.join(', ')}`);
+    const train = classFolderSplit(root, trainDir, classNames, unreadable, 'train');
+    // A class missing from test/ is allowed (it is scored on no images); an empty one is still odd data.
+    const test: ImageEntry[] = [];
+    for (const cls of testClasses) {
+      const files = classFiles(root, join(root, 'test', cls), classNames.indexOf(cls), unreadable);
+      if (files.length === 0) throw new RangeError(`--data images: class folder ${join(root, 'test', cls)} holds no files; remove it or add its images`);
+      test.push(...files);
+    }
+    if (test.length === 0) throw new RangeError(`--data images: ${join(root, 'test')} has no class folders with images`);
+    return { root, layout: 'train-test-folders', classNames, train, test, unreadable };
+  }
+  if (top.includes('train') !== top.includes('test')) {
+    throw new RangeError(`--data images: ${root} has a '${top.includes('train') ? 'train' : 'test'}' folder but no '${top.includes('train') ? 'test' : 'train'}' folder; give both (each with class folders) or only class folders`);
+  }
+  requireClasses(top, root);
+  return { root, layout: 'class-folders', classNames: top, train: classFolderSplit(root, root, top, unreadable, ''), test: null, unreadable };
+}
+
+/** Rows of a manifest: `path` then `label` (class names) or number columns (targets). */
+function scanManifest(file: string, test: string | undefined, skipMissing: boolean): ImageListing {
+  const root = dirname(file);
+  const unreadable: ImageListing['unreadable'] = [];
+  const read = (path: string) => {
+    const text = readRegularText(path, 'image manifest', FILE_LIMITS.metrics);
+    let rows: string[][];
+    try {
+      rows = parse(text, { delimiter: path.endsWith('.tsv') ? '\t' : ',', skip_empty_lines: true, relax_column_count: false, bom: true }) as string[][];
+    } catch (e) {
+      throw new RangeError(`--data images: manifest ${path}: ${(e as Error).message}`);
+    }
+    if (rows.length < 2) throw new RangeError(`--data images: manifest ${path} has no rows after its header (path,label or path,TARGET...)`);
+    return rows;
+  };
+  const trainRows = read(file);
+  const header = trainRows[0].map((h) => h.trim());
+  if (header[0] !== 'path' || header.length < 2) throw new RangeError(`--data images: manifest ${file} must start with a header 'path,label' (classes) or 'path,TARGET,...' (float targets), got '${header.join(',')}'`);
+  const classes = header.length === 2 && header[1] === 'label';
+  const testRows = test ? read(test) : null;
+  if (testRows && testRows[0].map((h) => h.trim()).join(',') !== header.join(',')) throw new RangeError(`--data images: manifest ${test} has header '${testRows[0].join(',')}', not ${file}'s '${header.join(',')}'`);
+  // Class names: every label text of the training manifest, sorted (as folder names are).
+  const classNames = classes ? [...new Set(trainRows.slice(1).map((r) => r[1].trim()))].sort(byName) : undefined;
+  if (classNames && classNames.length < 2) throw new RangeError(`--data images: manifest ${file} has ${classNames.length} label value(s); classification needs at least 2 classes`);
+  const entries = (rows: string[][], path: string): ImageEntry[] =>
+    rows.slice(1).flatMap((row, i): ImageEntry[] => {
+      const where = `manifest ${path} row ${i + 2}`;
+      const image = resolve(dirname(path), row[0].trim());
+      const stats = statSync(image, { throwIfNoEntry: false });
+      if (!stats?.isFile()) {
+        const reason = stats ? 'not a regular file' : 'no such file';
+        if (skipMissing) {
+          unreadable.push({ name: relative(root, image), reason });
+          return [];
+        }
+        throw new RangeError(`--data images: ${where}: ${row[0]} is ${reason}`);
+      }
+      const entry = { path: image, name: relative(root, image), size: stats.size, mtimeMs: stats.mtimeMs };
+      if (classNames) {
+        const label = classNames.indexOf(row[1].trim());
+        if (label < 0) throw new RangeError(`--data images: ${where}: label '${row[1]}' is not one of the training manifest's classes (${classNames.join(', ')})`);
+        return [{ ...entry, label }];
+      }
+      const targets = row.slice(1).map((v, j) => {
+        const x = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v) ? Number(v) : NaN;
+        if (!Number.isFinite(x)) throw new RangeError(`--data images: ${where}, column '${header[j + 1]}': '${v}' is not a number (float targets must be numbers; a class column must be named 'label')`);
+        return x;
+      });
+      return [{ ...entry, label: -1, targets }];
+    });
+  return {
+    root,
+    layout: 'manifest',
+    classNames,
+    targetNames: classes ? undefined : header.slice(1),
+    train: entries(trainRows, file),
+    test: testRows && test ? entries(testRows, test) : null,
+    unreadable,
+  };
+}
+
+/** Lists an image dataset: a folder (class folders, or train/ and test/) or a CSV/TSV manifest. */
+export function scanImages(source: string, options: { test?: string; skipUnreadable: boolean }): ImageListing {
+  const root = resolve(source);
+  const stats = statOf(root, 'image folder or manifest');
+  if (stats.isFile()) {
+    if (!/\.(csv|tsv)$/i.test(root)) throw new RangeError(`--data images: ${source} is a file but not a .csv or .tsv manifest; give a folder of class folders or a manifest`);
+    return scanManifest(root, options.test && resolve(options.test), options.skipUnreadable);
+  }
+  if (!stats.isDirectory()) throw new RangeError(`--data images: ${source} is neither a folder nor a manifest file`);
+  if (options.test) throw new RangeError(`--data images: test= names a second manifest; a folder gives its test set as ${basename(root)}/test`);
+  return scanFolders(root);
+}

@@ -1,0 +1,50 @@
+// What a dataset's raw inputs were and how they became model inputs: class and target names,
+// the image decode, a table's columns and standardisation. A checkpoint keeps it so `predict`
+// can read new files the way training read its data, and name what it predicts.
+
+/** How image files were decoded (src/data/images). */
+export interface ImageDecodeRecord {
+  channels: 1 | 3;
+  height: number;
+  width: number;
+  /** 'crop': shorter side resized to fit, centre-cropped; 'pad': longer side fits, centred on black. */
+  fit: 'crop' | 'pad';
+}
+
+/** How table rows became features (src/data/table). */
+export interface TableRecord {
+  /** Feature column names, in the order the model reads them. */
+  features: string[];
+  /** Standardisation from the training split: (x - mean) / std per feature. */
+  mean: number[];
+  std: number[];
+  delimiter: string;
+}
+
+export interface InputRecord {
+  /** Class names by index (classification): folder names, or a label column's values. */
+  classNames?: string[];
+  /** Names of the float targets (regression): the target columns. */
+  targetNames?: string[];
+  image?: ImageDecodeRecord;
+  table?: TableRecord;
+}
+
+/** Checks a record read from a checkpoint (a damaged or hand-made one is named, not trusted). */
+export function checkInputRecord(value: unknown, where: string): InputRecord {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: inputs must be an object`);
+  const r = value as Record<string, unknown>;
+  const strings = (v: unknown, name: string) => {
+    if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))) throw new Error(`${where}: inputs.${name} must be an array of strings`);
+  };
+  strings(r.classNames, 'classNames');
+  strings(r.targetNames, 'targetNames');
+  if (r.table !== undefined) {
+    const t = r.table as TableRecord;
+    strings(t.features, 'table.features');
+    if (!Array.isArray(t.mean) || !Array.isArray(t.std) || t.mean.length !== t.features.length || t.std.length !== t.features.length) {
+      throw new Error(`${where}: inputs.table needs one mean and std per feature`);
+    }
+  }
+  return r as InputRecord;
+}
