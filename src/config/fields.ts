@@ -86,7 +86,7 @@ export const RUN_FIELDS = {
   /** Configurable models (mlp) only: hidden layer widths. */
   hidden: field<number[]>({ group: 'model', flag: null, api: true, help: 'mlp hidden layer widths', saved: 'model.hidden', resume: 'fixed', study: 'none' }),
   /** Configurable models (mlp) and TorchScript files: input C, H, W (TorchScript: the data's). */
-  inputShape: field<[number, number, number]>({ group: 'model', flag: null, api: true, help: 'input C, H, W of the mlp or a TorchScript module', saved: 'model.inputShape', resume: 'fixed', study: 'none' }),
+  inputShape: field<[number, number, number]>({ group: 'model', flag: null, api: true, help: "input C, H, W (default: the data's for the mlp and TorchScript, and for data larger than a ResNet's or VGG's 3x32x32)", saved: 'model.inputShape', resume: 'fixed', study: 'none' }),
 
   // data
   /** The training and test sets. */

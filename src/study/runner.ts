@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldDef, FIELD_NAMES, type FieldName } from '../config/fields';
 import { canonical, checkRunOptions, optionsFromFlags, savedValue } from '../config/options';
-import { limitData, loadDataSpec } from '../data/spec';
+import { limitData, loadData } from '../data/spec';
 import { modelSource } from '../models';
 import type { DatasetPair } from '../data/types';
 import { RunFolder, type RunConfig } from '../run/folder';
@@ -54,24 +54,28 @@ export function readRecords(dir: string): EpochRecord[] {
     .map((l) => JSON.parse(l) as EpochRecord);
 }
 
-/** Loads the study's data once per seed (the stratified subsets are seeded by the run seed, as in `train`). */
+/**
+ * The study's data for one seed at a time: loaded with the run seed (which also seeds a test split
+ * the data does not come with, as `train` does), then its stratified subsets. `prepare(seed)`
+ * loads (image folders decode or read their cache, so it is async); the rest is synchronous.
+ */
 export class StudyData {
-  private base: DatasetPair | undefined;
-  private readonly bySeed = new Map<number, DatasetPair>();
+  private current: { seed: number; data: DatasetPair } | undefined;
   constructor(
     private readonly config: StudyConfig,
-    private readonly load: (spec: string) => DatasetPair = loadDataSpec,
+    private readonly load: (spec: string, seed: number) => DatasetPair | Promise<DatasetPair> = (spec, seed) => loadData(spec, { seed }),
   ) {}
 
+  async prepare(seed: number): Promise<void> {
+    if (this.current?.seed === seed) return;
+    this.current = undefined; // one seed's data at a time: runs are ordered by seed
+    const base = await this.load(this.config.data, seed);
+    this.current = { seed, data: limitData(base, this.config.train['limit-train'] as number | undefined, this.config.train['limit-test'] as number | undefined, seed) };
+  }
+
   forSeed(seed: number): DatasetPair {
-    let data = this.bySeed.get(seed);
-    if (!data) {
-      this.base ??= this.load(this.config.data);
-      data = limitData(this.base, this.config.train['limit-train'] as number | undefined, this.config.train['limit-test'] as number | undefined, seed);
-      this.bySeed.clear(); // one subset at a time: runs are ordered by seed
-      this.bySeed.set(seed, data);
-    }
-    return data;
+    if (this.current?.seed !== seed) throw new Error(`the study's data for seed ${seed} was not prepared`);
+    return this.current.data;
   }
 
   /** The study's shared options as train() options for a run with this seed (augmentation needs its data). */
@@ -135,7 +139,8 @@ export interface RunStudyOptions {
   force?: boolean;
   signal?: AbortSignal;
   /** Loads a `--data` spec (tests give data built in memory). */
-  loadData?: (spec: string) => DatasetPair;
+  /** Loads the --data spec for a seed (default: loadData). */
+  loadData?: (spec: string, seed: number) => DatasetPair | Promise<DatasetPair>;
   onRunStart?: (run: StudyRun, info: { runs: number; resumeFrom: number; outcome: RunOutcome }) => void;
   onRunEnd?: (run: StudyRun, outcome: RunOutcome, summary: TrainSummary | null) => void;
   onEpoch?: (progress: StudyProgress) => void;
@@ -159,6 +164,7 @@ export async function runStudy(config: StudyConfig, options: RunStudyOptions = {
   const restart = new Set<StudyRun>();
   for (const s of states) {
     if (!s.config) continue;
+    await data.prepare(s.run.seed);
     const changed = changedOptions(config, s.run, s.config, data);
     if (changed.length === 0) continue;
     if (options.force) restart.add(s.run);
@@ -190,6 +196,7 @@ export async function runStudy(config: StudyConfig, options: RunStudyOptions = {
     const resumeFrom = again ? 0 : (s.summary?.epochsDone ?? 0);
     const outcome: RunOutcome = again ? 'restarted' : s.state === 'partial' ? 'resumed' : 'trained';
     options.onRunStart?.(run, { runs: grid.length, resumeFrom, outcome });
+    await data.prepare(run.seed);
     let trainOptions: TrainOptions = {
       ...data.options(run.seed),
       model: modelSource(run.model) as TrainOptions['model'],

@@ -16,7 +16,7 @@ export async function decodeImage(path: string | Buffer, decode: ImageDecodeReco
     .toColourspace(decode.channels === 1 ? 'b-w' : 'srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });
-  if (info.channels !== decode.channels || info.width !== decode.width || info.height !== decode.height) {
+  if (info.channels !== decode.channels || info.width !== decode.width || info.height !== decode.height || data.length !== decode.channels * decode.height * decode.width) {
     throw new Error(`decoded to ${info.channels}x${info.height}x${info.width}, not ${decode.channels}x${decode.height}x${decode.width}`);
   }
   return data;
