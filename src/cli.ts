@@ -32,7 +32,7 @@ const COMMANDS: readonly Command[] = [
   },
   { spec: TRAIN_COMMAND, run: runTrain },
   { spec: INSPECT_COMMAND, run: runInspect },
-  { spec: PREDICT_COMMAND, run: (argv, out) => runPredict(argv, out) },
+  { spec: PREDICT_COMMAND, run: runPredict },
   { spec: EXPORT_COMMAND, run: (argv, out) => runExport(argv, out) },
   { spec: BENCH_COMMAND, run: runBench },
   { spec: STUDY_COMMAND, run: runStudyCommand },

@@ -155,12 +155,16 @@ export class Model extends Network {
 
   /**
    * Reads new, unlabelled inputs the way the training data was read (image files decoded with the
-   * run's size/channels/fit, table rows standardised with the training statistics, .npy arrays)
-   * and predicts them; see `classify`.
+   * run's size/channels/fit, table rows standardised with the training statistics, .npy/.npz
+   * arrays) and predicts them (see `classify`). With `skipUnreadable`, image files that do not
+   * decode are left out and listed in `skipped`; otherwise they are an error.
    */
-  async predictFiles(source: PredictSource, options: PredictOptions & { top?: number } = {}): Promise<Prediction[]> {
-    const inputs = await readPredictInputs({ inputs: this.inputs, inputShape: this.info.inputShape }, source);
-    return this.classify(inputs.images, inputs.shape, { ...options, names: inputs.names });
+  async predictFiles(source: PredictSource, options: PredictOptions & { top?: number; skipUnreadable?: boolean } = {}): Promise<{ predictions: Prediction[]; skipped: { name: string; reason: string }[] }> {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`predictFiles options must be an object, got ${describe(options)}`);
+    requireKnownKeys('predictFiles option', options, ['batchSize', 'threads', 'top', 'skipUnreadable']);
+    const { skipUnreadable, ...rest } = options;
+    const inputs = await readPredictInputs({ inputs: this.inputs, inputShape: this.info.inputShape }, source, { skipUnreadable: Boolean(skipUnreadable) });
+    return { predictions: await this.classify(inputs.images, inputs.shape, { ...rest, names: inputs.names }), skipped: inputs.skipped ?? [] };
   }
 
   protected override trainingMeta(): Pick<CheckpointMeta, 'optimizer' | 'loss'> {

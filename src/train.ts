@@ -26,6 +26,7 @@ import { notify, TRAINING_HOOKS, type EpochPlan, type RunContext, type TrainingC
 import { earlyStopCallback } from './training/early-stop';
 import { meanBaselineRmse, metricNames, setMetrics, targetSpread } from './training/metrics';
 import { checkEarlyStop } from './training/validation';
+import { inputChanges } from './data/inputs';
 import { mean, noteDataLoad, summarise, type RunEnd } from './training/summary';
 import type { BnMode, EpochProgress, EpochRecord, TrainSummary } from './types';
 import { describe, requireKnownKeys } from './validate';
@@ -198,11 +199,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (changed.length) {
       throw new RunFolderConflict(`${folder.runPath} no longer matches the options ${folder.checkpointPath} was trained with: ${changed.join('; ')}; resume with those options (only ${resumeFreeOptions()} may change)`);
     }
-    const before = meta.inputs?.classNames;
-    const now = data.inputs?.classNames;
-    if (before && now && before.join('\n') !== now.join('\n')) {
-      throw new RunFolderConflict(`${folder.checkpointPath} was trained on classes ${before.join(', ')}; the data now has ${now.join(', ')}`);
-    }
+    // The data itself, as far as the checkpoint describes it: classes, decode, a table's statistics.
+    const dataChanged = inputChanges(meta.inputs, data.inputs);
+    if (dataChanged.length) throw new RunFolderConflict(`${folder.checkpointPath} was trained on other data: ${dataChanged.join('; ')}`);
     policy.setState(meta.training.policyState);
     records = meta.training.records;
   };

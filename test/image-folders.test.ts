@@ -200,8 +200,14 @@ describe('image folder faults', () => {
     expect(reg.inputs?.targetNames).toEqual(['brightness', 'size']);
     expect(reg.train.labels).toBeInstanceOf(Float32Array);
     expect(reg.train.shape[0] + reg.test.shape[0]).toBe(5);
-    appendFileSync(join(dir, 'test.csv'), 'test/dog/9.png,dog\n');
-    await expect(loadData(`images:${join(dir, 'train.csv')}:test=${join(dir, 'test.csv')}:cache=off`)).rejects.toThrow(/test\.csv row 4: test\/dog\/9\.png is no such file/);
+    // Line numbers count the file's lines, blank ones included.
+    appendFileSync(join(dir, 'test.csv'), '\n\ntest/dog/9.png,dog\n');
+    await expect(loadData(`images:${join(dir, 'train.csv')}:test=${join(dir, 'test.csv')}:cache=off`)).rejects.toThrow(/test\.csv line 6: test\/dog\/9\.png is no such file/);
+    writeFileSync(join(dir, 'dup.csv'), 'path,label\ntrain/cat/0.png,cat\ntrain/dog/0.png,dog\ntrain/cat/0.png,dog\n');
+    await expect(loadData(`images:${join(dir, 'dup.csv')}:cache=off`)).rejects.toThrow(/dup\.csv line 4: train\/cat\/0\.png is listed again \(first at manifest .*dup\.csv line 2\)/);
+    writeFileSync(join(dir, 'extra.csv'), 'path,label,weight\ntrain/cat/0.png,cat,1\n');
+    await expect(loadData(`images:${join(dir, 'extra.csv')}:cache=off`)).rejects.toThrow(/a class manifest has exactly two columns, path and label/);
+    await expect(loadData(`images:${dir}:test-share=0.3:cache=off`)).rejects.toThrow(/test-share applies to data without a test set/);
     writeFileSync(join(dir, 'test.csv'), 'path,label\ntest/cat/0.png,bird\n');
     await expect(loadData(`images:${join(dir, 'train.csv')}:test=${join(dir, 'test.csv')}:cache=off`)).rejects.toThrow(/label 'bird' is not one of the training manifest's classes \(cat, dog\)/);
   }, 60_000);

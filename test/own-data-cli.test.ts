@@ -2,7 +2,7 @@
 // its class names in the checkpoint (inspect), and predict reads new files the way training did;
 // a table trains an mlp sized by its columns and predict standardises new rows as in training.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { limitData, loadDataSpec } from '../src/data/spec';
@@ -54,7 +54,7 @@ describe('layerout with an image folder', () => {
     expect(lines.length).toBe(13); // 6 bags + 6 boots in a 60-image test set, and the header
     for (const line of lines.slice(1)) {
       const [name, cls, p, cls2, p2] = line.split(',');
-      expect(name).toMatch(/^\d+\.png$/);
+      expect(name).toMatch(/fm\/test\/(bag|boot)\/\d+\.png$/); // two folders given: each name keeps its folder
       expect(NAMES).toContain(cls);
       expect(NAMES).toContain(cls2);
       expect(Number(p)).toBeGreaterThanOrEqual(Number(p2));
@@ -82,6 +82,60 @@ describe('layerout with an image folder', () => {
   }, 60_000);
 });
 
+describe('predict on data the run did not train on', () => {
+  const run = () => join(dir, 'run');
+
+  it('--data matches labels to the run\'s classes by name and reads images with the run\'s decode', () => {
+    // A folder with only two of the ten classes, in the run's layout: labels 0 and 1 here are bag and coat.
+    const sub = join(dir, 'sub');
+    for (const split of ['train', 'test']) for (const cls of ['bag', 'coat']) cpSync(join(dir, 'fm', 'test', cls), join(sub, split, cls), { recursive: true });
+    const scored = layerout('predict', run(), '--data', `images:${sub}`, '--json');
+    expect(scored.code, scored.err).toBe(0);
+    const report = JSON.parse(scored.out);
+    const sorted = [...NAMES].sort();
+    const bags = readdirSync(join(sub, 'test', 'bag')).length;
+    const coats = readdirSync(join(sub, 'test', 'coat')).length;
+    // Rows of the confusion matrix are the run's classes: only bag's and coat's rows hold samples.
+    const rowTotals = report.confusion.map((row: number[]) => row.reduce((a, b) => a + b, 0));
+    expect(rowTotals[sorted.indexOf('bag')]).toBe(bags);
+    expect(rowTotals[sorted.indexOf('coat')]).toBe(coats);
+    expect(rowTotals.reduce((a: number, b: number) => a + b, 0)).toBe(bags + coats);
+    const other = layerout('predict', run(), '--data', `images:${sub}:size=16x16`);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/trained on images decoded to 1x28x28 \(fit crop\); this spec asks for 1x16x16/);
+    cpSync(join(sub, 'test', 'bag'), join(sub, 'test', 'zebra'), { recursive: true });
+    cpSync(join(sub, 'train', 'bag'), join(sub, 'train', 'zebra'), { recursive: true });
+    const unknown = layerout('predict', run(), '--data', `images:${sub}`);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/has class\(es\) 'zebra' that the model does not know/);
+  }, 60_000);
+
+  it('--images names files apart across folders, refuses a FIFO, and skips undecodable files on request', () => {
+    const a = join(dir, 'pa');
+    const b = join(dir, 'pb');
+    for (const d of [a, b]) {
+      mkdirSync(d, { recursive: true });
+      cpSync(join(dir, 'fm', 'test', 'bag', readdirSync(join(dir, 'fm', 'test', 'bag'))[0]), join(d, '1.png'));
+    }
+    const two = layerout('predict', run(), '--images', a, b);
+    expect(two.code, two.err).toBe(0);
+    expect(two.out.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual([join(a, '1.png'), join(b, '1.png')]);
+    writeFileSync(join(a, 'notes.txt'), 'not an image\n');
+    const bad = layerout('predict', run(), '--images', a);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/cannot decode 1 of 2 file\(s\) as images: notes\.txt .*--skip-unreadable/);
+    const skipped = layerout('predict', run(), '--images', a, '--skip-unreadable');
+    expect(skipped.code, skipped.err).toBe(0);
+    expect(skipped.err).toMatch(/skipped notes\.txt: .*unsupported image format/);
+    expect(skipped.out.trim().split('\n')).toHaveLength(2);
+    const fifo = spawnSync('mkfifo', [join(b, 'pipe.png')]);
+    expect(fifo.status).toBe(0);
+    const hung = layerout('predict', run(), '--images', b);
+    expect(hung.code).toBe(2);
+    expect(hung.err).toMatch(/pipe\.png is not a regular file \(a FIFO/);
+  }, 60_000);
+});
+
 describe('layerout with a table', () => {
   it('trains an mlp sized by the columns and predicts new rows by their id', () => {
     const run = join(dir, 'table-run');
@@ -98,5 +152,12 @@ describe('layerout with a table', () => {
     const short = layerout('predict', run, '--csv', join(dir, 'short.csv'));
     expect(short.code).toBe(2);
     expect(short.err).toMatch(/no feature column 'p1'; its columns are id, p0/);
+    // The table changes under the run: a resume refuses it, naming what changed.
+    const text = readFileSync(join(dir, 'train.csv'), 'utf8').split('\n');
+    text[1] = text[1].replace(/,(\d+)$/, (_, v) => `,${Number(v) + 100}`);
+    writeFileSync(join(dir, 'train.csv'), text.join('\n'));
+    const resumed = layerout('train', '--resume', run, '--epochs', '2', '--threads', '1');
+    expect(resumed.code).toBe(2);
+    expect(resumed.err).toMatch(/was trained on other data: the training split's statistics changed for 1 column\(s\) \(p783\)/);
   }, 60_000);
 });

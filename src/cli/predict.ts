@@ -24,6 +24,7 @@ export const PREDICT_COMMAND: CommandSpec = {
     csv: { type: 'string', arg: 'FILE', help: "predict a table's rows: the run's feature columns, standardised as in training (a name or id column names the rows)" },
     npy: { type: 'string', arg: 'FILE', help: 'predict the rows of a .npy array shaped as the run\'s npy data' },
     out: { type: 'string', arg: 'FILE', help: 'write the predictions to FILE as CSV (default: print them)' },
+    'skip-unreadable': { type: 'flag', help: 'with --images: leave out files that do not decode (listed on stderr) instead of failing' },
     top: { type: 'int', help: 'classes (with probabilities) per prediction', min: 1, default: 3 },
     'limit-test': { type: 'int', help: 'with --data: seeded stratified subset of the test set (the seed is the run\'s)', min: 1 },
     batch: { type: 'int', help: 'samples per forward pass', min: 1, default: 500 },
@@ -37,7 +38,7 @@ export const PREDICT_COMMAND: CommandSpec = {
   usage: ['RUN --data SPEC [--limit-test N] [--json]', 'RUN --images PATH [PATH...] | --csv FILE | --npy FILE [--out FILE] [--top K] [--json]'],
 };
 
-export async function runPredict(argv: string[], out: (line: string) => void): Promise<number> {
+export async function runPredict(argv: string[], out: (line: string) => void, err: (line: string) => void = () => undefined): Promise<number> {
   const { options, positional } = parseCommand(argv, PREDICT_COMMAND);
   const given = (['data', 'images', 'csv', 'npy'] as const).filter((k) => options[k] !== undefined);
   if (given.length !== 1) throw new UsageError(given.length ? `give one of --data, --images, --csv and --npy, not --${given.join(' and --')}` : 'give --data SPEC (score a test split) or --images, --csv or --npy (predict new inputs)');
@@ -49,11 +50,14 @@ export async function runPredict(argv: string[], out: (line: string) => void): P
     return scoreTestSplit(model, path, options, out);
   }
   const source: PredictSource = options.images !== undefined ? { images: [String(options.images), ...positional.slice(1)] } : options.csv !== undefined ? { csv: String(options.csv) } : { npy: String(options.npy) };
+  if (options['skip-unreadable'] && options.images === undefined) throw new UsageError('--skip-unreadable applies to --images');
   let predictions;
   try {
-    predictions = await model.predictFiles(source, { top: Math.min(Number(options.top ?? 3), model.info.classes), batchSize: options.batch as number | undefined, threads: options.threads as number | undefined });
+    const result = await model.predictFiles(source, { top: Math.min(Number(options.top ?? 3), model.info.classes), batchSize: options.batch as number | undefined, threads: options.threads as number | undefined, skipUnreadable: Boolean(options['skip-unreadable']) });
+    predictions = result.predictions;
+    for (const s of result.skipped) err(`skipped ${s.name}: ${s.reason}`);
   } catch (e) {
-    if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
+    if (e instanceof RangeError || e instanceof TypeError || (e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError((e as Error).message);
     throw e;
   }
   if (options.out !== undefined) {
@@ -71,17 +75,19 @@ async function scoreTestSplit(model: Model, path: string, options: ParsedOptions
     throw new UsageError(`${path} was trained with the ${model.loss.kind} loss (float targets): --data scores classification runs; predict new inputs with --images/--csv/--npy, or use evaluate() in the API`);
   }
   const seed = runSeed(dirname(path));
-  const data = await loadCliData(String(options.data), undefined, options['limit-test'] as number | undefined, seed);
+  // Read as the model read its data: its image decode, its table's statistics.
+  const data = await loadCliData(String(options.data), undefined, options['limit-test'] as number | undefined, seed, undefined, model.inputs);
   const test = data.test;
-  if (test.classes > model.info.classes) {
+  const classNames = model.inputs?.classNames;
+  const labels = labelsByName(test.labels as ArrayLike<number>, data.inputs?.classNames, classNames, String(options.data));
+  if (test.classes > model.info.classes && !(classNames && data.inputs?.classNames)) {
     throw new UsageError(`--data ${options.data} has ${test.classes} classes but the model predicts ${model.info.classes}`);
   }
   const logits = await model.predict(test.images, test.shape, {
     batchSize: (options.batch as number | undefined) ?? 500,
     threads: options.threads as number | undefined,
   });
-  const report = classificationReport(logits, test.labels, model.info.classes);
-  const classNames = model.inputs?.classNames;
+  const report = classificationReport(logits, labels, model.info.classes);
   if (options.json) out(JSON.stringify({ checkpoint: path, model: model.info.model, data: test.name, ...(classNames ? { classNames } : {}), ...report }));
   else {
     out(`${model.info.model} from ${path} on ${test.name} (${test.shape[0]} samples)`);
@@ -89,6 +95,19 @@ async function scoreTestSplit(model: Model, path: string, options: ParsedOptions
     for (const line of formatClassificationReport(report)) out(line);
   }
   return 0;
+}
+
+/**
+ * The data's labels as the model's class indices: when both name their classes, by name (a folder
+ * holding only some classes, or classes in another order, is scored right); a class the model does
+ * not know is an error.
+ */
+function labelsByName(labels: ArrayLike<number>, dataNames: string[] | undefined, modelNames: string[] | undefined, spec: string): ArrayLike<number> {
+  if (!dataNames || !modelNames) return labels;
+  const unknown = dataNames.filter((n) => !modelNames.includes(n));
+  if (unknown.length) throw new UsageError(`--data ${spec} has class(es) ${unknown.map((n) => `'${n}'`).join(', ')} that the model does not know; its classes are ${modelNames.join(', ')}`);
+  const toModel = dataNames.map((n) => modelNames.indexOf(n));
+  return Int32Array.from(labels, (y) => toModel[y]);
 }
 
 /** The run's seed (it picks the --limit-test subset and a split the data did not come with); 0 when the folder has no readable run.json. */

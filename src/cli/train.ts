@@ -5,6 +5,7 @@ import { defaultOf, fieldDef, fieldOfFlag, resumeFlags, type FieldName } from '.
 import { optionsFromFlags } from '../config/options';
 import { limitData, loadData } from '../data/spec';
 import type { DatasetPair } from '../data/types';
+import type { InputRecord } from '../data/inputs';
 import type { DeviceName } from '../models';
 import { resumeOptions } from '../run/resume';
 import { train, type TrainOptions } from '../train';
@@ -56,11 +57,12 @@ function resumeRule(bad: string[]): string {
 export const EXIT_NON_FINITE = 3;
 
 /** A `--data` spec and its limits, with the library's RangeErrors turned into usage errors; `log` gets loading progress. */
-export async function loadCliData(spec: string, limitTrain: number | undefined, limitTest: number | undefined, seed: number, log?: (line: string) => void): Promise<DatasetPair> {
+export async function loadCliData(spec: string, limitTrain: number | undefined, limitTest: number | undefined, seed: number, log?: (line: string) => void, like?: InputRecord | null): Promise<DatasetPair> {
   try {
-    return limitData(await loadData(spec, { seed, log }), limitTrain, limitTest, seed);
+    return limitData(await loadData(spec, { seed, log, like }), limitTrain, limitTest, seed);
   } catch (e) {
-    if (e instanceof RangeError) throw new UsageError(e.message);
+    // Bad specs, and files that are not there: the user's input, not a failure of the run.
+    if (e instanceof RangeError || (e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError((e as Error).message);
     throw e;
   }
 }

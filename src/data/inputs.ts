@@ -48,3 +48,26 @@ export function checkInputRecord(value: unknown, where: string): InputRecord {
   }
   return r as InputRecord;
 }
+
+/**
+ * What differs between the data a checkpoint was trained on and the data loaded now (class names,
+ * image decode, a table's columns and training statistics): a resume on changed data is refused.
+ */
+export function inputChanges(before: InputRecord | undefined, now: InputRecord | undefined): string[] {
+  if (!before || !now) return [];
+  const out: string[] = [];
+  const list = (v: string[] | undefined) => (v ?? []).join(', ');
+  if (before.classNames && now.classNames && list(before.classNames) !== list(now.classNames)) out.push(`classes were ${list(before.classNames)}; the data now has ${list(now.classNames)}`);
+  if (before.targetNames && now.targetNames && list(before.targetNames) !== list(now.targetNames)) out.push(`targets were ${list(before.targetNames)}; now ${list(now.targetNames)}`);
+  const [a, b] = [before.image, now.image];
+  if (a && b && (a.channels !== b.channels || a.height !== b.height || a.width !== b.width || a.fit !== b.fit)) out.push(`images were decoded to ${a.channels}x${a.height}x${a.width} (fit ${a.fit}); now ${b.channels}x${b.height}x${b.width} (fit ${b.fit})`);
+  const [t, u] = [before.table, now.table];
+  if (t && u) {
+    if (list(t.features) !== list(u.features)) out.push(`the feature columns were ${list(t.features)}; now ${list(u.features)}`);
+    else {
+      const moved = t.features.filter((_, j) => t.mean[j] !== u.mean[j] || t.std[j] !== u.std[j]);
+      if (moved.length) out.push(`the training split's statistics changed for ${moved.length} column(s) (${moved.slice(0, 3).join(', ')}${moved.length > 3 ? ', ...' : ''}): the table's rows changed`);
+    }
+  }
+  return out;
+}

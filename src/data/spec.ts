@@ -5,6 +5,7 @@ import { defaultOf } from '../config/fields';
 import { DATA_SOURCES, dataSourceOf } from './sources/registry';
 import type { DataLoadContext, DataSourceKind } from './sources/types';
 import { stratifiedSubset } from './subset';
+import type { InputRecord } from './inputs';
 import type { DatasetPair } from './types';
 
 export { FASHION_MNIST_DIR } from './sources/fashion-mnist';
@@ -16,6 +17,8 @@ export interface LoadDataOptions {
   seed?: number;
   /** Progress lines (decoding, cache use). */
   log?: (line: string) => void;
+  /** Read the data as a trained model read its own (`model.inputs`): its image decode, its table statistics. */
+  like?: InputRecord | null;
 }
 
 function sourceOf(spec: string): [DataSourceKind, string] {
@@ -29,7 +32,7 @@ function sourceOf(spec: string): [DataSourceKind, string] {
 function context(options: LoadDataOptions): DataLoadContext {
   const seed = options.seed ?? defaultOf('seed');
   if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`seed must be a whole number of at least 0, got ${seed}`);
-  return { seed, log: options.log };
+  return { seed, log: options.log, like: options.like };
 }
 
 /** Loads any `--data` spec; the pair remembers the spec (and the seed of a split it made) so run folders can reload it. */

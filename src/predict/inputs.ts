@@ -5,7 +5,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { decodeConcurrency, decodeImage, firstImageShape, forEachLimited, putChw } from '../data/images/decode';
 import type { ImageDecodeRecord, InputRecord } from '../data/inputs';
-import { readNpy } from '../data/npy';
+import { readNpy, readNpz, type NpyArray } from '../data/npy';
+import { whyUnreadable } from '../data/images/load';
 import { npyInputs } from '../data/sources/npy';
 import { columnIndex, featureMatrix, readTable, ROW_NAME_COLUMNS } from '../data/table/read';
 
@@ -13,6 +14,8 @@ import { columnIndex, featureMatrix, readTable, ROW_NAME_COLUMNS } from '../data
 export type PredictSource = { images: string[] } | { csv: string } | { npy: string };
 
 export interface PredictInputs {
+  /** Files left out with skipUnreadable, and why. */
+  skipped?: { name: string; reason: string }[];
   /** One name per input: the file (relative to the folder given), the table's name/id column, or the row number. */
   names: string[];
   images: Uint8Array | Float32Array;
@@ -25,33 +28,43 @@ export interface InputsOf {
   inputShape: readonly number[];
 }
 
-export async function readPredictInputs(model: InputsOf, source: PredictSource): Promise<PredictInputs> {
+export async function readPredictInputs(model: InputsOf, source: PredictSource, options: { skipUnreadable?: boolean } = {}): Promise<PredictInputs> {
   if (typeof source !== 'object' || source === null) throw new TypeError('the inputs must be { images: [...] }, { csv: FILE } or { npy: FILE }');
   const keys = Object.keys(source);
   if (keys.length !== 1 || !['images', 'csv', 'npy'].includes(keys[0])) throw new TypeError(`give exactly one of images, csv or npy, got ${keys.join(', ') || 'none'}`);
-  if ('images' in source) return readImages(model, source.images);
+  if ('images' in source) return readImages(model, source.images, options.skipUnreadable ?? false);
   if ('csv' in source) return readRows(model, source.csv);
   return readArray(model, source.npy);
 }
 
-/** Every image file named, and those in the folders named (sorted, recursively; hidden files left out). */
+/**
+ * Every file named, and the files in the folders named (sorted, recursively, following links;
+ * hidden files left out). Names are relative to the folder given, prefixed with it when several
+ * paths are given, so two folders' 1.png stay apart. Anything but a regular file is an error.
+ */
 function listImageFiles(paths: string[]): { path: string; name: string }[] {
   if (!Array.isArray(paths) || paths.length === 0 || paths.some((p) => typeof p !== 'string' || !p)) throw new TypeError('images must be a non-empty array of file or folder paths');
   const out: { path: string; name: string }[] = [];
-  const walk = (root: string, dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(root, path);
-      else out.push({ path, name: relative(root, path) });
+  const prefix = paths.length > 1;
+  const walk = (given: string, root: string, dir: string, depth: number) => {
+    if (depth > 32) throw new RangeError(`${dir}: folders nested more than 32 deep (a link loop?)`);
+    for (const name of readdirSync(dir).sort()) {
+      if (name.startsWith('.')) continue;
+      const path = join(dir, name);
+      const stats = statSync(path, { throwIfNoEntry: false });
+      const shown = prefix ? join(given, relative(root, path)) : relative(root, path);
+      if (!stats) throw new RangeError(`${path} is a broken link`);
+      if (stats.isDirectory()) walk(given, root, path, depth + 1);
+      else if (stats.isFile()) out.push({ path, name: shown });
+      else throw new RangeError(`${path} is not a regular file (a FIFO, socket or device); remove it from the folder`);
     }
   };
   for (const p of paths) {
     const stats = statSync(p, { throwIfNoEntry: false });
     if (!stats) throw new RangeError(`no such image file or folder: ${p}`);
-    if (stats.isDirectory()) walk(resolve(p), resolve(p));
+    if (stats.isDirectory()) walk(p, resolve(p), resolve(p), 0);
     else if (stats.isFile()) out.push({ path: resolve(p), name: p });
-    else throw new RangeError(`${p} is not a file or a folder`);
+    else throw new RangeError(`${p} is not a regular file or a folder`);
   }
   if (out.length === 0) throw new RangeError(`no image files in ${paths.join(', ')}`);
   return out;
@@ -62,27 +75,40 @@ async function decodeFor(model: InputsOf, first: string): Promise<ImageDecodeRec
   if (model.inputs?.image) return model.inputs.image;
   if (model.inputs?.table) throw new RangeError('this model was trained on a table: predict on a table (csv) of the same columns, not images');
   const [c, h, w] = model.inputShape;
+  if (h === 1) throw new RangeError(`this model takes vectors of ${w} values (1x1x${w}), not images: predict on rows like its training data (--npy, --csv)`);
   if (c !== 1 && c !== 3) throw new RangeError(`this model takes ${c}-channel inputs; image files give 1 or 3 channels`);
   const own = await firstImageShape(first);
   const fits = own.height <= h && own.width <= w;
   return { channels: c, height: fits ? own.height : h, width: fits ? own.width : w, fit: 'crop' };
 }
 
-async function readImages(model: InputsOf, paths: string[]): Promise<PredictInputs> {
-  const files = listImageFiles(paths);
+async function readImages(model: InputsOf, paths: string[], skipUnreadable: boolean): Promise<PredictInputs> {
+  let files = listImageFiles(paths);
   const decode = await decodeFor(model, files[0].path);
   const sample = decode.channels * decode.height * decode.width;
   const images = new Uint8Array(files.length * sample);
-  const failures: string[] = [];
+  const failed = new Map<number, string>();
   await forEachLimited(files.length, decodeConcurrency(), async (i) => {
     try {
       putChw(images, i, await decodeImage(files[i].path, decode), decode);
     } catch (e) {
-      failures.push(`${files[i].name} (${(e as Error).message})`);
+      failed.set(i, whyUnreadable(files[i].path, e as Error));
     }
   });
-  if (failures.length) throw new RangeError(`cannot decode ${failures.length} of ${files.length} file(s) as images: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; ...' : ''}`);
-  return { names: files.map((f) => f.name), images, shape: [files.length, decode.channels, decode.height, decode.width] };
+  const skipped = [...failed].sort((a, b) => a[0] - b[0]).map(([i, reason]) => ({ name: files[i].name, reason }));
+  if (skipped.length && !skipUnreadable) {
+    throw new RangeError(`cannot decode ${skipped.length} of ${files.length} file(s) as images: ${skipped.slice(0, 3).map((f) => `${f.name} (${f.reason})`).join('; ')}${skipped.length > 3 ? '; ...' : ''}; skip them with --skip-unreadable`);
+  }
+  if (skipped.length === files.length) throw new RangeError(`none of the ${files.length} file(s) decodes as an image`);
+  // Close up the skipped ones in place.
+  let kept = 0;
+  files.forEach((_, i) => {
+    if (failed.has(i)) return;
+    if (kept !== i) images.copyWithin(kept * sample, i * sample, (i + 1) * sample);
+    kept++;
+  });
+  files = files.filter((_, i) => !failed.has(i));
+  return { names: files.map((f) => f.name), images: images.subarray(0, kept * sample), shape: [kept, decode.channels, decode.height, decode.width], skipped };
 }
 
 async function readRows(model: InputsOf, file: string): Promise<PredictInputs> {
@@ -99,7 +125,16 @@ async function readRows(model: InputsOf, file: string): Promise<PredictInputs> {
 
 async function readArray(model: InputsOf, file: string): Promise<PredictInputs> {
   if (model.inputs?.table) throw new RangeError('this model was trained on a table: predict on a table (csv) of the same columns');
-  const x = readNpy(file);
+  const x = file.toLowerCase().endsWith('.npz') ? npzInputs(file) : readNpy(file);
   const { images, shape } = npyInputs(x);
   return { names: Array.from({ length: shape[0] }, (_, i) => `row ${i}`), images, shape };
+}
+
+/** An .npz's inputs: its x_test, else x, else its only member. */
+function npzInputs(file: string): NpyArray {
+  const archive = readNpz(file);
+  const names = archive.members;
+  const pick = ['x_test', 'x'].find((n) => names.includes(n)) ?? (names.length === 1 ? names[0] : undefined);
+  if (!pick) throw new RangeError(`${file} holds ${names.join(', ')}: predict reads its x_test, its x, or its only array`);
+  return archive.read(pick);
 }

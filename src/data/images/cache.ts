@@ -1,6 +1,6 @@
 // The decoded pixels of an image dataset in one file, so later runs skip decoding:
 //   "LAYEROUT-IMAGES\n" | u32 format version | u32 header length | header JSON | pixels
-// The header holds the key (every listed file's name, size, mtime and label, and the decode
+// The header holds the key (every listed file's name, size, mtime, ctime and label, and the decode
 // options), the full listing's labels and which files were skipped, and the pixels' SHA-256.
 // Pixels are the kept files' in listing order, so the cache does not depend on a split's seed.
 import { createHash } from 'node:crypto';
@@ -41,16 +41,16 @@ export function cacheFolder(given: string | undefined): string {
 export function cacheKey(listing: ImageListing, decode: ImageDecodeRecord): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ version: IMAGE_CACHE_VERSION, root: listing.root, layout: listing.layout, decode, classNames: listing.classNames ?? null, targetNames: listing.targetNames ?? null }));
-  const add = (e: ImageEntry) => h.update(`${e.name}\0${e.size}\0${e.mtimeMs}\0${e.label}\0${e.targets?.join(',') ?? ''}\n`);
+  const add = (e: ImageEntry) => h.update(`${e.name}\0${e.size}\0${e.mtimeMs}\0${e.ctimeMs}\0${e.label}\0${e.targets?.join(',') ?? ''}\n`);
   listing.train.forEach(add);
   h.update('--test--\n');
   listing.test?.forEach(add);
   return h.digest('hex');
 }
 
-/** One cache file per dataset folder and decode: a changed folder replaces its old cache. */
+/** One cache file per dataset (folder or manifest) and decode: a changed folder replaces its old cache. */
 export function cachePath(folder: string, listing: ImageListing, decode: ImageDecodeRecord): string {
-  const id = createHash('sha256').update(`${listing.root}\0${JSON.stringify(decode)}`).digest('hex').slice(0, 24);
+  const id = createHash('sha256').update(`${listing.source}\0${JSON.stringify(decode)}`).digest('hex').slice(0, 24);
   return join(folder, `${id}.images`);
 }
 

@@ -1,6 +1,7 @@
 // An image dataset from files: list, check the memory it needs, split (seeded, stratified)
 // before any pixel is read so each sample is decoded straight into its split's buffer, then
 // take the pixels from the cache or decode them (and write the cache).
+import { accessSync, constants } from 'node:fs';
 import { freemem } from 'node:os';
 import type { DataLoadReport, DatasetPair, ImageDataset } from '../types';
 import { checkDataset } from '../types';
@@ -16,8 +17,8 @@ export interface ImageFolderOptions {
   /** 1 (grey) or 3 (RGB); default: the first training image's (grey stays grey). */
   channels?: 1 | 3;
   fit: 'crop' | 'pad';
-  /** Share of a dataset without a test set that becomes the test set (seeded, stratified). */
-  testShare: number;
+  /** Share of a dataset without a test set that becomes the test set (seeded, stratified); default 0.2. */
+  testShare?: number;
   seed: number;
   /** A second manifest: the test set of a manifest dataset. */
   test?: string;
@@ -40,13 +41,13 @@ interface Placement {
   counts: [number, number];
 }
 
-function place(listing: ImageListing, testShare: number, seed: number): Placement {
+function place(listing: ImageListing, testShare: number | undefined, seed: number): Placement {
   const all = [...listing.train, ...(listing.test ?? [])];
   const split = new Int8Array(all.length);
   if (listing.test) split.fill(1, listing.train.length);
   else {
     const labels = listing.classNames ? Int32Array.from(listing.train, (e) => e.label) : null;
-    const [, second] = stratifiedIndices(labels, listing.train.length, listing.classNames?.length ?? 1, testShare, seed);
+    const [, second] = stratifiedIndices(labels, listing.train.length, listing.classNames?.length ?? 1, testShare ?? 0.2, seed);
     for (const i of second) split[i] = 1;
   }
   const slot = new Int32Array(all.length);
@@ -89,7 +90,9 @@ export async function loadImageFolder(source: string, options: ImageFolderOption
     const u = listing.unreadable[0];
     throw new RangeError(`--data images: ${u.name} is ${u.reason}${listing.unreadable.length > 1 ? ` (and ${listing.unreadable.length - 1} more)` : ''}; remove it, or add :skip-unreadable to skip such entries`);
   }
+  if (listing.test && options.testShare !== undefined) throw new RangeError(`--data images: test-share applies to data without a test set; ${source} has its own (${listing.layout === 'manifest' ? 'test=' : 'train/ and test/'})`);
   const decode = await resolveDecode(listing, options);
+  if (!options.size || !options.channels) log(`images: decoding to ${decode.channels}x${decode.height}x${decode.width} (fit ${decode.fit}); ${!options.size && !options.channels ? 'size and channels' : !options.size ? 'size' : 'channels'} from the first image, ${listing.train[0].name} (set size=HxW, channels=1|3 to choose)`);
   const all: ImageEntry[] = [...listing.train, ...(listing.test ?? [])];
   const placement = place(listing, options.testShare, options.seed);
   checkMemory(source, placement.counts, decode);
@@ -148,10 +151,18 @@ export async function loadImageFolder(source: string, options: ImageFolderOption
       }
     }
   }
+  if (skipped.size) {
+    const list = [...skipped].map(([i, reason]) => `${all[i].name} (${reason})`);
+    log(`images: skipped ${skipped.size} unreadable file(s): ${list.slice(0, 5).join('; ')}${list.length > 5 ? `; and ${list.length - 5} more (summary.json lists them)` : ''}`);
+  }
+  if (listing.unreadable.length) log(`images: skipped ${listing.unreadable.length} entr${listing.unreadable.length === 1 ? 'y' : 'ies'} that are not files: ${listing.unreadable.slice(0, 5).map((u) => `${u.name} (${u.reason})`).join('; ')}`);
   const report: DataLoadReport = { from, cacheFile, decoded: from === 'decoded' ? all.length - skipped.size : 0, skipped: [...skipped].map(([i, reason]) => ({ name: all[i].name, reason })) };
   for (const u of listing.unreadable) report.skipped.push(u);
   const [train, test] = ([0, 1] as const).map((s) => splitDataset(s, all, placement, skipped, pixels[s], labels[s], decode, listing, sampleBytes, targetsPer));
-  if (train.shape[0] === 0 || test.shape[0] === 0) throw new RangeError(`--data images: ${source}: no ${train.shape[0] === 0 ? 'training' : 'test'} images left after skipping unreadable files`);
+  if (train.shape[0] === 0 || test.shape[0] === 0) {
+    const which = train.shape[0] === 0 ? 'training' : 'test';
+    throw new RangeError(`--data images: ${source}: no ${which} images ${skipped.size ? 'left after skipping unreadable files' : `(test-share ${options.testShare ?? 0.2} of ${all.length} images)`}`);
+  }
   const inputs: InputRecord = { image: decode, ...(listing.classNames ? { classNames: listing.classNames } : {}), ...(listing.targetNames ? { targetNames: listing.targetNames } : {}) };
   const classes = listing.classNames?.length ?? targetsPer;
   return { kind: 'images', train, test, classes, inputs, load: report };
@@ -179,7 +190,7 @@ async function decodeAll(all: ImageEntry[], decode: ImageDecodeRecord, placement
         const hwc = await decodeImage(all[i].path, decode);
         putChw(pixels[placement.split[i]], placement.slot[i], hwc, decode);
       } catch (e) {
-        const reason = (e as Error).message;
+        const reason = whyUnreadable(all[i].path, e as Error);
         if (skipUnreadable) skipped.set(i, reason);
         else failure ??= new RangeError(`--data images: ${all[i].name} cannot be decoded as an image (${reason}); remove or fix it, or add :skip-unreadable to skip such files`);
       }
@@ -217,4 +228,15 @@ function splitDataset(s: 0 | 1, all: ImageEntry[], placement: Placement, skipped
     classes: listing.classNames?.length ?? targetsPer,
   };
   return kept ? checkDataset(dataset, `--data images (${s ? 'test' : 'train'})`) : dataset;
+}
+
+/** Why a file did not decode: sharp says "unsupported image format" for a file it may not open. */
+export function whyUnreadable(path: string, error: Error): string {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'no such file (removed while loading)' : `cannot be opened: ${code}`;
+  }
+  return error.message;
 }

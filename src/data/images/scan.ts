@@ -2,6 +2,7 @@
 // class folders (DIR/CLASS/*), train/test class folders (DIR/train/CLASS/*, DIR/test/CLASS/*),
 // or a CSV manifest (path,label or path,TARGET...). Names, sizes and mtimes key the cache.
 import { readdirSync, statSync, type Stats } from 'node:fs';
+import { sortClassNames } from '../class-names';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { FILE_LIMITS, readRegularText } from '../../io/read';
@@ -13,6 +14,8 @@ export interface ImageEntry {
   name: string;
   size: number;
   mtimeMs: number;
+  /** Change time: unlike mtime, no copy or touch can set it back, so the cache key sees rewritten files. */
+  ctimeMs: number;
   /** Class index (classification), or -1 with `targets`. */
   label: number;
   targets?: number[];
@@ -20,6 +23,8 @@ export interface ImageEntry {
 
 export interface ImageListing {
   root: string;
+  /** The folder or manifest file given (a manifest's cache is its own). */
+  source: string;
   layout: 'class-folders' | 'train-test-folders' | 'manifest';
   /** Classification: class names by index. */
   classNames?: string[];
@@ -33,6 +38,16 @@ export interface ImageListing {
 }
 
 const visible = (name: string) => !name.startsWith('.');
+
+/** A folder's entries; an unreadable folder is an error naming it. */
+function listFolder(dir: string): import('node:fs').Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RangeError(`--data images: cannot list the folder ${dir}: ${code === 'EACCES' ? 'permission denied' : (code ?? (e as Error).message)}`);
+  }
+}
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function statOf(path: string, what: string): Stats {
@@ -45,7 +60,7 @@ function statOf(path: string, what: string): Stats {
 }
 
 function subfolders(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
+  return listFolder(dir)
     .filter((d) => visible(d.name) && (d.isDirectory() || (d.isSymbolicLink() && statSync(join(dir, d.name), { throwIfNoEntry: false })?.isDirectory())))
     .map((d) => d.name)
     .sort(byName);
@@ -54,13 +69,13 @@ function subfolders(dir: string): string[] {
 /** The files of one class folder, sorted by name; anything that is not a regular file is listed as unreadable. */
 function classFiles(root: string, dir: string, label: number, unreadable: ImageListing['unreadable']): ImageEntry[] {
   const out: ImageEntry[] = [];
-  for (const name of readdirSync(dir).filter(visible).sort(byName)) {
+  for (const name of listFolder(dir).map((d) => d.name).filter(visible).sort(byName)) {
     const path = join(dir, name);
     const stats = statSync(path, { throwIfNoEntry: false });
     const rel = relative(root, path);
     if (!stats) unreadable.push({ name: rel, reason: 'a broken link' });
     else if (!stats.isFile()) unreadable.push({ name: rel, reason: stats.isDirectory() ? 'a folder inside a class folder' : 'not a regular file' });
-    else out.push({ path, name: rel, size: stats.size, mtimeMs: stats.mtimeMs, label });
+    else out.push({ path, name: rel, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, label });
   }
   return out;
 }
@@ -99,43 +114,51 @@ function scanFolders(root: string): ImageListing {
       test.push(...files);
     }
     if (test.length === 0) throw new RangeError(`--data images: ${join(root, 'test')} has no class folders with images`);
-    return { root, layout: 'train-test-folders', classNames, train, test, unreadable };
+    return { root, source: root, layout: 'train-test-folders', classNames, train, test, unreadable };
   }
   if (top.includes('train') !== top.includes('test')) {
     throw new RangeError(`--data images: ${root} has a '${top.includes('train') ? 'train' : 'test'}' folder but no '${top.includes('train') ? 'test' : 'train'}' folder; give both (each with class folders) or only class folders`);
   }
   requireClasses(top, root);
-  return { root, layout: 'class-folders', classNames: top, train: classFolderSplit(root, root, top, unreadable, ''), test: null, unreadable };
+  return { root, source: root, layout: 'class-folders', classNames: top, train: classFolderSplit(root, root, top, unreadable, ''), test: null, unreadable };
 }
 
 /** Rows of a manifest: `path` then `label` (class names) or number columns (targets). */
 function scanManifest(file: string, test: string | undefined, skipMissing: boolean): ImageListing {
   const root = dirname(file);
   const unreadable: ImageListing['unreadable'] = [];
-  const read = (path: string) => {
+  const read = (path: string): { rows: string[][]; lines: number[] } => {
     const text = readRegularText(path, 'image manifest', FILE_LIMITS.metrics);
-    let rows: string[][];
+    let records: { record: string[]; info: { lines: number } }[];
     try {
-      rows = parse(text, { delimiter: path.endsWith('.tsv') ? '\t' : ',', skip_empty_lines: true, relax_column_count: false, bom: true }) as string[][];
+      records = parse(text, { delimiter: path.toLowerCase().endsWith('.tsv') ? '\t' : ',', skip_empty_lines: true, relax_column_count: false, bom: true, info: true }) as unknown as typeof records;
     } catch (e) {
       throw new RangeError(`--data images: manifest ${path}: ${(e as Error).message}`);
     }
-    if (rows.length < 2) throw new RangeError(`--data images: manifest ${path} has no rows after its header (path,label or path,TARGET...)`);
-    return rows;
+    if (records.length < 2) throw new RangeError(`--data images: manifest ${path} has no rows after its header (path,label or path,TARGET...)`);
+    return { rows: records.map((r) => r.record), lines: records.map((r) => r.info.lines) };
   };
-  const trainRows = read(file);
+  const trainTable = read(file);
+  const trainRows = trainTable.rows;
   const header = trainRows[0].map((h) => h.trim());
   if (header[0] !== 'path' || header.length < 2) throw new RangeError(`--data images: manifest ${file} must start with a header 'path,label' (classes) or 'path,TARGET,...' (float targets), got '${header.join(',')}'`);
-  const classes = header.length === 2 && header[1] === 'label';
-  const testRows = test ? read(test) : null;
+  const classes = header[1] === 'label';
+  if (classes && header.length > 2) throw new RangeError(`--data images: manifest ${file}: a class manifest has exactly two columns, path and label; it has ${header.join(', ')}`);
+  const testTable = test ? read(test) : null;
+  const testRows = testTable?.rows ?? null;
   if (testRows && testRows[0].map((h) => h.trim()).join(',') !== header.join(',')) throw new RangeError(`--data images: manifest ${test} has header '${testRows[0].join(',')}', not ${file}'s '${header.join(',')}'`);
-  // Class names: every label text of the training manifest, sorted (as folder names are).
-  const classNames = classes ? [...new Set(trainRows.slice(1).map((r) => r[1].trim()))].sort(byName) : undefined;
+  // Class names: every label text of the training manifest, sorted as a table's labels are.
+  const classNames = classes ? sortClassNames(new Set(trainRows.slice(1).map((r) => r[1].trim()))) : undefined;
   if (classNames && classNames.length < 2) throw new RangeError(`--data images: manifest ${file} has ${classNames.length} label value(s); classification needs at least 2 classes`);
-  const entries = (rows: string[][], path: string): ImageEntry[] =>
+  const seen = new Map<string, string>();
+  const entries = ({ rows, lines }: { rows: string[][]; lines: number[] }, path: string): ImageEntry[] =>
     rows.slice(1).flatMap((row, i): ImageEntry[] => {
-      const where = `manifest ${path} row ${i + 2}`;
+      const where = `manifest ${path} line ${lines[i + 1]}`;
       const image = resolve(dirname(path), row[0].trim());
+      // One file, one sample: listed twice it could train and test at once, or carry two labels.
+      const first = seen.get(image);
+      if (first) throw new RangeError(`--data images: ${where}: ${row[0]} is listed again (first at ${first}); list each image once`);
+      seen.set(image, where);
       const stats = statSync(image, { throwIfNoEntry: false });
       if (!stats?.isFile()) {
         const reason = stats ? 'not a regular file' : 'no such file';
@@ -145,7 +168,7 @@ function scanManifest(file: string, test: string | undefined, skipMissing: boole
         }
         throw new RangeError(`--data images: ${where}: ${row[0]} is ${reason}`);
       }
-      const entry = { path: image, name: relative(root, image), size: stats.size, mtimeMs: stats.mtimeMs };
+      const entry = { path: image, name: relative(root, image), size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs };
       if (classNames) {
         const label = classNames.indexOf(row[1].trim());
         if (label < 0) throw new RangeError(`--data images: ${where}: label '${row[1]}' is not one of the training manifest's classes (${classNames.join(', ')})`);
@@ -160,11 +183,12 @@ function scanManifest(file: string, test: string | undefined, skipMissing: boole
     });
   return {
     root,
+    source: file,
     layout: 'manifest',
     classNames,
     targetNames: classes ? undefined : header.slice(1),
-    train: entries(trainRows, file),
-    test: testRows && test ? entries(testRows, test) : null,
+    train: entries(trainTable, file),
+    test: testTable && test ? entries(testTable, test) : null,
     unreadable,
   };
 }

@@ -23,11 +23,19 @@ export const IMAGES: DataSourceKind = {
     const fit = options.get('fit') ?? 'crop';
     if (fit !== 'crop' && fit !== 'pad') throw new RangeError(`--data images: fit must be crop (shorter side fits, centre-cropped) or pad (longer side fits, black borders), got '${fit}'`);
     const cache = options.get('cache');
+    const like = context.like?.image;
+    if (like) {
+      // Data read for a trained model: its decode, unless the spec asks for exactly that anyway.
+      const asked = { height: size ? Number(size[1]) : like.height, width: size ? Number(size[2]) : like.width, channels: channels === undefined ? like.channels : Number(channels), fit: options.get('fit') ?? like.fit };
+      if (asked.height !== like.height || asked.width !== like.width || asked.channels !== like.channels || asked.fit !== like.fit) {
+        throw new RangeError(`--data images: the model was trained on images decoded to ${like.channels}x${like.height}x${like.width} (fit ${like.fit}); this spec asks for ${asked.channels}x${asked.height}x${asked.width} (fit ${asked.fit}): leave size, channels and fit out to read them as the model did`);
+      }
+    }
     return loadImageFolder(path, {
-      size: size ? [Number(size[1]), Number(size[2])] : undefined,
-      channels: channels === undefined ? undefined : (Number(channels) as 1 | 3),
-      fit,
-      testShare: options.has('test-share') ? parseShare('images', 'test-share', options.get('test-share')!) : 0.2,
+      size: like ? [like.height, like.width] : size ? [Number(size[1]), Number(size[2])] : undefined,
+      channels: like ? like.channels : channels === undefined ? undefined : (Number(channels) as 1 | 3),
+      fit: like ? like.fit : (fit as 'crop' | 'pad'),
+      testShare: options.has('test-share') ? parseShare('images', 'test-share', options.get('test-share')!) : undefined,
       seed: context.seed,
       test: options.get('test'),
       skipUnreadable: options.has('skip-unreadable'),

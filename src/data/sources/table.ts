@@ -31,6 +31,7 @@ function tableKind(name: 'csv' | 'tsv', delimiter: ',' | '\t'): DataSourceKind {
         test: options.get('test'),
         testShare: options.has('test-share') ? parseShare(name, 'test-share', options.get('test-share')!) : 0.2,
         seed: context.seed,
+        like: context.like?.table,
       });
     },
   };

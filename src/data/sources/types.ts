@@ -1,4 +1,5 @@
 // What a `--data` kind declares: its name, the argument it takes after the colon, and its loader.
+import type { InputRecord } from '../inputs';
 import type { DatasetPair } from '../types';
 
 /** What every loader is told besides its argument. */
@@ -7,6 +8,12 @@ export interface DataLoadContext {
   seed: number;
   /** Progress lines for long loads (decoding image folders); absent: silent. */
   log?: (line: string) => void;
+  /**
+   * How a trained model read its data (its checkpoint's record): image folders decode with its
+   * size, channels and fit, tables standardise with its training statistics, so data read for
+   * that model (predict --data) is what the model expects.
+   */
+  like?: InputRecord | null;
 }
 
 export interface DataSourceKind {

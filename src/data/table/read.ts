@@ -4,6 +4,7 @@
 import { parse } from 'csv-parse/sync';
 import { FILE_LIMITS, readRegularText } from '../../io/read';
 import type { TableRecord } from '../inputs';
+import { sortClassNames } from '../class-names';
 import { stratifiedIndices } from '../subset';
 import { checkDataset, type DatasetPair, type ImageDataset } from '../types';
 
@@ -19,6 +20,8 @@ export interface TableOptions {
   test?: string;
   testShare: number;
   seed: number;
+  /** A trained model's table record: its feature columns and statistics are used (predict --data). */
+  like?: TableRecord;
 }
 
 /** A parsed table: its header and rows of trimmed cells, and the file line of each row. */
@@ -82,13 +85,6 @@ export function featureMatrix(table: Table, columns: number[], record: Pick<Tabl
   return out;
 }
 
-/** Class names in a stable order: numerically when every value is an integer, else as text. */
-function sortClassNames(values: Set<string>): string[] {
-  const names = [...values];
-  if (names.every((v) => /^[-+]?\d+$/.test(v))) return names.sort((a, b) => Number(a) - Number(b));
-  return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
 export function loadTable(file: string, options: TableOptions): DatasetPair {
   const train = readTable(file, options.delimiter);
   const test = options.test ? readTable(options.test, options.delimiter) : null;
@@ -100,7 +96,7 @@ export function loadTable(file: string, options: TableOptions): DatasetPair {
   const outputNames = options.targets ?? [label!];
   const outputColumns = outputNames.map((n) => columnIndex(train, n, options.targets ? 'target' : 'label'));
   // By default every other column is a feature, but for a row name: 'id' or 'name' (predict prints it).
-  const featureNames = options.features ?? train.header.filter((h) => !outputNames.includes(h) && !ROW_NAME_COLUMNS.includes(h));
+  const featureNames = options.like?.features ?? options.features ?? train.header.filter((h) => !outputNames.includes(h) && !ROW_NAME_COLUMNS.includes(h));
   if (featureNames.length === 0) throw new RangeError(`table ${file}: no feature columns left besides ${outputNames.join(', ')}`);
   const overlap = featureNames.filter((n) => outputNames.includes(n));
   if (overlap.length) throw new RangeError(`table ${file}: column(s) ${overlap.join(', ')} cannot be both a feature and a ${label ? 'label' : 'target'}`);
@@ -131,7 +127,7 @@ export function loadTable(file: string, options: TableOptions): DatasetPair {
     // A constant column carries no information: left centred, not divided by zero.
     return variance > 0 ? Math.sqrt(variance) : 1;
   });
-  const record: TableRecord = { features: featureNames, mean, std, delimiter: options.delimiter };
+  const record: TableRecord = options.like ? { ...options.like, delimiter: options.delimiter } : { features: featureNames, mean, std, delimiter: options.delimiter };
 
   const split = (table: Table, rows: readonly number[], name: string): ImageDataset => {
     const f = featureColumns.length;
