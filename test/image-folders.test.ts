@@ -186,6 +186,13 @@ describe('image folder faults', () => {
     const red = w[1].subarray(0, 64); // channel 0 (R), 8x8
     expect(Array.from(red.subarray(0, 8)).every((v) => v === 0)).toBe(true); // a black padding row
     expect(Array.from(red.subarray(32, 40)).every((v) => v === 255)).toBe(true); // the image's middle row
+    // The red images: channel planes in R, G, B order (N x C x H x W), whatever the format.
+    const reds = [pad.train, pad.test].flatMap((d) => Array.from({ length: d.shape[0] }, (_, i) => [d.labels[i], d.images.subarray(i * 192, (i + 1) * 192)] as const)).filter(([y]) => y === 0);
+    expect(reds).toHaveLength(4);
+    for (const [, px] of reds) {
+      expect(Math.min(...px.subarray(0, 64))).toBeGreaterThan(240);
+      expect(Math.max(...px.subarray(64, 192))).toBeLessThan(16);
+    }
   }, 60_000);
 
   it('reads a manifest of path,label and of float targets; names a missing file and an unknown label', async () => {

@@ -86,11 +86,15 @@ async function epochRow(pngDir: string, cache: string, model: string, epochs: nu
   ];
 }
 
-/** Peak RSS of a fresh process that loads `spec` (MiB), and how it loaded. */
+/**
+ * Peak RSS of a fresh process that loads `spec` (MiB), and how it loaded: VmHWM, which starts
+ * afresh with the new program (getrusage's maxRSS keeps the forking parent's peak across exec).
+ */
 function peakRss(spec: string, cache: string): { mib: number; from: string } {
   const script = `const {loadData,loadDataSpec}=require(${JSON.stringify(join(__dirname, '..', 'index.js'))});
 (async()=>{const s=${JSON.stringify(spec)}; const p=s.startsWith('images:')?await loadData(s+':cache=${cache}'):loadDataSpec(s);
-console.log(JSON.stringify({rss:process.resourceUsage().maxRSS, from:p.load?p.load.from:'idx', n:p.train.shape[0]+p.test.shape[0]}));})();`;
+const hwm=/VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status','utf8'))[1];
+console.log(JSON.stringify({rss:Number(hwm), from:p.load?p.load.from:'idx', n:p.train.shape[0]+p.test.shape[0]}));})();`;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`peak RSS child failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
