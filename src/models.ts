@@ -205,7 +205,7 @@ export function inputFit(record: { model: string; network?: unknown; torchscript
     const [c, h, w] = entry.inputShape;
     return { exact: false, note: `${entry.name} takes only ${c}x${h}x${w} input (or smaller ${c}-channel images, zero-padded to it)` };
   }
-  if (!entry.padsSmallerInput) return { exact: true, note: `the ${entry.name} does not pad: build it with inputShape set to the data's [C, H, W] (train() does so)` };
+  if (!entry.padsSmallerInput) return { exact: true, note: `build the ${entry.name} with inputShape set to the data's [C, H, W] (train() does so)` };
   return { exact: false, note: `${entry.name} takes any [C, H, W]: build it with inputShape set to the data's (train() does so)` };
 }
 

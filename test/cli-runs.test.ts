@@ -64,7 +64,7 @@ describe('layerout predict and export', () => {
     expect(text.stdout).toMatch(/confusion matrix \(rows: true class, columns: predicted\)/);
     const missing = layerout('predict', out);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/--data SPEC is required/);
+    expect(missing.stderr).toMatch(/give --data SPEC \(score a test split\) or --images, --csv or --npy/);
   });
 
   it('export writes a torch.load-able file, and refuses missing folders and existing files without --force', async () => {

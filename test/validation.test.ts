@@ -215,7 +215,7 @@ describe('what a probe found', () => {
     await train({ ...small, data: { kind: 'r', train: set('r/train'), test: set('r/test'), classes: 1 }, epochs: 1, loss: 'mse', out });
     const predict = layerout(['predict', out, '--data', SPEC]);
     expect(predict.code).toBe(2);
-    expect(predict.stderr).toContain('was trained with the mse loss (float targets): predict scores classification runs');
+    expect(predict.stderr).toContain('was trained with the mse loss (float targets): --data scores classification runs');
     for (const [flags, message] of [
       [['--clip-grad-norm', '1e308'], '--clip-grad-norm must be at most 1e+30'],
       [['--schedule', 'cosine-step:0.1'], 'the minimum rate 0.1 is above the base lr 0.01'],

@@ -55,7 +55,7 @@ function optionHelp(def: OptionDef): string {
 
 /** The generated argument pattern: positionals, then the required options. */
 function usagePattern(spec: CommandSpec): string {
-  const parts = (spec.positionals ?? []).map((p) => (p.required ? p.name : `[${p.name}]`));
+  const parts = (spec.positionals ?? []).map((p) => (p.required ? p.name : `[${p.name}${p.variadic ? "..." : ""}]`));
   for (const [name, def] of Object.entries(spec.options)) if (def.required || def.requiredUnless) parts.push(`--${name} ${placeholder(def)}`);
   parts.push('[options]');
   return parts.join(' ');

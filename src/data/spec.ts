@@ -1,7 +1,7 @@
 // `--data` specs (`KIND[:ARG]`): the kinds are the data-source registry's (sources/registry.ts),
 // one file each: fashion-mnist[:DIR], mnist:DIR, mnist-digits, cifar10:DIR, cifar100:DIR[:coarse],
 // synthetic:CLASSES:COUNT:CxHxW, images:DIR, csv:FILE, tsv:FILE, npy:X,Y.
-import { defaultOf } from '../config/fields';
+import { DEFAULT_SEED } from '../models';
 import { DATA_SOURCES, dataSourceOf } from './sources/registry';
 import type { DataLoadContext, DataSourceKind } from './sources/types';
 import { stratifiedSubset } from './subset';
@@ -30,7 +30,7 @@ function sourceOf(spec: string): [DataSourceKind, string] {
 }
 
 function context(options: LoadDataOptions): DataLoadContext {
-  const seed = options.seed ?? defaultOf('seed');
+  const seed = options.seed ?? DEFAULT_SEED;
   if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`seed must be a whole number of at least 0, got ${seed}`);
   return { seed, log: options.log, like: options.like };
 }

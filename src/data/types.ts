@@ -155,10 +155,10 @@ export function checkImages(
   }
   if (expect) {
     const note = expect.note ? `; ${expect.note}` : '';
-    if (expect.exact && (c !== expect.channels || h !== expect.height || w !== expect.width)) {
+    if (c !== expect.channels) throw new RangeError(`${label}: images have ${c} channel(s) but the model expects ${expect.channels}${note}`);
+    if (expect.exact && (h !== expect.height || w !== expect.width)) {
       throw new RangeError(`${label}: images are ${c}x${h}x${w} but the model's input is ${expect.channels}x${expect.height}x${expect.width}, and this model does not pad: they must match exactly${note}`);
     }
-    if (c !== expect.channels) throw new RangeError(`${label}: images have ${c} channel(s) but the model expects ${expect.channels}${note}`);
     if (h > expect.height || w > expect.width) {
       throw new RangeError(`${label}: images are ${h}x${w}, larger than the model's ${expect.height}x${expect.width} input${note}`);
     }
