@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("augmentBatch", Napi::Function::New(env, layerout::AugmentBatch));
   exports.Set("setCpuTuning", Napi::Function::New(env, layerout::SetCpuTuning));
   exports.Set("checkpointMeta", Napi::Function::New(env, layerout::CheckpointMeta));
+  exports.Set("checkpointMetaAsync", Napi::Function::New(env, layerout::CheckpointMetaAsync));
   return exports;
 }
 

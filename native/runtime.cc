@@ -10,6 +10,8 @@
 #include "memory/cpu_cache.h"
 #include "optim/sgd.h"
 
+#include "compute_thread.h"
+
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
@@ -90,6 +92,52 @@ Napi::Value CheckpointMeta(const Napi::CallbackInfo& info) {
     obj.Set("damaged", result.damaged);
     obj.Set("verified", result.verified);
     return obj;
+  });
+}
+
+namespace {
+
+// checkpointMeta off the event loop: the first read of a checkpoint sets up libtorch's
+// serialisation (about 70 ms), which Model.load would otherwise spend on the JS thread.
+class CheckpointMetaWorker : public Napi::AsyncWorker {
+ public:
+  CheckpointMetaWorker(const Napi::Env& env, std::string bytes)
+      : Napi::AsyncWorker(env), bytes_(std::move(bytes)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      runOnComputeThread([&] { result_ = checkpointMeta(bytes_); });
+    } catch (const std::exception& e) {
+      SetError(std::string("could not read the checkpoint: ") + e.what());
+    }
+  }
+  void OnOK() override {
+    auto env = Env();
+    auto obj = Napi::Object::New(env);
+    obj.Set("meta", result_.meta);
+    obj.Set("damaged", result_.damaged);
+    obj.Set("verified", result_.verified);
+    deferred_.Resolve(obj);
+  }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  std::string bytes_;
+  MetaResult result_;
+  Napi::Promise::Deferred deferred_;
+};
+
+}  // namespace
+
+Napi::Value CheckpointMetaAsync(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  return guarded(env, "could not read the checkpoint", [&]() -> Napi::Value {
+    auto* worker = new CheckpointMetaWorker(env, requireBytes(info[0], "checkpoint"));
+    auto promise = worker->promise();
+    worker->Queue();
+    return promise;
   });
 }
 

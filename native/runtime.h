@@ -12,6 +12,8 @@ Napi::Value AugmentBatch(const Napi::CallbackInfo& info);
 
 // checkpointMeta(bytes) -> { meta, damaged, verified }: the metadata in checkpoint bytes, checked
 Napi::Value CheckpointMeta(const Napi::CallbackInfo& info);
+// checkpointMetaAsync(bytes) -> Promise of the same, read off the event loop.
+Napi::Value CheckpointMetaAsync(const Napi::CallbackInfo& info);
 // setCpuTuning({ cache?, fusedSgd? }): turns reuse of cached CPU tensor memory and the fused
 // SGD kernel on or off for the whole process (benchmarks compare both in one run).
 Napi::Value SetCpuTuning(const Napi::CallbackInfo& info);

@@ -71,3 +71,11 @@ export type { RuntimeInfo };
 export function runtimeInfo(): RuntimeInfo {
   return loadNative().runtimeInfo();
 }
+
+/**
+ * Resolves when the native addon and libtorch are loaded, having loaded them on a worker thread:
+ * await it before the first `new Model(...)`, `runtimeInfo()` or `modelCatalog()` in a program
+ * whose event loop must not stall (the first load takes 0.6-1.1 s). `train`, `Model.load` and
+ * the CLI do this themselves.
+ */
+export { preloadNative as ready } from './native';

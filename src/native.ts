@@ -2,7 +2,8 @@
 // (model.ts and the modules above it) validates every value before it reaches these functions,
 // and exports only the domain types of types.ts.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { prebuiltCandidates } from './prebuilt';
@@ -136,6 +137,8 @@ export interface NativeAddon {
   /** Turns reuse of cached CPU tensor memory and the fused SGD kernel on or off for the whole process (benchmarks). */
   setCpuTuning(options: { cache?: boolean; fusedSgd?: boolean }): void;
   checkpointMeta(bytes: Uint8Array): { meta: string; damaged: boolean; verified: boolean };
+  /** The same, read on the compute thread. */
+  checkpointMetaAsync(bytes: Uint8Array): Promise<{ meta: string; damaged: boolean; verified: boolean }>;
   augmentBatch(
     images: NativeImages,
     shape: number[],
@@ -147,6 +150,36 @@ export interface NativeAddon {
 }
 
 let cached: NativeAddon | undefined;
+let preloading: Promise<void> | undefined;
+
+/**
+ * Loads the addon, and with it libtorch, on a worker thread, so that the main thread's own load
+ * (`loadNative`) finds the libraries mapped and their static initialisers run: dlopen of
+ * libtorch and its operator registrations take 0.6-1.1 s, which would otherwise block the event
+ * loop. Failures are left to `loadNative`, which explains them.
+ */
+export function preloadNative(): Promise<void> {
+  if (cached) return Promise.resolve();
+  preloading ??= new Promise<void>((resolve) => {
+    const path = nativePath();
+    if (!path) return resolve();
+    // runtimeInfo() too: it runs libtorch's lazy set-up (thread pools, CPU features, devices).
+    const worker = new Worker(`require(${JSON.stringify(path)}).runtimeInfo()`, { eval: true, stdout: true, stderr: true });
+    worker.once('error', () => resolve());
+    worker.once('exit', () => resolve());
+  });
+  return preloading;
+}
+
+/** The file `loadNative` would load first, or undefined when it cannot tell. */
+function nativePath(): string | undefined {
+  if (process.env.LAYEROUT_NATIVE) return process.env.LAYEROUT_NATIVE;
+  try {
+    return createRequire(__filename)('bindings')({ bindings: 'layerout', path: true }) as string;
+  } catch {
+    return prebuiltCandidates().find((p) => existsSync(p));
+  }
+}
 
 /** Loads the addon once; on failure explains what to do instead of a bare dlopen error. */
 export function loadNative(): NativeAddon {

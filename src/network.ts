@@ -3,11 +3,12 @@
 import { defaultOf } from './config/fields';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checkAugment, defaultAugment, type AugmentOptions } from './data/augment';
 import { checkImages } from './data/types';
 import { catalogEntry, defaultThreads, fileSha256, inputFit, toNativeModelOptions, type ModelOptions } from './models';
-import { loadNative, type NativeModel, type NativeModelOptions } from './native';
+import { loadNative, preloadNative, type NativeModel, type NativeModelOptions } from './native';
 import { writeFileAtomic } from './run/atomic';
 import { CHECKPOINT_FILE } from './run/files';
 import { CHECKPOINT_FORMAT, modelOptionsOf, parseCheckpointMeta, runFileModel, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
@@ -79,9 +80,10 @@ export class Network {
   static async load<T extends Network>(this: new (options: ModelOptions) => T, path: string, options: LoadOptions = {}): Promise<T> {
     if (typeof options !== 'object' || options === null) throw new TypeError(`load options must be an object, got ${describe(options)}`);
     requireKnownKeys('load option', options, ['device', 'allowDamaged']);
+    await preloadNative();
     const file = resolveCheckpointPath(path);
-    const bytes = readCheckpointFile(file);
-    const meta = readCheckpointMeta(bytes, file, options.allowDamaged ?? false);
+    const bytes = await readCheckpointFile(file);
+    const meta = await readCheckpointMeta(bytes, file, options.allowDamaged ?? false);
     const model = new this({ ...modelOptionsOf(meta.model), device: options.device });
     // The optimizer whose state the checkpoint holds (adamw's moments, sgd's momentum).
     if (meta.optimizer) model.useOptimizer(meta.optimizer, meta.loss);
@@ -185,7 +187,7 @@ export class Network {
    */
   async restore(path: string): Promise<CheckpointMeta> {
     const file = resolveCheckpointPath(path);
-    return this.restoreBytes(readCheckpointFile(file), file, true);
+    return this.restoreBytes(await readCheckpointFile(file), file, true);
   }
 
   /** Restores checkpoint bytes received from elsewhere (data parallel: rank 0's state); `source` names them in errors. */
@@ -228,7 +230,7 @@ export class Network {
   }
 
   protected async restoreBytes(bytes: Buffer, source: string, strict: boolean): Promise<CheckpointMeta> {
-    const meta = readCheckpointMeta(bytes, source, !strict, this.spec);
+    const meta = await readCheckpointMeta(bytes, source, !strict, this.spec);
     const same = meta.model.model === this.spec.model && meta.model.classes === this.spec.classes;
     if (!same) {
       throw new RangeError(
@@ -255,21 +257,22 @@ export class Network {
   }
 }
 
-function readCheckpointFile(file: string): Buffer {
+/** A checkpoint's bytes, read off the event loop (a vgg16 checkpoint is 400 MB). */
+async function readCheckpointFile(file: string): Promise<Buffer> {
   // Devices and pipes have no end (/dev/zero) or block (a fifo): checkpoints are regular files.
   if (!statSync(file).isFile()) throw new RangeError(`${file} is not a regular file, so not a checkpoint`);
   try {
-    return readFileSync(file);
+    return await readFile(file);
   } catch (e) {
     throw new Error(`could not read ${file}: ${(e as Error).message}`);
   }
 }
 
-/** The checkpoint's metadata, its digest checked (unless damage is allowed), parsed. */
-function readCheckpointMeta(bytes: Buffer, file: string, allowDamaged: boolean, fallback?: ModelSpecRecord): CheckpointMeta {
+/** The checkpoint's metadata, its digest checked (unless damage is allowed), parsed; read off the event loop. */
+async function readCheckpointMeta(bytes: Buffer, file: string, allowDamaged: boolean, fallback?: ModelSpecRecord): Promise<CheckpointMeta> {
   let raw;
   try {
-    raw = loadNative().checkpointMeta(bytes);
+    raw = await loadNative().checkpointMetaAsync(bytes);
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message.replace(/^could not read the checkpoint: /, '')}`);
   }

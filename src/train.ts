@@ -27,6 +27,7 @@ import { earlyStopCallback } from './training/early-stop';
 import { meanBaselineRmse, metricNames, setMetrics, targetSpread } from './training/metrics';
 import { checkEarlyStop } from './training/validation';
 import { inputChanges } from './data/inputs';
+import { preloadNative } from './native';
 import { mean, noteDataLoad, summarise, type RunEnd } from './training/summary';
 import type { BnMode, EpochProgress, EpochRecord, TrainSummary } from './types';
 import { describe, requireKnownKeys } from './validate';
@@ -117,6 +118,14 @@ function checkOptions(options: TrainOptions) {
 }
 
 /** Each callback an object of the known hooks, each a function: a misspelt hook is an error, not silence. */
+/** A pair's classes and its sets' agree (a test set of other classes would be scored wrongly). */
+function checkPairClasses(data: DatasetPair): void {
+  if (typeof data !== 'object' || data === null || !data.train || !data.test) return; // checkOptions named it
+  if (data.train.classes !== data.classes || data.test.classes !== data.classes) {
+    throw new RangeError(`data.classes is ${data.classes} but the training set has ${data.train.classes} and the test set ${data.test.classes}; they must agree`);
+  }
+}
+
 function checkCallbacks(callbacks: unknown): void {
   if (!Array.isArray(callbacks)) throw new TypeError(`callbacks must be an array of TrainingCallback objects, got ${describe(callbacks)}`);
   callbacks.forEach((c, i) => {
@@ -142,6 +151,9 @@ function checkedDistributed(options: TrainOptions, batch: number) {
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const checked = checkOptions(options);
+  checkPairClasses(options.data);
+  // libtorch loads on a worker thread, not on the event loop (0.6-1.1 s the first time).
+  await preloadNative();
   const { epochs, seed, data } = { ...checked, data: options.data };
 
   const model = new Model({

@@ -64,3 +64,37 @@ describe('skip-batch with every batch non-finite', () => {
     for (const record of records) expect(record.skippedBatches ?? 0).toBeLessThan(4);
   });
 });
+
+describe('interrupts, exit codes and the small things', () => {
+  it('a second Ctrl-C quits with 130 once no file is half-written, and the folder resumes', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const out = join(tempDir(), 'twice');
+    const child = spawn(process.execPath, [CLI, 'train', '--model', 'mlp', '--data', 'synthetic:4:4000:1x16x16', '--threads', '1', '--batch', '8', '--epochs', '200', '--out', out, '--quiet']);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 600 && !(existsSync(join(out, 'metrics.jsonl')) && readFileSync(join(out, 'metrics.jsonl'), 'utf8').length > 0); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/interrupt: quitting once the file being written is complete/);
+    const resumed = layerout(['train', '--resume', out, '--epochs', String(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).epochsDone + 1), '--threads', '1', '--quiet']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+  }, 120_000);
+
+  it('an unfrozen epoch saves 0.0% of the backward pass, not -0.0%', async () => {
+    const { idealSaving } = await import('../src/cli/progress');
+    expect(idealSaving(0)).toBe('0.0%');
+    expect(idealSaving(-0)).toBe('0.0%');
+    expect(idealSaving(0.1234)).toBe('-12.3%');
+    expect(idealSaving(null)).toBe('unknown');
+  });
+
+  it('a DatasetPair whose classes disagree with its sets is refused', async () => {
+    const { loadDataSpec } = await import('../src/data/spec');
+    const { train } = await import('../src/train');
+    const pair = loadDataSpec('synthetic:4:40:1x8x8');
+    await expect(train({ model: 'mlp', data: { ...pair, classes: 5 }, epochs: 1, threads: 1 })).rejects.toThrow(/data\.classes is 5 but the training set has 4 and the test set 4; they must agree/);
+  });
+});

@@ -1,6 +1,7 @@
 // Ctrl-C and SIGTERM during a long command: the first stops the work within one batch (the run
-// folder stays resumable, its lock released); a second Ctrl-C quits at once.
+// folder stays resumable, its lock released); a second quits (130) as soon as no file is half-written.
 import { LAUNCHED_ENV } from '../distributed/launch';
+import { writesSettled } from '../run/atomic';
 
 export interface Interrupt {
   signal: AbortSignal;
@@ -8,13 +9,24 @@ export interface Interrupt {
   dispose(): void;
 }
 
-export function onInterrupt(err: (line: string) => void, hint = ''): Interrupt {
+/**
+ * `isTail()` says whether the work's last batch is done: an interrupt then has nothing left to
+ * stop (the run finishes writing and completes, exit 0), and says so instead of "stopping". A
+ * second interrupt quits with 130 once no run-folder file is being written, so the folder stays
+ * consistent (every write is atomic; the lock is a stale one the next start takes over).
+ */
+export function onInterrupt(err: (line: string) => void, hint = '', isTail: () => boolean = () => false): Interrupt {
   if (process.env[LAUNCHED_ENV] && process.send) return fromLauncher();
   const controller = new AbortController();
   let interrupts = 0;
   const handler = () => {
-    if (++interrupts > 1) process.exit(130);
-    err(`\ninterrupt: stopping within one batch (press Ctrl-C again to quit at once)${hint}`);
+    if (++interrupts > 1) {
+      err('interrupt: quitting once the file being written is complete');
+      void writesSettled().then(() => process.exit(130));
+      return;
+    }
+    if (isTail()) err('\ninterrupt: the last batch is done; the run is finishing (press Ctrl-C again to quit at once)');
+    else err(`\ninterrupt: stopping within one batch (press Ctrl-C again to quit at once)${hint}`);
     controller.abort();
   };
   process.on('SIGINT', handler);

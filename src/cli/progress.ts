@@ -96,7 +96,7 @@ export class ProgressReporter {
     this.status.clear();
     return (
       `epoch ${r.epoch}/${this.epochs} lr ${r.lr.toPrecision(3)}${r.lastLr !== undefined ? `..${r.lastLr.toPrecision(3)}` : ''} frozen ${r.frozenUnits} units ` +
-      `(${(100 * r.frozenParamsShare).toFixed(1)}% params, ideal backward ${r.idealBackwardSavedShare === null ? 'unknown' : `-${(100 * r.idealBackwardSavedShare).toFixed(1)}%`}) ` +
+      `(${(100 * r.frozenParamsShare).toFixed(1)}% params, ideal backward ${idealSaving(r.idealBackwardSavedShare)}) ` +
       `loss ${r.trainLoss.toFixed(4)} train ${metricText(r.trainAcc, r.trainRmse)} ` +
       (r.valLoss !== undefined ? `val ${metricText(r.valAcc, r.valRmse)} (loss ${r.valLoss.toFixed(4)}) ` : '') +
       `test ${metricText(r.testAcc, r.testRmse)}${r.testLoss !== undefined ? ` (loss ${r.testLoss.toFixed(4)})` : ''} ` +
@@ -110,4 +110,11 @@ export class ProgressReporter {
 /** A set's headline metric: accuracy for classification, RMSE for regression. */
 function metricText(acc: number | undefined, rmse: number | undefined): string {
   return rmse !== undefined ? `rmse ${rmse.toPrecision(4)}` : `${(100 * (acc ?? 0)).toFixed(2)}%`;
+}
+
+/** The ideal backward saving as a change: "-12.5%", "0.0%" when nothing is saved (never "-0.0%"). */
+export function idealSaving(share: number | null): string {
+  if (share === null) return 'unknown';
+  const pct = (100 * share).toFixed(1);
+  return pct === '0.0' || pct === '-0.0' ? '0.0%' : `-${pct}%`;
 }

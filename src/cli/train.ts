@@ -31,7 +31,7 @@ export const TRAIN_COMMAND: CommandSpec = {
   options: TRAIN_OPTIONS,
   usage: ['--model NAME --data SPEC --epochs N [options]', '--resume DIR [--epochs N] [--early-stop SPEC] [--threads N] [--device DEVICE] [--on-nonfinite ACTION] [--json] [--quiet] [data-parallel options]'],
   notes: [
-    `--resume DIR continues a run folder with the options it was started with; only ${resumeChangeable().rest.join(', ')} and the data-parallel options may change (and --data, for runs made through the API on data built in memory). Ctrl-C stops within one batch; the last finished epoch stays in the checkpoint.`,
+    `--resume DIR continues a run folder with the options it was started with; only ${resumeChangeable().rest.join(', ')} and the data-parallel options may change (and --data, for runs made through the API on data built in memory). Ctrl-C (or SIGTERM) stops within one batch; the last finished epoch stays in the checkpoint. One that comes after the last batch has nothing to stop: the run completes (exit 0). A second Ctrl-C quits (130) as soon as no file of the run folder is half-written.`,
     'Exit codes: 0 done (also when stopped early by --early-stop), 1 error, 2 bad options, 3 stopped by a non-finite loss or non-finite weights (the checkpoint keeps the last finite state), 130 interrupted.',
     'Data parallel: --batch stays the global batch, split over the ranks; N ranks follow the one-process run (same data order, masks, learning rates). --nproc N runs N ranks here; on several machines start one process per rank with --world-size W --rank R --master HOST:PORT (or torchrun\'s RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). A lost rank stops every rank (exit 1).',
   ],
@@ -147,7 +147,9 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
   const outDir = options.out;
   const epochs = options.epochs;
 
-  const interrupt = onInterrupt(err);
+  // The last epoch's last batch reported: an interrupt from then on finds nothing to stop.
+  let tail = false;
+  const interrupt = onInterrupt(err, '', () => tail);
   const reporter = new ProgressReporter(epochs);
   const json = Boolean(given.json);
   const quiet = Boolean(given.quiet);
@@ -165,7 +167,10 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
             (startEpoch ? `, resuming after epoch ${startEpoch}` : ''));
         }
       },
-      onBatch: json || quiet ? undefined : (p) => reporter.batch(p),
+      onBatch: (p) => {
+        if (p.epoch === epochs && p.batch === p.batches) tail = true;
+        if (!json && !quiet) reporter.batch(p);
+      },
       onEpoch: (r) => {
         if (json) out(JSON.stringify(r));
         else if (!quiet) out(reporter.epoch(r));
@@ -205,6 +210,8 @@ export async function runTrain(argv: string[], out: (line: string) => void, err:
       (options.onNonFinite === 'continue' ? '; --on-nonfinite continue applied the updates of non-finite losses (stop, the default, would not).' : '.'));
     return EXIT_NON_FINITE;
   }
+  // One rule: a run whose every epoch finished completed (exit 0), however late an interrupt came.
+  if (interrupt.signal.aborted && summary.endReason === 'completed' && !tail) err('interrupt: it came after the last batch, so the run completed');
   if (summary.endReason === 'early-stopped') err(`early stop: the validation metric did not improve; stopped after epoch ${summary.epochsDone} of ${summary.epochs}`);
   if (summary.endReason === 'interrupted' && summary.epochsDone < summary.epochs) {
     if (outDir) err(`interrupted after epoch ${summary.epochsDone}: the checkpoint is in ${outDir}; continue with: layerout train --resume ${outDir}${launched && distributed ? ` --nproc ${distributed.worldSize}` : ''}`);

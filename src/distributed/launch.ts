@@ -111,6 +111,8 @@ export async function launchLocal(options: LaunchOptions): Promise<number> {
     process.off('SIGTERM', onSignal);
     rmSync(dir, { recursive: true, force: true });
   }
-  if (failure) return failure.code === 130 ? 1 : failure.code;
+  // A lost or failed rank is the job's failure: exit 1, as the help says, whatever the rank's own
+  // code was (137 when it was killed, 2 when it refused its run folder).
+  if (failure) return 1;
   return codes[0] ?? 1;
 }

@@ -21,6 +21,15 @@ export class WriteError extends Error {
  * between every pair of writes without depending on timing.
  */
 let writePoints = 0;
+
+/** Writes in progress, so a second Ctrl-C can wait for them (src/cli/interrupt.ts). */
+let inFlight = 0;
+let settled: (() => void)[] = [];
+
+/** Resolves when no atomic write is in progress. */
+export function writesSettled(): Promise<void> {
+  return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => settled.push(resolve));
+}
 function killPoint(): void {
   const at = process.env.LAYEROUT_TEST_KILL_AT;
   if (at && ++writePoints === Number(at)) process.kill(process.pid, 'SIGKILL');
@@ -31,6 +40,15 @@ function killPoint(): void {
  * next is asked for (so a large file needs no joined copy, and a chunk buffer may be reused).
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array | Iterable<Uint8Array>): Promise<void> {
+  inFlight++;
+  try {
+    await writeAtomically(path, data);
+  } finally {
+    if (--inFlight === 0) for (const resolve of settled.splice(0)) resolve();
+  }
+}
+
+async function writeAtomically(path: string, data: string | Uint8Array | Iterable<Uint8Array>): Promise<void> {
   // A rename would replace a device node, a folder or a symlink itself (as root even /dev/null):
   // only regular files (or nothing) may be replaced.
   const existing = await lstat(path).catch(() => null);
