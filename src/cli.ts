@@ -98,5 +98,9 @@ if (require.main === module) {
   });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    // A finished command exits at once: tearing down the environment would first close the signal
+    // watchers, and a Ctrl-C in that window (about 0.1 s with libtorch loaded) would kill the
+    // process by the signal instead of exiting 130. Output to pipes and files is already written.
+    process.exit(code);
   });
 }

@@ -36,8 +36,16 @@ export function onInterrupt(err: (line: string) => void, hint = '', isTail: () =
     dispose: () => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
+      // The work is over but the process is still finishing (summary lines, the lock): a signal
+      // now quits with 130 like a second Ctrl-C, instead of killing the process by the signal.
+      process.on('SIGINT', late);
+      process.on('SIGTERM', late);
     },
   };
+}
+
+function late(): void {
+  void writesSettled().then(() => process.exit(130));
 }
 
 /**
