@@ -70,6 +70,9 @@ describe('layerout with an image folder', () => {
     const bad = layerout('train', '--model', 'mlp', '--data', `images:${join(dir, 'fm')}:fit=stretch`, '--epochs', '1');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/fit must be crop .* or pad/);
+    const bare = layerout('train', '--model', 'mlp', '--data', join(dir, 'fm'), '--epochs', '1');
+    expect(bare.code).toBe(2);
+    expect(bare.err).toContain(`is a folder: did you mean images:${join(dir, 'fm')}?`);
     const missing = layerout('train', '--model', 'mlp', '--data', `images:${join(dir, 'nowhere')}`, '--epochs', '1');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/cannot read image folder or manifest .*nowhere: no such file or folder/);

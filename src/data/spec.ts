@@ -1,6 +1,7 @@
 // `--data` specs (`KIND[:ARG]`): the kinds are the data-source registry's (sources/registry.ts),
 // one file each: fashion-mnist[:DIR], mnist:DIR, mnist-digits, cifar10:DIR, cifar100:DIR[:coarse],
 // synthetic:CLASSES:COUNT:CxHxW, images:DIR, csv:FILE, tsv:FILE, npy:X,Y.
+import { statSync } from 'node:fs';
 import { DEFAULT_SEED } from '../models';
 import { DATA_SOURCES, dataSourceOf } from './sources/registry';
 import type { DataLoadContext, DataSourceKind } from './sources/types';
@@ -25,8 +26,16 @@ function sourceOf(spec: string): [DataSourceKind, string] {
   if (typeof spec !== 'string') throw new TypeError(`data spec must be a string, got ${typeof spec}`);
   const [kind, ...rest] = spec.split(':');
   const source = dataSourceOf(kind);
-  if (!source) throw new RangeError(`--data: unknown dataset '${kind}'; allowed: ${DATA_SPEC_HELP}`);
+  if (!source) throw new RangeError(`--data: unknown dataset '${kind}'${pathHint(spec)}; allowed: ${DATA_SPEC_HELP}`);
   return [source, rest.join(':')];
+}
+
+/** A spec that is a path on its own: the kind it probably wants. */
+function pathHint(spec: string): string {
+  const stats = statSync(spec, { throwIfNoEntry: false });
+  if (!stats) return '';
+  const kind = stats.isDirectory() ? 'images' : /\.tsv$/i.test(spec) ? 'tsv' : /\.csv$/i.test(spec) ? 'csv' : /\.np[yz]$/i.test(spec) ? 'npy' : null;
+  return kind ? ` (${spec} is a ${stats.isDirectory() ? 'folder' : 'file'}: did you mean ${kind}:${spec}?)` : '';
 }
 
 function context(options: LoadDataOptions): DataLoadContext {
