@@ -111,6 +111,8 @@ class CheckpointMetaWorker : public Napi::AsyncWorker {
       runOnComputeThread([&] { result_ = checkpointMeta(bytes_); });
     } catch (const std::exception& e) {
       SetError(std::string("could not read the checkpoint: ") + e.what());
+    } catch (...) {
+      SetError("could not read the checkpoint: an unknown native error");
     }
   }
   void OnOK() override {

@@ -145,7 +145,8 @@ export class Model extends Network {
     if (typeof options !== 'object' || options === null) throw new TypeError(`classify options must be an object, got ${describe(options)}`);
     const { top, names, ...predict } = options;
     requireKnownKeys('classify option', options, ['batchSize', 'threads', 'top', 'names']);
-    const k = requireInteger('top', top ?? 3, 1, this.info.classes);
+    // top ranks classes: it applies to cross-entropy models only, and never asks for more than they have.
+    const k = this.lossSpec.kind === 'cross-entropy' ? requireInteger('top', top ?? Math.min(3, this.info.classes), 1, this.info.classes) : 1;
     if (names !== undefined && (!Array.isArray(names) || names.length !== shape[0] || names.some((n) => typeof n !== 'string'))) {
       throw new TypeError(`names must be an array of ${shape[0]} strings (one per input)`);
     }

@@ -2,7 +2,7 @@
 // (model.ts and the modules above it) validates every value before it reaches these functions,
 // and exports only the domain types of types.ts.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -161,24 +161,25 @@ let preloading: Promise<void> | undefined;
 export function preloadNative(): Promise<void> {
   if (cached) return Promise.resolve();
   preloading ??= new Promise<void>((resolve) => {
-    const path = nativePath();
-    if (!path) return resolve();
-    // runtimeInfo() too: it runs libtorch's lazy set-up (thread pools, CPU features, devices).
-    const worker = new Worker(`require(${JSON.stringify(path)}).runtimeInfo()`, { eval: true, stdout: true, stderr: true });
-    worker.once('error', () => resolve());
-    worker.once('exit', () => resolve());
+    // The worker picks the binary exactly as loadNative does (this module's own code), runs
+    // runtimeInfo() (libtorch's lazy set-up: thread pools, CPU features, devices), and stays
+    // until the main thread has loaded the same file, so the libraries are never unloaded between.
+    const code = `require(${JSON.stringify(__filename)}).loadNative().runtimeInfo(); require('node:worker_threads').parentPort.postMessage('loaded'); setInterval(() => {}, 1 << 30);`;
+    const worker = new Worker(code, { eval: true, stdout: true, stderr: true });
+    const done = () => {
+      try {
+        loadNative();
+      } catch {
+        // loadNative explains the failure when the caller needs the addon.
+      }
+      void worker.terminate();
+      resolve();
+    };
+    worker.once('message', done);
+    worker.once('error', done);
+    worker.once('exit', done);
   });
   return preloading;
-}
-
-/** The file `loadNative` would load first, or undefined when it cannot tell. */
-function nativePath(): string | undefined {
-  if (process.env.LAYEROUT_NATIVE) return process.env.LAYEROUT_NATIVE;
-  try {
-    return createRequire(__filename)('bindings')({ bindings: 'layerout', path: true }) as string;
-  } catch {
-    return prebuiltCandidates().find((p) => existsSync(p));
-  }
 }
 
 /** Loads the addon once; on failure explains what to do instead of a bare dlopen error. */

@@ -120,6 +120,35 @@ describe('image folder faults', () => {
     expect(summary.skippedFiles).toHaveLength(1);
   }, 60_000);
 
+  it('does not reuse a cache that skipped files: the file is read again once fixed, and refused without skip-unreadable', async () => {
+    const dir = await smallFolder();
+    const cacheDir = tempDir('layerout-skipcache-');
+    const file = join(dir, 'train', 'dog', '1.png');
+    const good = readFileSync(file);
+    writeFileSync(file, good.subarray(0, 40));
+    const skipped = await loadData(`images:${dir}:cache=${cacheDir}:skip-unreadable`);
+    expect(skipped.load?.skipped).toHaveLength(1);
+    await expect(loadData(`images:${dir}:cache=${cacheDir}`)).rejects.toThrow(/dog\/1\.png cannot be decoded/);
+    writeFileSync(file, good);
+    const fixed = await loadData(`images:${dir}:cache=${cacheDir}:skip-unreadable`);
+    expect(fixed.load).toMatchObject({ from: 'decoded', skipped: [] });
+    expect(fixed.train.shape[0]).toBe(6);
+  }, 60_000);
+
+  it('predicts new files through the API on a two-class model (top defaults to what the model has)', async () => {
+    const dir = await smallFolder();
+    const { model } = await train({ model: 'mlp', hidden: [8], data: await loadData(`images:${dir}:cache=off`), epochs: 1, batchSize: 2, threads: THREADS });
+    const { predictions, skipped } = await model.predictFiles({ images: [join(dir, 'test')] });
+    expect(skipped).toEqual([]);
+    expect(predictions.map((p) => p.name)).toEqual([join('cat', '0.png'), join('dog', '0.png')]);
+    for (const p of predictions) {
+      if (p.kind !== 'class') throw new Error('expected class predictions');
+      expect(p.top).toHaveLength(2);
+      expect(p.top[0].probability + p.top[1].probability).toBeCloseTo(1, 12);
+      expect(['cat', 'dog']).toContain(p.class.name);
+    }
+  }, 60_000);
+
   it('names a foreign (non-image) file; reads a PNG renamed .jpg by its content', async () => {
     const dir = await smallFolder();
     renameSync(join(dir, 'train', 'cat', '0.png'), join(dir, 'train', 'cat', '0.jpg'));
@@ -165,7 +194,17 @@ describe('image folder faults', () => {
     expect(Buffer.from(same.test.images).equals(Buffer.from(one.test.images))).toBe(true);
     const other = await loadData(`images:${dir}:cache=off`, { seed: 2 });
     expect(Buffer.from(other.test.images).equals(Buffer.from(one.test.images))).toBe(false);
-    expect(one.source).toEqual({ spec: `images:${dir}:cache=off`, seed: 1 });
+    expect(one.source).toEqual({ spec: `images:${dir}:cache=off`, seed: 1, splitSeed: 1 });
+    expect(one.inputs?.split).toEqual({ seed: 1, testShare: 0.2 });
+    // A run with another seed resumes on the same split: the data's own seed is what run.json keeps.
+    const out = join(tempDir('layerout-splitrun-'), 'run');
+    const unseeded = await loadData(`images:${dir}:cache=off`);
+    expect(unseeded.source?.splitSeed).toBe(unseeded.inputs?.split?.seed);
+    await train({ model: 'mlp', hidden: [4], data: one, epochs: 1, batchSize: 4, threads: THREADS, seed: 5, out });
+    const { resumeOptions } = await import('../src/run/resume');
+    const again = await resumeOptions(out, { epochs: 2 });
+    expect(Buffer.from(again.data.test.images).equals(Buffer.from(one.test.images))).toBe(true);
+    await train(again);
   }, 60_000);
 
   it('resizes with crop or pad, converts colour to grey, and reads JPEG, WebP, TIFF and GIF', async () => {

@@ -401,7 +401,7 @@ describe('--data npy:', () => {
   it('loads through loadDataSpec, which records the spec and seed', () => {
     const spec = `npy:${fx('x.npy')},${fx('y.npy')}`;
     const pair = loadDataSpec(spec, { seed: 4 });
-    expect(pair.source).toEqual({ spec, seed: 4 });
+    expect(pair.source).toEqual({ spec, seed: 4, splitSeed: 4 });
     expect([pair.kind, pair.classes, pair.train.shape, pair.test.shape]).toEqual(['npy', 3, [41, 1, 1, 4], [9, 1, 1, 4]]);
     expect(Array.from(pair.test.images)).toEqual(Array.from(load(`${fx('x.npy')},${fx('y.npy')}`, 4).test.images));
     expect(loadDataSpec(`npy:${fx('keras.npz')}`).train.shape).toEqual([4, 3, 2, 2]);

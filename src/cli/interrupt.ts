@@ -20,13 +20,14 @@ export function onInterrupt(err: (line: string) => void, hint = '', isTail: () =
   const controller = new AbortController();
   let interrupts = 0;
   const handler = () => {
-    if (++interrupts > 1) {
-      err('interrupt: quitting once the file being written is complete');
+    if (++interrupts > 2) process.exit(130); // a third: at once, even with a write stuck (a hung network disk)
+    if (interrupts > 1) {
+      err('interrupt: quitting once the file being written is complete (Ctrl-C again to quit at once)');
       void writesSettled().then(() => process.exit(130));
       return;
     }
-    if (isTail()) err('\ninterrupt: the last batch is done; the run is finishing (press Ctrl-C again to quit at once)');
-    else err(`\ninterrupt: stopping within one batch (press Ctrl-C again to quit at once)${hint}`);
+    if (isTail()) err('\ninterrupt: the last batch is done; the run is finishing (press Ctrl-C again to quit)');
+    else err(`\ninterrupt: stopping within one batch (press Ctrl-C again to quit)${hint}`);
     controller.abort();
   };
   process.on('SIGINT', handler);
@@ -38,8 +39,10 @@ export function onInterrupt(err: (line: string) => void, hint = '', isTail: () =
       process.off('SIGTERM', handler);
       // The work is over but the process is still finishing (summary lines, the lock): a signal
       // now quits with 130 like a second Ctrl-C, instead of killing the process by the signal.
-      process.on('SIGINT', late);
-      process.on('SIGTERM', late);
+      if (!process.listeners('SIGINT').includes(late)) {
+        process.on('SIGINT', late);
+        process.on('SIGTERM', late);
+      }
     },
   };
 }

@@ -57,7 +57,7 @@ export async function runPredict(argv: string[], out: (line: string) => void, er
     predictions = result.predictions;
     for (const s of result.skipped) err(`skipped ${s.name}: ${s.reason}`);
   } catch (e) {
-    if (e instanceof RangeError || e instanceof TypeError || (e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError((e as Error).message);
+    if (e instanceof RangeError || (e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError((e as Error).message);
     throw e;
   }
   if (options.out !== undefined) {
@@ -74,7 +74,8 @@ async function scoreTestSplit(model: Model, path: string, options: ParsedOptions
   if (model.loss.kind !== 'cross-entropy') {
     throw new UsageError(`${path} was trained with the ${model.loss.kind} loss (float targets): --data scores classification runs; predict new inputs with --images/--csv/--npy, or use evaluate() in the API`);
   }
-  const seed = runSeed(dirname(path));
+  // The seed the run split its data with (a test set the data did not come with): the checkpoint's record, then run.json's.
+  const seed = model.inputs?.split?.seed ?? runSeed(dirname(path));
   // Read as the model read its data: its image decode, its table's statistics.
   const data = await loadCliData(String(options.data), undefined, options['limit-test'] as number | undefined, seed, undefined, model.inputs);
   const test = data.test;
@@ -114,7 +115,8 @@ function labelsByName(labels: ArrayLike<number>, dataNames: string[] | undefined
 function runSeed(folder: string): number {
   if (!existsSync(join(folder, 'run.json'))) return 0;
   try {
-    return new RunFolder(folder).readConfig().training.seed;
+    const config = new RunFolder(folder).readConfig();
+    return config.data.source?.splitSeed ?? config.data.source?.seed ?? config.training.seed;
   } catch {
     return 0; // a damaged run.json does not stop a prediction from an intact checkpoint
   }

@@ -28,6 +28,8 @@ export interface InputRecord {
   targetNames?: string[];
   image?: ImageDecodeRecord;
   table?: TableRecord;
+  /** The seeded split that made the test set, when the data came without one (predict --data and a resume split the same way). */
+  split?: { seed: number; testShare: number };
 }
 
 /** Checks a record read from a checkpoint (a damaged or hand-made one is named, not trusted). */
@@ -61,6 +63,8 @@ export function inputChanges(before: InputRecord | undefined, now: InputRecord |
   if (before.targetNames && now.targetNames && list(before.targetNames) !== list(now.targetNames)) out.push(`targets were ${list(before.targetNames)}; now ${list(now.targetNames)}`);
   const [a, b] = [before.image, now.image];
   if (a && b && (a.channels !== b.channels || a.height !== b.height || a.width !== b.width || a.fit !== b.fit)) out.push(`images were decoded to ${a.channels}x${a.height}x${a.width} (fit ${a.fit}); now ${b.channels}x${b.height}x${b.width} (fit ${b.fit})`);
+  const [p, q] = [before.split, now.split];
+  if (p && q && (p.seed !== q.seed || p.testShare !== q.testShare)) out.push(`the test set was split off with seed ${p.seed} (share ${p.testShare}); now with seed ${q.seed} (share ${q.testShare})`);
   const [t, u] = [before.table, now.table];
   if (t && u) {
     if (list(t.features) !== list(u.features)) out.push(`the feature columns were ${list(t.features)}; now ${list(u.features)}`);

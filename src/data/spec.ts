@@ -32,7 +32,12 @@ function sourceOf(spec: string): [DataSourceKind, string] {
 
 /** A spec that is a path on its own: the kind it probably wants. */
 function pathHint(spec: string): string {
-  const stats = statSync(spec, { throwIfNoEntry: false });
+  let stats;
+  try {
+    stats = statSync(spec, { throwIfNoEntry: false });
+  } catch {
+    return ''; // unreadable, too long, a NUL byte: no hint
+  }
   if (!stats) return '';
   const kind = stats.isDirectory() ? 'images' : /\.tsv$/i.test(spec) ? 'tsv' : /\.csv$/i.test(spec) ? 'csv' : /\.np[yz]$/i.test(spec) ? 'npy' : null;
   return kind ? ` (${spec} is a ${stats.isDirectory() ? 'folder' : 'file'}: did you mean ${kind}:${spec}?)` : '';
@@ -44,12 +49,20 @@ function context(options: LoadDataOptions): DataLoadContext {
   return { seed, log: options.log, like: options.like };
 }
 
+/**
+ * The pair with its spec; the seed is recorded when given, and always when the loader split off
+ * the test set with it (so a resume or predict --data splits the same way, whatever seed the run has).
+ */
+function withSource(pair: DatasetPair, spec: string, options: LoadDataOptions): DatasetPair {
+  const splitSeed = pair.inputs?.split?.seed;
+  return { ...pair, source: { spec, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(splitSeed !== undefined ? { splitSeed } : {}) } };
+}
+
 /** Loads any `--data` spec; the pair remembers the spec (and the seed of a split it made) so run folders can reload it. */
 export async function loadData(spec: string, options: LoadDataOptions = {}): Promise<DatasetPair> {
   const [source, arg] = sourceOf(spec);
   const ctx = context(options);
-  const pair = await source.load(arg, spec, ctx);
-  return { ...pair, source: { spec, ...(options.seed !== undefined ? { seed: ctx.seed } : {}) } };
+  return withSource(await source.load(arg, spec, ctx), spec, options);
 }
 
 /** Loads a `--data` spec of a kind that reads synchronously (every kind but image folders; see `loadData`). */
@@ -57,8 +70,7 @@ export function loadDataSpec(spec: string, options: LoadDataOptions = {}): Datas
   const [source, arg] = sourceOf(spec);
   if (source.async) throw new RangeError(`--data ${source.name} decodes files asynchronously: load it with loadData(spec)`);
   const ctx = context(options);
-  const pair = source.load(arg, spec, ctx) as DatasetPair;
-  return { ...pair, source: { spec, ...(options.seed !== undefined ? { seed: ctx.seed } : {}) } };
+  return withSource(source.load(arg, spec, ctx) as DatasetPair, spec, options);
 }
 
 /** Applies --limit-train / --limit-test as seeded stratified subsets. */

@@ -39,8 +39,10 @@ export interface DataSource {
   spec: string;
   limitTrain?: number;
   limitTest?: number;
-  /** The seed of the stratified subsets (and of a test split the data did not come with). */
+  /** The seed of the stratified subsets (--limit-train/--limit-test). */
   seed?: number;
+  /** The seed of the test split the loader made (data that came without a test set). */
+  splitSeed?: number;
 }
 
 export interface DatasetPair {

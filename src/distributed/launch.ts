@@ -83,7 +83,8 @@ export async function launchLocal(options: LaunchOptions): Promise<number> {
         child.on('exit', (code, signal) => {
           codes[rank] = code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1);
           // 130: stopped by Ctrl-C; 3: every rank stopped at the same non-finite loss. Neither is a failure.
-          const failed = code !== 0 && code !== 3 && !(stopping && code === 130);
+          // Ranks killed by a second Ctrl-C were stopped by the user, not lost.
+          const failed = code !== 0 && code !== 3 && !(stopping && code === 130) && stopping < 2;
           if (failed && !failure) {
             failure = { rank, code: codes[rank] as number };
             err(`layerout: rank ${rank} ${signal ? `was killed (${signal})` : `exited with code ${code}`}; stopping the other ranks`);
@@ -114,5 +115,6 @@ export async function launchLocal(options: LaunchOptions): Promise<number> {
   // A lost or failed rank is the job's failure: exit 1, as the help says, whatever the rank's own
   // code was (137 when it was killed, 2 when it refused its run folder).
   if (failure) return 1;
+  if (stopping > 1) return 130;
   return codes[0] ?? 1;
 }

@@ -85,6 +85,7 @@ async function decodeFor(model: InputsOf, first: string): Promise<ImageDecodeRec
 async function readImages(model: InputsOf, paths: string[], skipUnreadable: boolean): Promise<PredictInputs> {
   let files = listImageFiles(paths);
   const decode = await decodeFor(model, files[0].path);
+  if (!model.inputs?.image) await requireOneSize(files, decode);
   const sample = decode.channels * decode.height * decode.width;
   const images = new Uint8Array(files.length * sample);
   const failed = new Map<number, string>();
@@ -111,10 +112,24 @@ async function readImages(model: InputsOf, paths: string[], skipUnreadable: bool
   return { names: files.map((f) => f.name), images: images.subarray(0, kept * sample), shape: [kept, decode.channels, decode.height, decode.width], skipped };
 }
 
+/**
+ * Without a recorded decode, images are read at their own size (padded as the run's data was):
+ * all must have the first one's, or predictions would be made on images resized differently.
+ */
+async function requireOneSize(files: { path: string; name: string }[], decode: ImageDecodeRecord): Promise<void> {
+  for (const f of files) {
+    const shape = await firstImageShape(f.path).catch(() => null);
+    if (shape && (shape.height !== decode.height || shape.width !== decode.width)) {
+      throw new RangeError(`${f.name} is ${shape.height}x${shape.width} but ${files[0].name} is ${decode.height}x${decode.width}: a model trained on data in memory or IDX files reads images at their own size, so all must have one size (resize them, or train on an images: folder, whose decode the run keeps)`);
+    }
+  }
+}
+
 async function readRows(model: InputsOf, file: string): Promise<PredictInputs> {
   const record = model.inputs?.table;
   if (!record) throw new RangeError('this model was not trained on a table (no feature columns or standardisation in its checkpoint): predict on its kind of data');
-  const table = readTable(file, file.toLowerCase().endsWith('.tsv') ? '\t' : record.delimiter);
+  const lower = file.toLowerCase();
+  const table = readTable(file, lower.endsWith('.tsv') ? '\t' : lower.endsWith('.csv') ? ',' : record.delimiter);
   const columns = record.features.map((f) => columnIndex(table, f, 'feature'));
   const rows = table.rows.map((_, i) => i);
   const images = featureMatrix(table, columns, record, rows);

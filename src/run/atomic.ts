@@ -61,7 +61,12 @@ async function writeAtomically(path: string, data: string | Uint8Array | Iterabl
     const file = await open(tmp, 'wx');
     try {
       if (typeof data === 'string' || data instanceof Uint8Array) await file.writeFile(data);
-      else for (const chunk of data) await file.write(chunk);
+      else {
+        for (const chunk of data) {
+          // A full disk can make write() take part of a chunk without an error: write the rest.
+          for (let at = 0; at < chunk.length; ) at += (await file.write(chunk, at, chunk.length - at)).bytesWritten;
+        }
+      }
       await file.sync();
     } finally {
       await file.close();

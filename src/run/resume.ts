@@ -36,7 +36,8 @@ export async function loadRunData(config: RunConfig, where: string, log?: (line:
     );
   }
   const seed = source.seed ?? config.training.seed;
-  return limitData(await loadData(source.spec, { seed, log }), source.limitTrain, source.limitTest, seed);
+  // The test split is made again with the seed it was made with, whatever the run's seed is.
+  return limitData(await loadData(source.spec, { seed: source.splitSeed ?? seed, log }), source.limitTrain, source.limitTest, seed);
 }
 
 /** train() options that continue the run in `dir` (with `resume: true`). */

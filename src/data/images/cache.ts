@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { writeFileAtomic } from '../../run/atomic';
 import type { ImageDecodeRecord } from '../inputs';
 import type { ImageEntry, ImageListing } from './scan';
@@ -21,9 +22,8 @@ export interface ImageCacheHeader {
   decode: ImageDecodeRecord;
   classNames?: string[];
   targetNames?: string[];
-  /** Every listed file (train then test), by index: label (or -1) and targets. */
+  /** Every listed file (train then test), by index: its label (-1 with float targets). */
   labels: number[];
-  targets?: number[][];
   /** Listing indices of files that could not be decoded (skip-unreadable), with why. */
   skipped: { index: number; name: string; reason: string }[];
   pixelBytes: number;
@@ -40,7 +40,8 @@ export function cacheFolder(given: string | undefined): string {
 /** What the cache of this listing and decode must have been written for. */
 export function cacheKey(listing: ImageListing, decode: ImageDecodeRecord): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ version: IMAGE_CACHE_VERSION, root: listing.root, layout: listing.layout, decode, classNames: listing.classNames ?? null, targetNames: listing.targetNames ?? null }));
+  // The decoder's versions too: another libvips may decode (or resize) to other pixels.
+  h.update(JSON.stringify({ version: IMAGE_CACHE_VERSION, sharp: sharp.versions.sharp, vips: sharp.versions.vips, root: listing.root, layout: listing.layout, decode, classNames: listing.classNames ?? null, targetNames: listing.targetNames ?? null }));
   const add = (e: ImageEntry) => h.update(`${e.name}\0${e.size}\0${e.mtimeMs}\0${e.ctimeMs}\0${e.label}\0${e.targets?.join(',') ?? ''}\n`);
   listing.train.forEach(add);
   h.update('--test--\n');
@@ -76,6 +77,9 @@ export function readCacheHeader(path: string, key: string): { header: ImageCache
     const json = Buffer.alloc(length);
     if (readSync(fd, json, 0, length, head.length) !== length) throw new Error('truncated header');
     const header = JSON.parse(json.toString('utf8')) as ImageCacheHeader;
+    if (typeof header !== 'object' || header === null || !Array.isArray(header.skipped) || !Array.isArray(header.labels) || !Number.isSafeInteger(header.pixelBytes) || typeof header.sha256 !== 'string') {
+      throw new Error('its header lacks fields');
+    }
     if (header.key !== key) return null;
     const offset = head.length + length;
     if (statSync(path).size !== offset + header.pixelBytes) throw new Error(`${statSync(path).size - offset} pixel bytes, not ${header.pixelBytes}`);

@@ -63,10 +63,17 @@ export type DecodeOutcome = { ok: true } | { ok: false; reason: string };
 export async function forEachLimited(count: number, limit: number, work: (i: number) => Promise<void>, onDone?: (done: number) => void): Promise<void> {
   let next = 0;
   let done = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < count) {
+    // After a failure no new item starts: the Promise rejects with it once those running end.
+    while (next < count && !failed) {
       const i = next++;
-      await work(i);
+      try {
+        await work(i);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
       onDone?.(++done);
     }
   };

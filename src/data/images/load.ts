@@ -61,7 +61,9 @@ function checkMemory(source: string, counts: [number, number], decode: ImageDeco
   const sample = decode.channels * decode.height * decode.width;
   const total = (counts[0] + counts[1]) * sample;
   const shape = `${decode.channels}x${decode.height}x${decode.width}`;
-  const available = freemem();
+  // A container's limit counts too (free memory is the host's there).
+  const limit = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
+  const available = limit > 0 && limit < 2 ** 52 ? Math.min(freemem(), limit - process.memoryUsage().rss) : freemem();
   if (total > available) {
     throw new RangeError(`--data images: ${source}: ${counts[0] + counts[1]} images of ${shape} need ${gib(total)} as pixels, more than the ${gib(available)} of memory available; choose a smaller size=HxW, channels=1, or fewer images`);
   }
@@ -91,6 +93,7 @@ export async function loadImageFolder(source: string, options: ImageFolderOption
     throw new RangeError(`--data images: ${u.name} is ${u.reason}${listing.unreadable.length > 1 ? ` (and ${listing.unreadable.length - 1} more)` : ''}; remove it, or add :skip-unreadable to skip such entries`);
   }
   if (listing.test && options.testShare !== undefined) throw new RangeError(`--data images: test-share applies to data without a test set; ${source} has its own (${listing.layout === 'manifest' ? 'test=' : 'train/ and test/'})`);
+  if (listing.train.length === 0) throw new RangeError(`--data images: ${source} lists no training image that exists (${listing.unreadable.length} skipped: ${listing.unreadable.slice(0, 3).map((u) => `${u.name} (${u.reason})`).join('; ')})`);
   const decode = await resolveDecode(listing, options);
   if (!options.size || !options.channels) log(`images: decoding to ${decode.channels}x${decode.height}x${decode.width} (fit ${decode.fit}); ${!options.size && !options.channels ? 'size and channels' : !options.size ? 'size' : 'channels'} from the first image, ${listing.train[0].name} (set size=HxW, channels=1|3 to choose)`);
   const all: ImageEntry[] = [...listing.train, ...(listing.test ?? [])];
@@ -111,7 +114,14 @@ export async function loadImageFolder(source: string, options: ImageFolderOption
   const skipped = new Map<number, string>(); // listing index -> why
   let from: DataLoadReport['from'] = 'decoded';
   const started = Date.now();
-  const cached = cacheFile ? readCacheSafely(cacheFile, key, log) : null;
+  let cached = cacheFile ? readCacheSafely(cacheFile, key, log) : null;
+  // A cache that skipped files is not reused: the files may read now (a passing fault), and a run
+  // without skip-unreadable must fail on them, not leave them out.
+  if (cached && cached.header.skipped.length) cached = null;
+  if (cached && cached.header.pixelBytes !== all.length * sampleBytes) {
+    log(`images: the cache ${cacheFile} holds ${cached.header.pixelBytes} pixel bytes, not ${all.length * sampleBytes}; decoding again`);
+    cached = null;
+  }
   if (cached && cacheFile) {
     for (const s of cached.header.skipped) skipped.set(s.index, s.reason);
     const keptIndices = all.map((_, i) => i).filter((i) => !skipped.has(i));
@@ -129,7 +139,7 @@ export async function loadImageFolder(source: string, options: ImageFolderOption
   }
   if (from === 'decoded') {
     await decodeAll(all, decode, placement, pixels, skipped, options.skipUnreadable, log);
-    if (cacheFile) {
+    if (cacheFile && skipped.size === 0) {
       const keptIndices = all.map((_, i) => i).filter((i) => !skipped.has(i));
       const header: Omit<ImageCacheHeader, 'sha256' | 'version' | 'pixelBytes'> = {
         key,
@@ -163,7 +173,12 @@ export async function loadImageFolder(source: string, options: ImageFolderOption
     const which = train.shape[0] === 0 ? 'training' : 'test';
     throw new RangeError(`--data images: ${source}: no ${which} images ${skipped.size ? 'left after skipping unreadable files' : `(test-share ${options.testShare ?? 0.2} of ${all.length} images)`}`);
   }
-  const inputs: InputRecord = { image: decode, ...(listing.classNames ? { classNames: listing.classNames } : {}), ...(listing.targetNames ? { targetNames: listing.targetNames } : {}) };
+  const inputs: InputRecord = {
+    image: decode,
+    ...(listing.classNames ? { classNames: listing.classNames } : {}),
+    ...(listing.targetNames ? { targetNames: listing.targetNames } : {}),
+    ...(listing.test ? {} : { split: { seed: options.seed, testShare: options.testShare ?? 0.2 } }),
+  };
   const classes = listing.classNames?.length ?? targetsPer;
   return { kind: 'images', train, test, classes, inputs, load: report };
 }

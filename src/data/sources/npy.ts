@@ -61,7 +61,7 @@ function split(x: NpyArray, y: NpyArray, seed: number): DatasetPair {
       throw new RangeError(`${x.file}: ${rows} rows are too few to hold out 20% as a test set (${part.name} would be empty); pass one: npy:X.npy,Y.npy,XTEST.npy,YTEST.npy`);
     }
   }
-  return pairOf(train, test, classes);
+  return { ...pairOf(train, test, classes), inputs: { split: { seed, testShare: TEST_SHARE } } };
 }
 
 /** X, Y, X test, Y test. */

@@ -152,6 +152,6 @@ export function loadTable(file: string, options: TableOptions): DatasetPair {
     train: split(train, trainRows, `${kind}/train`),
     test: test ? split(test, test.rows.map((_, i) => i), `${kind}/test`) : split(train, testRows!, `${kind}/test`),
     classes: classNames?.length ?? outputColumns.length,
-    inputs: { table: record, ...(classNames ? { classNames } : { targetNames: outputNames }) },
+    inputs: { table: record, ...(classNames ? { classNames } : { targetNames: outputNames }), ...(test ? {} : { split: { seed: options.seed, testShare: options.testShare } }) },
   };
 }
