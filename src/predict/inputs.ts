@@ -3,10 +3,9 @@
 // statistics, NumPy arrays shaped as the npy loader shapes them.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { decodeConcurrency, decodeImage, firstImageShape, forEachLimited, putChw } from '../data/images/decode';
+import { decodeConcurrency, decodeImage, firstImageShape, forEachLimited, putChw, whyUnreadable } from '../data/images/decode';
 import type { ImageDecodeRecord, InputRecord } from '../data/inputs';
 import { readNpy, readNpz, type NpyArray } from '../data/npy';
-import { whyUnreadable } from '../data/images/load';
 import { npyInputs } from '../data/sources/npy';
 import { columnIndex, featureMatrix, readTable, ROW_NAME_COLUMNS } from '../data/table/read';
 

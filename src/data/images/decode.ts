@@ -1,5 +1,6 @@
 // Decoding image files with sharp (libvips) into one preallocated N x C x H x W buffer: every
 // file is decoded, resized and converted off the event loop, several at a time (one per core).
+import { accessSync, constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import type { ImageDecodeRecord } from '../inputs';
@@ -83,4 +84,15 @@ export async function forEachLimited(count: number, limit: number, work: (i: num
 /** Decodes at a time: one per core (each decode is one libvips thread). */
 export function decodeConcurrency(): number {
   return Math.max(1, availableParallelism());
+}
+
+/** Why a file did not decode: sharp says "unsupported image format" for a file it may not open. */
+export function whyUnreadable(path: string, error: Error): string {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'no such file (removed while loading)' : `cannot be opened: ${code}`;
+  }
+  return error.message;
 }

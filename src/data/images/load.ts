@@ -1,14 +1,13 @@
 // An image dataset from files: list, check the memory it needs, split (seeded, stratified)
 // before any pixel is read so each sample is decoded straight into its split's buffer, then
 // take the pixels from the cache or decode them (and write the cache).
-import { accessSync, constants } from 'node:fs';
 import { freemem } from 'node:os';
 import type { DataLoadReport, DatasetPair, ImageDataset } from '../types';
 import { checkDataset } from '../types';
 import type { ImageDecodeRecord, InputRecord } from '../inputs';
 import { stratifiedIndices } from '../subset';
 import { cacheFolder, cacheKey, cachePath, readCacheHeader, readCachePixels, writeCache, type ImageCacheHeader } from './cache';
-import { decodeConcurrency, decodeImage, firstImageShape, forEachLimited, putChw } from './decode';
+import { decodeConcurrency, decodeImage, firstImageShape, forEachLimited, putChw, whyUnreadable } from './decode';
 import { scanImages, type ImageEntry, type ImageListing } from './scan';
 
 export interface ImageFolderOptions {
@@ -124,7 +123,7 @@ export async function loadImageFolder(source: string, options: ImageFolderOption
   }
   if (cached && cacheFile) {
     for (const s of cached.header.skipped) skipped.set(s.index, s.reason);
-    const keptIndices = all.map((_, i) => i).filter((i) => !skipped.has(i));
+    const keptIndices = keptOf(all.length, skipped);
     try {
       readCachePixels(cacheFile, cached.offset, cached.header, sampleBytes, (k, bytes) => {
         const i = keptIndices[k];
@@ -140,7 +139,7 @@ export async function loadImageFolder(source: string, options: ImageFolderOption
   if (from === 'decoded') {
     await decodeAll(all, decode, placement, pixels, skipped, options.skipUnreadable, log);
     if (cacheFile && skipped.size === 0) {
-      const keptIndices = all.map((_, i) => i).filter((i) => !skipped.has(i));
+      const keptIndices = keptOf(all.length, skipped);
       const header: Omit<ImageCacheHeader, 'sha256' | 'version' | 'pixelBytes'> = {
         key,
         decode,
@@ -245,13 +244,7 @@ function splitDataset(s: 0 | 1, all: ImageEntry[], placement: Placement, skipped
   return kept ? checkDataset(dataset, `--data images (${s ? 'test' : 'train'})`) : dataset;
 }
 
-/** Why a file did not decode: sharp says "unsupported image format" for a file it may not open. */
-export function whyUnreadable(path: string, error: Error): string {
-  try {
-    accessSync(path, constants.R_OK);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'no such file (removed while loading)' : `cannot be opened: ${code}`;
-  }
-  return error.message;
+/** Listing indices of the files not skipped, in order: the cache's samples. */
+function keptOf(count: number, skipped: Map<number, string>): number[] {
+  return Array.from({ length: count }, (_, i) => i).filter((i) => !skipped.has(i));
 }

@@ -6,6 +6,7 @@ import { sortClassNames } from '../class-names';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { FILE_LIMITS, readRegularText } from '../../io/read';
+import { parseDecimal } from '../table/read';
 
 export interface ImageEntry {
   /** Absolute path. */
@@ -175,7 +176,7 @@ function scanManifest(file: string, test: string | undefined, skipMissing: boole
         return [{ ...entry, label }];
       }
       const targets = row.slice(1).map((v, j) => {
-        const x = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v) ? Number(v) : NaN;
+        const x = parseDecimal(v);
         if (!Number.isFinite(x)) throw new RangeError(`--data images: ${where}, column '${header[j + 1]}': '${v}' is not a number (float targets must be numbers; a class column must be named 'label')`);
         return x;
       });

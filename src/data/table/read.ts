@@ -56,10 +56,16 @@ export const ROW_NAME_COLUMNS = ['id', 'name'];
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
+/** A cell's number in decimal notation (surrounding blanks allowed), or NaN: nothing else is read as a number. */
+export function parseDecimal(text: string): number {
+  const t = text.trim();
+  return NUMBER.test(t) ? Number(t) : NaN;
+}
+
 /** A cell as a number; an empty or non-numeric cell is an error naming its line and column. */
 export function cellNumber(table: Table, row: number, column: number): number {
   const cell = table.rows[row][column];
-  const x = NUMBER.test(cell) ? Number(cell) : NaN;
+  const x = parseDecimal(cell);
   if (!Number.isFinite(x)) {
     const what = cell === '' ? 'is empty' : `is '${cell}', not a number`;
     throw new RangeError(`table ${table.file}, line ${table.lines[row]}, column '${table.header[column]}': the value ${what} (feature and target columns must be numbers; missing values are not filled in)`);
