@@ -8,13 +8,12 @@
 
 namespace layerout {
 
-std::vector<char> stateDictPickle(Session& session) {
-  std::vector<char> script;
-  if (torchScriptBytes(*session.net, script)) return script;  // a TorchScript model exports itself
-  c10::Dict<std::string, at::Tensor> dict;
+std::vector<std::pair<std::string, torch::Tensor>> exportTensors(Session& session) {
+  if (isTorchScriptNet(*session.net)) throw std::invalid_argument("a TorchScript model exports its own module, not named tensors");
+  std::vector<std::pair<std::string, torch::Tensor>> out;
   int64_t exported = 0;
   auto put = [&](const std::string& name, const torch::Tensor& t) {
-    dict.insert(name, t.detach().to(torch::kCPU).contiguous());
+    out.emplace_back(name, t.detach().to(torch::kCPU).contiguous());
   };
   for (const auto& unit : session.net->units()) {
     const auto layer = unit.torchName.empty() ? unit.name : unit.torchName;
@@ -35,6 +34,14 @@ std::vector<char> stateDictPickle(Session& session) {
   if (exported != static_cast<int64_t>(session.net->parameters().size())) {
     throw std::logic_error("model has parameters outside its freeze units; cannot export");
   }
+  return out;
+}
+
+std::vector<char> stateDictPickle(Session& session) {
+  std::vector<char> script;
+  if (torchScriptBytes(*session.net, script)) return script;  // a TorchScript model exports itself
+  c10::Dict<std::string, at::Tensor> dict;
+  for (auto& [name, tensor] : exportTensors(session)) dict.insert(name, tensor);
   return torch::pickle_save(c10::IValue(dict));
 }
 

@@ -81,6 +81,8 @@ export interface NativeModel {
   load(bytes: Uint8Array, strict: boolean): Promise<{ meta: string; damaged: string[]; verified: boolean }>;
   /** torch.save-compatible bytes of {PyTorch name: tensor}. */
   stateDict(): Promise<Buffer>;
+  /** The state dict's floating-point tensors as float32, in forward order (not for TorchScript models). */
+  exportTensors(): Promise<{ name: string; shape: number[]; data: Float32Array }[]>;
   /** The unit's parameters; with `withStats`, then its BatchNorm running statistics. */
   unitBytes(unit: number, withStats: boolean): Buffer;
   modelBytes(): Buffer;

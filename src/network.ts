@@ -16,6 +16,7 @@ import type { ResolvedOptimizer } from './optim/spec';
 import { checkLoss, lossSettings, type ResolvedLoss } from './objective/spec';
 import { isNetworkSpec } from './spec/check';
 import type { FreezeUnit, ModelInfo } from './types';
+import type { PlanLayer } from './spec/types';
 import { checkInputRecord, type InputRecord } from './data/inputs';
 import { describe, requireInteger, requireKnownKeys } from './validate';
 
@@ -62,6 +63,7 @@ export class Network {
   protected augment: AugmentOptions | null = null;
   private check: CheckpointCheck | null = null;
   private restored: CheckpointMeta | null = null;
+  private readonly layerPlan: readonly PlanLayer[] | null;
 
   constructor(options: ModelOptions) {
     const nativeOptions = toNativeModelOptions(options);
@@ -69,6 +71,7 @@ export class Network {
     this.info = this.native.info();
     this.channelsLast = nativeOptions.channelsLast ?? false;
     this.spec = specRecord(nativeOptions, options.model);
+    this.layerPlan = nativeOptions.network ? structuredClone(nativeOptions.network.layers) : null;
     if (nativeOptions.torchscript) this.spec.torchscript = { path: nativeOptions.torchscript, sha256: fileSha256(nativeOptions.torchscript) };
   }
 
@@ -107,6 +110,31 @@ export class Network {
 
   get busy(): boolean {
     return this.native.isBusy();
+  }
+
+  /**
+   * Every layer with its sizes resolved (what the addon built), or null for a TorchScript model:
+   * what the ONNX exporter walks.
+   */
+  get plan(): PlanLayer[] | null {
+    return this.layerPlan && structuredClone(this.layerPlan) as PlanLayer[];
+  }
+
+  /** The weights by export name (float32 copies, forward order; BatchNorm counters left out); not for TorchScript models. */
+  async exportTensors(): Promise<{ name: string; shape: number[]; data: Float32Array }[]> {
+    if (!this.layerPlan) throw new RangeError('a TorchScript model has no layerout layer plan: export it as a state dict (its TorchScript module) and convert that in PyTorch');
+    return this.native.exportTensors();
+  }
+
+  /** The normalisation predict applies to pixels (per channel, on the [0, 1] scale). */
+  get normalisation(): { mean: number[]; std: number[] } {
+    const a = this.augmentFor(undefined);
+    return { mean: [...a.mean], std: [...a.std] };
+  }
+
+  /** The data kind whose defaults set the preprocessing ('fashion-mnist', 'cifar10', 'images', ...). */
+  get preprocessingKind(): string {
+    return this.dataKind;
   }
 
   /** The options that rebuild this network (model table entry, classes, seed, ...). */

@@ -23,6 +23,7 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                          InstanceMethod<&ModelWrap::Load>("load"),
                          InstanceMethod<&ModelWrap::Predict>("predict"),
                          InstanceMethod<&ModelWrap::StateDict>("stateDict"),
+                         InstanceMethod<&ModelWrap::ExportTensors>("exportTensors"),
                          InstanceMethod<&ModelWrap::UnitBytes>("unitBytes"),
                          InstanceMethod<&ModelWrap::ModelBytes>("modelBytes"),
                          InstanceMethod<&ModelWrap::MomentumBytes>("momentumBytes"),

@@ -154,6 +154,8 @@ NetPtr buildTorchScriptNet(const std::string& path, const std::vector<int64_t>& 
   return net;
 }
 
+bool isTorchScriptNet(const Net& net) { return dynamic_cast<const TorchScriptNet*>(&net) != nullptr; }
+
 bool torchScriptBytes(Net& net, std::vector<char>& out) {
   auto* script = dynamic_cast<TorchScriptNet*>(&net);
   if (!script) return false;

@@ -14,6 +14,8 @@ namespace layerout {
 // and a module that does not map [2, C, H, W] to [2, classes] is refused at once.
 NetPtr buildTorchScriptNet(const std::string& path, const std::vector<int64_t>& inputShape, int64_t classes);
 
+bool isTorchScriptNet(const Net& net);
+
 // The module as a TorchScript file with the current (trained) weights; false for other nets.
 bool torchScriptBytes(Net& net, std::vector<char>& out);
 
