@@ -3,14 +3,22 @@
 // with LAYEROUT_BUILD_FROM_SOURCE=1) build from source with cmake-js.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const { existsSync } = require('node:fs');
+const { existsSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const log = (m) => console.error(`[layerout] ${m}`);
+// Loading reads this to tell "the install script never ran" (npm's install-script approval,
+// --ignore-scripts) from "it ran and failed", and says what to run in each case.
+const MARKER = join(root, '.install-script-ran');
 
 // A development checkout builds through scripts/setup (npm start / npm test), not at npm ci.
 if (existsSync(join(root, 'src')) && existsSync(join(root, 'tsconfig.json'))) process.exit(0);
+try {
+  writeFileSync(MARKER, `${new Date().toISOString()}\n`);
+} catch {
+  // A read-only install folder: loading then only misses the hint.
+}
 
 function loads(binary) {
   const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(binary)}).runtimeInfo()`], { encoding: 'utf8' });

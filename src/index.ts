@@ -1,3 +1,6 @@
+/// <reference types="node" preserve="true" />
+// The Node.js types this package's .d.ts files use (Buffer, NodeJS.*): referenced here so a project
+// whose tsconfig names no "types" (TypeScript 7's default) or leaves "node" out still compiles.
 // The public API of layerout. The addon's raw surface (native.ts) stays private.
 import { loadNative, type RuntimeInfo } from './native';
 
@@ -36,6 +39,24 @@ export type { ExportFormat } from './export/registry';
 export type { Exporter } from './export/types';
 export { DATA_SOURCES } from './data/sources/registry';
 export type { DataSourceKind } from './data/sources/types';
+export { writeExport } from './export/write';
+export type { WriteExportOptions, ExportedFiles } from './export/write';
+export type { ExportOptions } from './export/types';
+export type { ExportDescription } from './export/state-dict';
+export type { NetworkSpec, LayerSpec, LayerNames, InitName, PlanLayer } from './spec/types';
+export type { TorchScriptSource, Precision } from './models';
+export type { EndReason, NonFiniteAction } from './types';
+export type { CostUnit } from './cost';
+export type { DatasetExpectation } from './data/types';
+export type { DistributedOptions } from './distributed/options';
+export type { EarlyStopSpec, ValMetric } from './training/validation';
+export type { Field as RunField, ValueOf as RunFieldValue, ApiName as ApiFieldName, RequiredName as RequiredFieldName, RunFields, ResumeRule, StudyRole } from './config/fields';
+export type { KindSetting, ResolvedKind, SettingValue } from './config/kind-spec';
+export type { LossSpec, ResolvedLoss } from './objective/spec';
+export type { OptimizerSpec, ResolvedOptimizer } from './optim/spec';
+export type { NpyType } from './data/npy';
+export type { StepPosition } from './schedule';
+export type { RunLock } from './run/lock';
 export { RunFolder, RUN_FILE } from './run/folder';
 export type { RunConfig, RunSettings } from './run/folder';
 export type { CheckpointMeta, ModelSpecRecord, PreprocessingRecord, TrainingState } from './run/meta';

@@ -168,10 +168,12 @@ export class Model extends Network {
     return { predictions: await this.classify(inputs.images, inputs.shape, { ...rest, names: inputs.names }), skipped: inputs.skipped ?? [] };
   }
 
+  /** @internal */
   protected override trainingMeta(): Pick<CheckpointMeta, 'optimizer' | 'loss'> {
     return { optimizer: this.optimizer, loss: this.loss };
   }
 
+  /** @internal */
   protected override useOptimizer(optimizer: ResolvedOptimizer, loss?: ResolvedLoss): void {
     this.setTraining({ optimizer, loss });
   }

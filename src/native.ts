@@ -2,7 +2,7 @@
 // (model.ts and the modules above it) validates every value before it reaches these functions,
 // and exports only the domain types of types.ts.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -237,13 +237,28 @@ function expectedLibtorch(): string {
   return tags.length ? tags.join(', ') : 'no prebuilt binary in this package';
 }
 
+/**
+ * An installed package (not a development checkout) whose install script never ran: npm 11 runs
+ * a dependency's install script only once approved, and --ignore-scripts runs none.
+ */
+function installScriptSkipped(): boolean {
+  const root = join(__dirname, '..');
+  return !existsSync(join(root, 'src')) && !existsSync(join(root, '.install-script-ran'));
+}
+
 function fail(errors: string[]): never {
+  const skipped = installScriptSkipped()
+    ? "\nlayerout's install script did not run (npm asks you to approve a dependency's install script, and --ignore-scripts skips it), so nothing was built for this machine: " +
+      'approve it with `npm install-scripts approve layerout` and run `npm rebuild layerout`, or run it yourself: ' +
+      '`node node_modules/layerout/scripts/install.js` (a prebuilt binary that loads here, else a build from source).'
+    : '';
   throw new Error(
     'layerout: the native addon could not be loaded.\n' +
       errors.map((m) => `  - ${m}`).join('\n') +
       `\nPrebuilt binaries expect: ${expectedLibtorch()}; libtorch found here: ${foundLibtorch()}.` +
       '\nBuild it against the libtorch on this machine with `npm run setup` (installs libtorch-dev on ' +
       'Debian/Ubuntu and compiles), or `LAYEROUT_BUILD_FROM_SOURCE=1 npm rebuild layerout` in a project ' +
-      'that depends on it. Set Torch_DIR to use another libtorch.',
+      'that depends on it. Set Torch_DIR to use another libtorch.' +
+      skipped,
   );
 }

@@ -56,10 +56,14 @@ export class Network {
   readonly info: ModelInfo;
   /** Whether conv weights and inputs are kept in channels-last memory format (given, or the model's default). */
   readonly channelsLast: boolean;
+  /** @internal */
   protected readonly native: NativeModel;
+  /** @internal */
   protected readonly spec: ModelSpecRecord;
+  /** @internal */
   protected dataKind = 'synthetic';
   private inputRecord: InputRecord | null = null;
+  /** @internal */
   protected augment: AugmentOptions | null = null;
   private check: CheckpointCheck | null = null;
   private restored: CheckpointMeta | null = null;
@@ -246,17 +250,18 @@ export class Network {
     return sha256(this.native.modelBytes());
   }
 
-  /** What a checkpoint says about how the network trains (Model: its optimizer and loss). */
-  protected trainingMeta(): Pick<CheckpointMeta, 'optimizer' | 'loss'> {
+  /** @internal What a checkpoint says about how the network trains (Model: its optimizer and loss). */
+    protected trainingMeta(): Pick<CheckpointMeta, 'optimizer' | 'loss'> {
     return {};
   }
 
-  /** Trains (and so restores state) with this optimizer; Model keeps its settings too. */
-  protected useOptimizer(optimizer: ResolvedOptimizer, loss?: ResolvedLoss): void {
+  /** @internal Trains (and so restores state) with this optimizer; Model keeps its settings too. */
+    protected useOptimizer(optimizer: ResolvedOptimizer, loss?: ResolvedLoss): void {
     const objective = loss ?? checkLoss(defaultOf('loss'));
     this.native.setTraining({ optimizer: optimizer.kind, objective: objective.kind, objectiveSettings: lossSettings(objective) });
   }
 
+  /** @internal */
   protected async restoreBytes(bytes: Buffer, source: string, strict: boolean): Promise<CheckpointMeta> {
     const meta = await readCheckpointMeta(bytes, source, !strict, this.spec);
     const same = meta.model.model === this.spec.model && meta.model.classes === this.spec.classes;
@@ -279,6 +284,7 @@ export class Network {
     return meta;
   }
 
+  /** @internal */
   protected augmentFor(augment: AugmentOptions | undefined): ReturnType<typeof checkAugment> {
     const channels = this.info.inputShape[0];
     return checkAugment(augment ?? this.augment ?? defaultAugment(this.dataKind, channels), channels);

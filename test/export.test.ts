@@ -1,10 +1,14 @@
 // Predictions and weights out: `predict` logits, `Model.load`, and the exported state dict
 // opened by PyTorch (Debian's python3-torch, the same libtorch) giving the same logits.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { limitData, loadDataSpec } from '../src/data/spec';
+import { writeExport } from '../src/export/write';
 import { Model } from '../src/model';
+import type { ModelOptions } from '../src/models';
+import type { NetworkSpec } from '../src/spec/types';
 import { train } from '../src/train';
 import { cifarShaped, epoch, modelWithData, tempDir, THREADS, tinyDigits } from './helpers';
 
@@ -156,4 +160,64 @@ describe.skipIf(!hasTorch)('exported weights in PyTorch', () => {
       expect(maxAbsDiff(ours, theirs)).toBeLessThan(1e-4);
     });
   }
+});
+
+describe.skipIf(!hasTorch)('python/layerout_torch.py: the shipped PyTorch definitions', () => {
+  const MODULE_DIR = join(__dirname, '..', 'python');
+  const fashion = limitData(loadDataSpec('fashion-mnist'), 64, 10, 5);
+  const cases: { label: string; model: ModelOptions['model']; inputShape?: [number, number, number] }[] = [
+    { label: 'a spec (examples/small-cnn.json)', model: JSON.parse(readFileSync(join(__dirname, '..', 'examples', 'small-cnn.json'), 'utf8')) as NetworkSpec },
+    { label: 'a built-in (resnet20 at 1x28x28)', model: 'resnet20', inputShape: [1, 28, 28] },
+    { label: 'a built-in that pads (mnist-net, 28x28 pixels into 32x32)', model: 'mnist-net' },
+  ];
+  for (const c of cases) {
+    it(`${c.label}: load(FILE, with_preprocessing=True) on raw Fashion-MNIST pixels gives predict's logits within 1e-5`, async () => {
+      const model = new Model({ model: c.model, inputShape: c.inputShape, classes: 10, seed: 8 });
+      model.setData('train', fashion.train, fashion.kind);
+      model.setPreprocessing(fashion.kind);
+      model.setInputs({ classNames: fashion.inputs?.classNames ?? Array.from({ length: 10 }, (_, i) => `class ${i}`) });
+      await model.trainEpoch({ epoch: 0, lr: 0.01, batchSize: 32, threads: THREADS });
+      const dir = tempDir();
+      const file = join(dir, 'model.pt');
+      const written = await writeExport(model, file);
+      expect(written.files.map((f) => f.path)).toEqual([file, `${file}.json`]);
+      const pixels = join(dir, 'pixels.u8');
+      writeFileSync(pixels, fashion.test.images);
+      const r = spawnSync(PYTHON, ['-c', [
+        'import json, sys, torch',
+        `sys.path.insert(0, ${JSON.stringify(MODULE_DIR)})`,
+        'import layerout_torch',
+        'torch.set_num_threads(1)',
+        `net = layerout_torch.load(${JSON.stringify(file)}, with_preprocessing=True)`,
+        `x = torch.frombuffer(bytearray(open(${JSON.stringify(pixels)}, "rb").read()), dtype=torch.uint8).view(${fashion.test.shape.join(', ')})`,
+        'with torch.no_grad(): y = net(x)',
+        'print(json.dumps({"logits": y.flatten().tolist(), "names": net.class_names}))',
+      ].join('\n')], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      const ours = await model.predict(fashion.test.images, fashion.test.shape, { threads: THREADS });
+      expect(maxAbsDiff(ours, out.logits)).toBeLessThan(1e-5);
+      expect(out.names).toEqual(model.inputs!.classNames);
+    }, 60_000);
+  }
+
+  it('plan_of builds a fresh built-in or spec network whose state dict keys are the export\'s', async () => {
+    const model = new Model({ model: 'resnet20', classes: 10 });
+    const file = join(tempDir(), 'w.pt');
+    await writeExport(model, file);
+    const r = spawnSync(PYTHON, ['-c', [
+      'import json, sys, torch',
+      `sys.path.insert(0, ${JSON.stringify(MODULE_DIR)})`,
+      'import layerout_torch',
+      'fresh = layerout_torch.build(layerout_torch.plan_of("resnet20", classes=10))',
+      `theirs = torch.load(${JSON.stringify(file)})`,
+      'print(json.dumps({"same": sorted(fresh.state_dict().keys()) == sorted(theirs.keys()), "n": sum(p.numel() for p in fresh.parameters())}))',
+      'spec = layerout_torch.build(layerout_torch.plan_of(' + JSON.stringify(join(__dirname, '..', 'examples', 'small-cnn.json')) + ', classes=4))',
+      'print(json.dumps({"spec_out": spec(torch.zeros(2, 1, 28, 28)).shape[1]}))',
+    ].join('\n')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const [first, second] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(first).toEqual({ same: true, n: model.info.totalParams });
+    expect(second).toEqual({ spec_out: 4 });
+  }, 60_000);
 });

@@ -22,8 +22,7 @@ import argparse
 import json
 import math
 import os
-import shutil
-import subprocess
+import sys
 import time
 
 import torch
@@ -34,104 +33,17 @@ import torch.nn.functional as F
 # ---- models: built from the same network specs as the addon's (src/networks) -------------
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'python'))
+import layerout_torch  # noqa: E402  (the shipped PyTorch definitions)
+from layerout_torch import SpecNet  # noqa: E402
 
 
 def network_plan(name, classes, hidden, shape):
-    """The plan of a built-in network, as layerout compiles it (node dist/networks/print-plan.js)."""
-    node = os.environ.get('LAYEROUT_NODE') or shutil.which('node') or 'node'
-    script = os.path.join(ROOT, 'dist', 'networks', 'print-plan.js')
-    args = [node, script, name, str(classes)] + ([','.join(map(str, hidden)), ','.join(map(str, shape))] if name == 'mlp' else [])
+    """The plan of a built-in network, as layerout compiles it (python/layerout_torch.py)."""
     try:
-        done = subprocess.run(args, capture_output=True, text=True)
-    except OSError as e:
-        raise SystemExit(f'peer: cannot run Node.js ({node}) to read the network plan: {e}; set LAYEROUT_NODE to its path')
-    if done.returncode != 0:
-        raise SystemExit(f'peer: {done.stderr.strip() or "could not run " + " ".join(args)}')
-    return json.loads(done.stdout)
-
-
-class SpecNet(nn.Module):
-    """A layerout network plan in PyTorch: each module registered at its export key (so the state
-    dict keys are those of `layerout export`), the forward pass as native/models/spec_net.cc's."""
-
-    def __init__(self, plan):
-        super().__init__()
-        # Underscored: export keys (`layers.0`, `blocks.3...`) become attributes of their own.
-        self._plan = plan['layers']
-        self.units = []  # (layer, BatchNorm or None), in the addon's unit order
-        self.input_shape = tuple(plan['inputShape'])
-        self._mods = {}  # plan path -> (module, BatchNorm or None)
-        self._build(self._plan)
-
-    def _put(self, key, module):
-        parent = self
-        for part in key.split('.')[:-1]:
-            if part not in parent._modules:
-                parent.add_module(part, nn.Module())
-            parent = parent._modules[part]
-        parent.add_module(key.split('.')[-1], module)
-        return module
-
-    def _build(self, layers):
-        for i, l in enumerate(layers):
-            t = l['type']
-            if t == 'conv':
-                conv = self._put(l['export'], nn.Conv2d(l['in'], l['out'], l['kernel'], l['stride'], l['padding'], bias=l['bias']))
-                nxt = layers[i + 1] if i + 1 < len(layers) else None
-                bn = self._put(nxt['export'], nn.BatchNorm2d(l['out'])) if nxt and nxt['type'] == 'batchnorm' else None
-                self._mods[l['path']] = (conv, bn)
-                self.units.append((conv, bn))
-            elif t == 'linear':
-                fc = self._put(l['export'], nn.Linear(l['in'], l['out'], bias=l['bias']))
-                self._mods[l['path']] = (fc, None)
-                self.units.append((fc, None))
-            elif t == 'residual':
-                self._build(l['body'])
-                if l['shortcut'] == 'projection':
-                    conv = self._put(l['shortcutExport'], nn.Conv2d(l['in'], l['out'], 1, l['stride'], bias=False))
-                    bn = self._put(l['shortcutBnExport'], nn.BatchNorm2d(l['out']))
-                    self._mods[l['path']] = (conv, bn)
-                    self.units.append((conv, bn))
-
-    def _run(self, layers, x):
-        previous = None
-        for l in layers:
-            t = l['type']
-            if t in ('conv', 'linear'):
-                layer, bn = self._mods[l['path']]
-                x = layer(x)
-                if bn is not None:
-                    x = bn(x)
-            elif t == 'relu':
-                x = F.relu(x, inplace=previous in ('conv', 'linear', 'residual'))
-            elif t == 'maxpool':
-                x = F.max_pool2d(x, l['kernel'], l['stride'])
-            elif t == 'avgpool':
-                x = F.avg_pool2d(x, l['kernel'], l['stride'])
-            elif t == 'globalavgpool':
-                x = F.adaptive_avg_pool2d(x, 1)
-            elif t == 'flatten':
-                x = x.flatten(1)
-            elif t == 'dropout':
-                x = F.dropout(x, l['p'], self.training)
-            elif t == 'residual':
-                x = self._run(l['body'], x) + self._shortcut(l, x)
-            if t != 'batchnorm':
-                previous = t
-        return x
-
-    def _shortcut(self, l, x):
-        if l['shortcut'] == 'projection':
-            conv, bn = self._mods[l['path']]
-            return bn(conv(x))
-        if l['shortcut'] != 'option-a':
-            return x
-        s = x if l['stride'] == 1 else x[:, :, ::l['stride'], ::l['stride']]
-        pad = l['out'] - l['in']
-        return F.pad(s, (0, 0, 0, 0, pad // 2, pad - pad // 2)) if pad > 0 else s
-
-    def forward(self, x):
-        return self._run(self._plan, x)
+        return layerout_torch.plan_of(name, classes, hidden if name == 'mlp' else None, shape if name == 'mlp' else None)
+    except (RuntimeError, ValueError) as e:
+        raise SystemExit(f'peer: {e}')
 
 
 def build(name, classes, hidden=(64,), shape=(1, 28, 28)):

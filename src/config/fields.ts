@@ -68,7 +68,8 @@ export interface FieldDef {
 }
 
 /** A field whose API option has type T (never: CLI only); R: required in the API. */
-type Field<T, R extends boolean> = FieldDef & { readonly __value?: T; readonly __required?: R };
+/** A run field's definition carrying its value type T and whether the API requires it (R). */
+export type Field<T, R extends boolean> = FieldDef & { readonly __value?: T; readonly __required?: R };
 const field = <T, R extends boolean = false>(def: FieldDef): Field<T, R> => def as Field<T, R>;
 
 const specCheck = (parse: (text: string) => unknown) => (value: string | number) => void parse(String(value));
@@ -238,9 +239,12 @@ export const RUN_FIELDS = {
 export type RunFields = typeof RUN_FIELDS;
 export type FieldName = keyof RunFields;
 
-type ValueOf<K extends FieldName> = NonNullable<RunFields[K]['__value']>;
-type ApiName = { [K in FieldName]: [ValueOf<K>] extends [never] ? never : K }[FieldName];
-type RequiredName = { [K in ApiName]: NonNullable<RunFields[K]['__required']> extends true ? K : never }[ApiName];
+/** The value type of run field K. */
+export type ValueOf<K extends FieldName> = NonNullable<RunFields[K]['__value']>;
+/** The run fields the API takes. */
+export type ApiName = { [K in FieldName]: [ValueOf<K>] extends [never] ? never : K }[FieldName];
+/** The run fields the API requires. */
+export type RequiredName = { [K in ApiName]: NonNullable<RunFields[K]['__required']> extends true ? K : never }[ApiName];
 
 /** The run options of `train()`, derived from RUN_FIELDS (see each field's help there). */
 export type RunOptions = { -readonly [K in FieldName as K extends RequiredName ? K : never]: ValueOf<K> } & {

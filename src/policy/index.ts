@@ -6,7 +6,12 @@ import { nearest } from '../validate';
 import type { FreezePolicy, MaskFunction, PolicyContext } from './types';
 
 export type { FreezePolicy, MaskFunction, PolicyContext } from './types';
-export type { PolicySpec } from './registry';
+export type { PolicySpec, PolicyKind, PolicyKindName, SpecOf, AnyPolicyOption } from './registry';
+export type { PolicyOption, OptionValue } from './options';
+export type { LayerOutOptions, LayerOutState, Compat } from './layerout';
+export type { FreezeOutOptions } from './simple';
+export { StatelessPolicy } from './simple';
+export type { RngState } from './rng';
 export { LayerOutPolicy, leadingRun, manualVector } from './layerout';
 export { FreezeOutPolicy, FunctionPolicy, NonePolicy } from './simple';
 

@@ -20,7 +20,8 @@ export interface LayerOutOptions {
   every?: 'epoch' | 'batch';
 }
 
-interface LayerOutState {
+/** What a LayerOut policy's checkpoint holds: its generator's state and its vector. */
+export interface LayerOutState {
   rng: RngState;
   v: number[] | null;
 }

@@ -7,21 +7,20 @@ import { epochs, intoField, oneOf, probabilities, runFraction, type OptionValue,
 import { FreezeOutPolicy, NonePolicy } from './simple';
 import type { FreezePolicy, PolicyContext } from './types';
 
-// `any` lets one table hold options of different value types; each entry's own type stays exact.
-type AnyOption = PolicyOption<string, any>;
+/** Any policy option: `any` lets one table hold options of different value types; each entry's own type stays exact. */
+export type AnyPolicyOption = PolicyOption<string, any>;
 
-/** The spec a kind's options describe: `{ kind, <field>?: <parsed value>, ... }`. */
-export type SpecOf<K extends string, O extends readonly AnyOption[]> = Flatten<{ kind: K } & { [D in O[number] as D['field']]?: OptionValue<D> }>;
-type Flatten<T> = { [P in keyof T]: T[P] };
+/** The spec a kind's options describe: `{ kind, <field>?: <parsed value>, ... }` (one flat object type). */
+export type SpecOf<K extends string, O extends readonly AnyPolicyOption[]> = { [P in keyof ({ kind: K } & { [D in O[number] as D['field']]?: OptionValue<D> })]: ({ kind: K } & { [D in O[number] as D['field']]?: OptionValue<D> })[P] };
 
-export interface PolicyKind<K extends string, O extends readonly AnyOption[]> {
+export interface PolicyKind<K extends string, O extends readonly AnyPolicyOption[]> {
   readonly kind: K;
   /** In the order help lists them. */
   readonly options: O;
   create(spec: SpecOf<K, O>, ctx: PolicyContext): FreezePolicy;
 }
 
-function policyKind<K extends string, O extends readonly AnyOption[]>(
+function policyKind<K extends string, O extends readonly AnyPolicyOption[]>(
   kind: K,
   options: [...O],
   create: (spec: SpecOf<K, O>, ctx: PolicyContext) => FreezePolicy,
@@ -54,16 +53,15 @@ export const POLICIES = {
   freezeout: policyKind('freezeout', [runFraction('t0'), spacing], (spec, ctx) => new FreezeOutPolicy(ctx, spec)),
 };
 
-type Registry = typeof POLICIES;
-export type PolicyKindName = keyof Registry;
+export type PolicyKindName = keyof typeof POLICIES;
 
 /** A parsed policy: one member per kind, with that kind's optional fields. */
-export type PolicySpec = { [K in PolicyKindName]: Registry[K] extends PolicyKind<K, infer O> ? SpecOf<K, O> : never }[PolicyKindName];
+export type PolicySpec = { [K in PolicyKindName]: (typeof POLICIES)[K] extends PolicyKind<K, infer O> ? SpecOf<K, O> : never }[PolicyKindName];
 
 /** The table as plain data, for code that handles every kind alike (parsing, help, dispatch). */
 export interface AnyPolicyKind {
   readonly kind: string;
-  readonly options: readonly AnyOption[];
+  readonly options: readonly AnyPolicyOption[];
   create(spec: PolicySpec, ctx: PolicyContext): FreezePolicy;
 }
 

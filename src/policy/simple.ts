@@ -2,7 +2,8 @@
 import type { FreezeUnit } from '../types';
 import type { FreezePolicy, MaskFunction, PolicyContext } from './types';
 
-abstract class StatelessPolicy implements FreezePolicy {
+/** The base of the policies without state of their own (nothing to checkpoint). */
+export abstract class StatelessPolicy implements FreezePolicy {
   abstract readonly name: string;
   abstract mask(epoch: number): boolean[];
   isLayerOutEpoch(_epoch: number): boolean {

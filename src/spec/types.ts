@@ -26,18 +26,22 @@ export type LayerSpec =
   | {
       type: 'residual';
       shortcut: 'identity' | 'projection' | 'option-a';
-      body: LayerSpec[];
+      body: readonly LayerSpec[];
       /** A projection's module name and the export keys of its conv and BatchNorm (default `<place>.shortcut.0` / `.1`). */
       shortcutName?: string;
       shortcutExport?: string;
       shortcutBnExport?: string;
     };
 
+/**
+ * A network as layers (a JSON file or an object). Arrays may be readonly, so a spec kept in a
+ * variable type-checks with `as const` or `satisfies NetworkSpec`.
+ */
 export interface NetworkSpec {
   name: string;
   /** C, H, W of one input sample. */
-  input: [number, number, number];
-  layers: LayerSpec[];
+  input: readonly [number, number, number];
+  layers: readonly LayerSpec[];
   /** Weight initialisation; default He (fan-out) for convs and Xavier for linears. */
   init?: { conv?: InitName; linear?: InitName };
 }
