@@ -25,17 +25,25 @@ import type { PredictOptions } from './network';
 export interface TrainEpochOptions {
   /** Epoch index (0-based); with the seed it fixes the data order and augmentation draws. */
   epoch: number;
+  /** The learning rate of this epoch's updates. */
   lr: number;
+  /** SGD momentum (sgd only), in [0, 1]; default 0.9. */
   momentum?: number;
+  /** Weight decay (L2 in the gradient; adamw: decoupled); default 5e-4. */
   weightDecay?: number;
   /** Hyper-parameters of other optimizers by run-option name (see OPTIMIZERS[kind].reads). */
   hyper?: Record<string, number>;
+  /** Samples per step; default 128. */
   batchSize?: number;
+  /** With `epoch`, fixes the data order and augmentation draws; default 0. */
   seed?: number;
+  /** CPU threads libtorch uses (default: every core, os.availableParallelism()). */
   threads?: number;
+  /** Augmentation and normalisation; default the data kind's (setPreprocessing / setData's kind). */
   augment?: AugmentOptions;
   /** Called every `progressEvery` batches (default 10). */
   onProgress?: (p: EpochProgress) => void;
+  /** Batches between onProgress calls; default 10. */
   progressEvery?: number;
   /** Stops the epoch within one batch; the Promise then resolves with `aborted: true`. */
   signal?: AbortSignal;

@@ -23,6 +23,7 @@ import { describe, requireInteger, requireKnownKeys } from './validate';
 export interface PredictOptions {
   /** Samples per forward pass (default 500). */
   batchSize?: number;
+  /** CPU threads libtorch uses (default: every core, os.availableParallelism()). */
   threads?: number;
 }
 

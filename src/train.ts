@@ -41,6 +41,7 @@ export interface TrainCallbacks {
   signal?: AbortSignal;
   /** After each epoch (awaited: the run goes on when a returned Promise settles). */
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Every `progressEvery` batches: the epoch (1-based), batches done, running loss and accuracy. */
   onBatch?: (progress: EpochProgress & { epoch: number }) => void;
   /** Hears notices that are not errors (e.g. a stale run-folder lock taken over). */
   onNotice?: (message: string) => void;

@@ -2,7 +2,7 @@
 // project loads that binary without any compiler, type-checks under the strictest settings users
 // have, and LAYEROUT_BUILD_FROM_SOURCE=1 compiles.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers';
@@ -31,7 +31,7 @@ model.trainEpoch({ epoch: 0, lr: 0.1, batchSize: 10, threads: 1 }).then((s) => c
 
 // A user's TypeScript that touches the public types: models, training, policies, records.
 const CONSUMER_TS = `
-import { Model, makeSynthetic, parsePolicy, train, type EpochRecord, type FreezeUnit, type PolicySpec, type TrainOptions, type TrainSummary } from 'layerout';
+import { Model, makeSynthetic, parsePolicy, train, writeExport, type EndReason, type EpochRecord, type FreezeUnit, type LayerSpec, type NetworkSpec, type PolicySpec, type Precision, type TorchScriptSource, type TrainOptions, type TrainSummary, type WriteExportOptions } from 'layerout';
 
 const data = makeSynthetic({ classes: 3, count: 30, shape: [1, 4, 4] });
 const policy: PolicySpec = parsePolicy('layerout:warmup=1');
@@ -47,15 +47,47 @@ export async function run(): Promise<TrainSummary> {
   return summary;
 }
 export const model = new Model({ model: 'mlp', inputShape: [1, 4, 4], hidden: [8], classes: 3 });
+
+// A spec kept in a variable: checked with satisfies, or frozen with as const.
+const checked = {
+  name: 'tiny', input: [1, 8, 8],
+  layers: [{ type: 'conv', out: 4, kernel: 3, padding: 1 }, { type: 'relu' }, { type: 'flatten' }, { type: 'linear', out: 'classes' }],
+} satisfies NetworkSpec;
+const frozen = { name: 'tiny2', input: [1, 8, 8], layers: [{ type: 'flatten' }, { type: 'linear', out: 'classes' }] } as const;
+export const fromSpecs = [new Model({ model: checked, classes: 3 }), new Model({ model: frozen, classes: 3 })];
+const layer: LayerSpec = checked.layers[0];
+const script: TorchScriptSource = { torchscript: 'net.pt' };
+const precision: Precision = 'fp32';
+export function ended(summary: TrainSummary): EndReason { return summary.endReason; }
+export async function exported(m: Model): Promise<number> {
+  const options: WriteExportOptions = { format: 'onnx', withPreprocessing: true };
+  const { files } = await writeExport(m, 'model.onnx', options);
+  return files[0].bytes;
+}
+export const misc = { layer, script, precision };
 `;
 
-/** tsconfig for the consumer: strict, and every .d.ts checked (skipLibCheck: false). */
-function consumerTsconfig(module: 'commonjs' | 'nodenext'): string {
-  const resolution = module === 'commonjs' ? 'node' : 'nodenext';
+type ModuleSetting = 'commonjs' | 'nodenext' | 'preserve';
+
+/**
+ * tsconfig for the consumer: strict, and every .d.ts checked (skipLibCheck: false); `types` is
+ * ['node'] or [] (TypeScript 7's default: no @types package unless named).
+ */
+function consumerTsconfig(module: ModuleSetting, types: string[]): string {
+  const resolution = { commonjs: 'node', nodenext: 'nodenext', preserve: 'bundler' }[module];
   return JSON.stringify({
-    compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, target: 'ES2022', module, moduleResolution: resolution },
+    compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, target: 'ES2022', module, moduleResolution: resolution, types },
     files: ['index.ts'],
   });
+}
+
+/** The TypeScript majors users install, from the registry, each in a folder of its own. */
+function installTypeScript(major: 5 | 7): string {
+  const dir = tempDir(`layerout-ts${major}-`);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `ts${major}`, version: '1.0.0', private: true }));
+  const r = npm(['install', `typescript@${major}`], dir);
+  expect(r.status, r.stderr).toBe(0);
+  return join(dir, 'node_modules', '.bin', 'tsc');
 }
 
 function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
@@ -120,17 +152,31 @@ describe('the npm package', () => {
     installed = project;
   });
 
-  it('type-checks in a user project with strict and skipLibCheck: false (CommonJS and NodeNext resolution)', () => {
+  it('type-checks in a user project under TypeScript 5 and 7, strict, skipLibCheck: false, with and without "node" in types', () => {
     expect(installed, 'the install test did not finish').not.toBe('');
-    const tsc = join(root, 'node_modules', '.bin', 'tsc');
     writeFileSync(join(installed, 'index.ts'), CONSUMER_TS);
-    for (const module of ['commonjs', 'nodenext'] as const) {
-      const config = join(installed, `tsconfig.${module}.json`);
-      writeFileSync(config, consumerTsconfig(module));
-      const r = spawnSync(tsc, ['--project', config], { cwd: installed, encoding: 'utf8' });
-      expect(r.status, `${module}:\n${r.stdout}${r.stderr}`).toBe(0);
+    // TypeScript 7 has no `moduleResolution: node` (node10) any more; bundler resolution stands in for it.
+    const matrix: [5 | 7, ModuleSetting[]][] = [[5, ['commonjs', 'nodenext']], [7, ['nodenext', 'preserve']]];
+    for (const [major, modules] of matrix) {
+      const tsc = installTypeScript(major);
+      const version = spawnSync(tsc, ['--version'], { encoding: 'utf8' }).stdout;
+      expect(version).toMatch(new RegExp(`Version ${major}\\.`));
+      for (const module of modules) {
+        for (const types of [['node'], []]) {
+          const config = join(installed, `tsconfig.ts${major}.${module}.${types.length}.json`);
+          writeFileSync(config, consumerTsconfig(module, types));
+          const r = spawnSync(tsc, ['--project', config], { cwd: installed, encoding: 'utf8' });
+          expect(r.status, `TypeScript ${major}, module ${module}, types ${JSON.stringify(types)}:\n${r.stdout}${r.stderr}`).toBe(0);
+        }
+      }
     }
-  }, 120_000);
+    // The check can fail: a spec whose layer type is misspelt is refused by both.
+    writeFileSync(join(installed, 'bad.ts'), "import type { NetworkSpec } from 'layerout';\nexport const s = { name: 'x', input: [1, 2, 2], layers: [{ type: 'conv2d', out: 1, kernel: 1 }] } satisfies NetworkSpec;\n");
+    writeFileSync(join(installed, 'tsconfig.bad.json'), JSON.stringify({ ...JSON.parse(consumerTsconfig('nodenext', [])), files: ['bad.ts'] }));
+    const bad = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['--project', 'tsconfig.bad.json'], { cwd: installed, encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout).toMatch(/conv2d/);
+  }, 600_000);
 
   it("runs the README's \"Use it in your project\" script: trains on a Float32Array dataset and predicts", () => {
     expect(installed, 'the install test did not finish').not.toBe('');
@@ -156,6 +202,78 @@ describe('the npm package', () => {
     expect(lastLine.logits).toHaveLength(6);
     expect(existsSync(join(installed, 'runs', 'mine', 'checkpoint.pt'))).toBe(true);
   }, 120_000);
+
+  it('holds what a user needs and nothing of the development checkout (npm pack contents)', () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+    const needed = [
+      'package.json', 'README.md', 'CMakeLists.txt',
+      'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'dist/networks/print-plan.js', 'dist/export/onnx.js',
+      'scripts/install.js', 'native/addon.cc', 'native/export.cc',
+      'python/layerout_torch.py',
+      'examples/mnist-net.json', 'examples/resnet20.json', 'examples/small-cnn.json',
+      'docs/export.md', 'docs/own-data.md', 'docs/own-networks.md', 'docs/ARCHITECTURE.md',
+    ];
+    expect(needed.filter((f) => !files.includes(f))).toEqual([]);
+    // Every docs/ or examples/ file the README links is in the package.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const linked = [...readme.matchAll(/\]\(((?:docs|examples)\/[^)#\s]+)/g)].map((m) => m[1]);
+    expect(linked.length).toBeGreaterThan(5);
+    expect(linked.filter((f) => !files.includes(f))).toEqual([]);
+    for (const prefix of ['src/', 'test/', 'build/', 'node_modules/', '.ci/']) expect(files.filter((f) => f.startsWith(prefix))).toEqual([]);
+  });
+
+  it('installed with --ignore-scripts: the prebuilt binary still loads, and where none fits, loading says exactly what to run', () => {
+    const project = tempDir('layerout-noscripts-');
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    const r = npm(['install', '--ignore-scripts', tarball], project);
+    expect(r.status, r.stderr).toBe(0);
+    const pkg = join(project, 'node_modules', 'layerout');
+    expect(existsSync(join(pkg, '.install-script-ran'))).toBe(false);
+    const ok = spawnSync(process.execPath, ['-e', "console.log(require('layerout').runtimeInfo().torchVersion)"], { cwd: project, encoding: 'utf8' });
+    expect(ok.status, ok.stderr).toBe(0);
+    // A machine no prebuilt binary fits: none in the package, nothing built.
+    rmSync(join(pkg, 'prebuilds'), { recursive: true });
+    const failed = spawnSync(process.execPath, ['-e', "require('layerout').runtimeInfo()"], { cwd: project, encoding: 'utf8' });
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toContain("layerout's install script did not run");
+    expect(failed.stderr).toContain('npm install-scripts approve layerout');
+    expect(failed.stderr).toContain('npm rebuild layerout');
+    expect(failed.stderr).toContain('node node_modules/layerout/scripts/install.js');
+    // What it says to run works (here it finds no prebuilt binary and builds from source; a
+    // marker tells loading that the script ran).
+    const script = readFileSync(join(pkg, 'scripts', 'install.js'), 'utf8');
+    expect(script).toContain('.install-script-ran');
+  }, 300_000);
+
+  it("follows the README's first commands verbatim in an empty folder: install, train on Fashion-MNIST, predict, export to ONNX, deploy with onnxruntime-node", () => {
+    const project = tempDir('layerout-readme-');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const use = readme.slice(readme.indexOf('## Use it'), readme.indexOf('## Quick start'));
+    const blocks = [...use.matchAll(/```(sh|js)\n([^]*?)```/g)].map((m) => ({ lang: m[1], code: m[2] }));
+    const commands = blocks.filter((b) => b.lang === 'sh').flatMap((b) => b.code.split('\n').filter(Boolean));
+    expect(commands[0]).toBe('npm install layerout');
+    expect(commands.some((c) => c.startsWith('npx layerout train '))).toBe(true);
+    expect(commands.some((c) => c.startsWith('npx layerout predict '))).toBe(true);
+    const run = (command: string) => {
+      // The registry's layerout is this tarball; everything else is run as written.
+      const line = command === 'npm install layerout' ? `npm install ${tarball} --no-audit --no-fund --loglevel=error` : command;
+      const r = spawnSync('bash', ['-c', line], { cwd: project, encoding: 'utf8', env: { ...process.env, npm_config_onnxruntime_node_install: 'skip' } });
+      expect(r.status, `${command}\n${r.stdout}\n${r.stderr}`).toBe(0);
+      return r.stdout;
+    };
+    const outputs = commands.map(run);
+    const predicted = outputs[commands.findIndex((c) => c.startsWith('npx layerout predict '))];
+    const acc = Number(/accuracy\D*([\d.]+)%/i.exec(predicted)?.[1]);
+    expect(acc, predicted).toBeGreaterThan(60);
+    // The deploy script, saved as the README names it.
+    const deploy = blocks.find((b) => b.lang === 'js')!.code;
+    expect(deploy.split('\n').filter((l) => l.trim() && !l.startsWith('//')).length).toBeLessThanOrEqual(12);
+    writeFileSync(join(project, 'deploy.mjs'), deploy);
+    const out = run('node deploy.mjs').trim().split('\n');
+    expect(out).toHaveLength(5);
+    const right = out.filter((l) => { const m = /predicted (\d+), label (\d+)/.exec(l); return m && m[1] === m[2]; }).length;
+    expect(right).toBeGreaterThanOrEqual(3);
+  }, 900_000);
 
   it('builds from source with LAYEROUT_BUILD_FROM_SOURCE=1', () => {
     const project = tempDir('layerout-consumer-src-');

@@ -67,8 +67,7 @@ export interface FieldDef {
   study: StudyRole;
 }
 
-/** A field whose API option has type T (never: CLI only); R: required in the API. */
-/** A run field's definition carrying its value type T and whether the API requires it (R). */
+/** A run field's definition carrying its API option's type T (never: CLI only) and whether the API requires it (R). */
 export type Field<T, R extends boolean> = FieldDef & { readonly __value?: T; readonly __required?: R };
 const field = <T, R extends boolean = false>(def: FieldDef): Field<T, R> => def as Field<T, R>;
 
@@ -94,7 +93,7 @@ export const RUN_FIELDS = {
   data: field<DatasetPair, true>({ group: 'data', flag: 'data', cli: 'string', arg: 'SPEC', api: true, required: true, help: DATA_SPEC_HELP, saved: 'data', resume: 'fixed-given', study: 'grid' }),
   limitTrain: field<never>({ group: 'data', flag: 'limit-train', cli: 'int', api: false, min: 1, help: 'seeded stratified subset of the training set', saved: 'data.source.limitTrain', resume: 'fixed', study: 'shared' }),
   limitTest: field<never>({ group: 'data', flag: 'limit-test', cli: 'int', api: false, min: 1, help: 'seeded stratified subset of the test set', saved: 'data.source.limitTest', resume: 'fixed', study: 'shared' }),
-  /** Samples per step (the global batch in data-parallel runs). */
+  /** Samples per step (the global batch in data-parallel runs); default 128. */
   batchSize: field<number>({ group: 'data', flag: 'batch', cli: 'int', api: true, min: 1, max: 1 << 20, default: 128, help: 'batch size', saved: 'training.batchSize', resume: 'fixed', study: 'shared' }),
   /** Explicit augmentation; left out: the data kind's defaults (the paper's). */
   augment: field<AugmentOptions>({
@@ -102,11 +101,11 @@ export const RUN_FIELDS = {
     help: "crop[=PAD],flip,erase[=P] or none (default: the paper's per dataset)",
     saved: 'training.augment', absentMeans: null, resume: 'fixed', study: 'shared',
   }),
-  /** Seeds the weights, the data order, augmentation and the policy. */
+  /** Seeds the weights, the data order, augmentation and the policy (an integer in [0, 2^32)); default 0. */
   seed: field<number>({ group: 'data', flag: 'seed', cli: 'int', api: true, min: 0, max: 2 ** 32 - 1, default: DEFAULT_SEED, help: 'run seed', saved: 'training.seed', resume: 'fixed', study: 'grid' }),
 
   // optimizer
-  /** The optimizer and its settings (src/optim/): 'adamw', 'adamw:betas=0.9,0.99' or { kind: 'adamw', betas: [0.9, 0.99] }. */
+  /** The optimizer and its settings (src/optim/): 'adamw', 'adamw:betas=0.9,0.99' or { kind: 'adamw', betas: [0.9, 0.99] }; default 'sgd'. */
   optimizer: field<OptimizerName | OptimizerSpec | string>({
     group: 'optimizer', flag: 'optimizer', cli: 'string', arg: 'SPEC', api: true, default: DEFAULT_OPTIMIZER, check: specCheck(parseOptimizer),
     help: `the optimizer: ${OPTIMIZER_HELP} (${OPTIMIZER_NAMES.map((n) => `${n}: ${OPTIMIZERS[n].help}`).join('; ')})`,
@@ -118,9 +117,9 @@ export const RUN_FIELDS = {
     help: `base learning rate (default: the optimizer's: ${OPTIMIZER_NAMES.map((n) => `${n} ${OPTIMIZERS[n].defaultLr}`).join(', ')})`,
     saved: 'training.lr', resume: 'fixed', study: 'shared',
   }),
-  /** SGD momentum (sgd only). */
+  /** SGD momentum (sgd only), in [0, 1]; default 0.9. */
   momentum: field<number>({ group: 'optimizer', flag: 'momentum', cli: 'number', api: true, min: 0, max: 1, default: 0.9, help: 'SGD momentum (sgd only)', saved: 'training.momentum', resume: 'fixed', study: 'shared' }),
-  /** Weight decay: an L2 term in the gradient (sgd, adam), or decoupled (adamw: weights shrink by lr * weightDecay per step). */
+  /** Weight decay: an L2 term in the gradient (sgd, adam), or decoupled (adamw: weights shrink by lr * weightDecay per step); default 5e-4. */
   weightDecay: field<number>({ group: 'optimizer', flag: 'weight-decay', cli: 'number', api: true, min: 0, default: 5e-4, help: 'weight decay (adamw: decoupled, as torch.optim.AdamW)', saved: 'training.weightDecay', resume: 'fixed', study: 'shared' }),
 
   /** Gradient clipping: each step's gradients scaled to a global 2-norm of at most this (after the data-parallel all-reduce); default off. */
@@ -130,7 +129,7 @@ export const RUN_FIELDS = {
   }),
 
   // objective
-  /** The loss, its settings and so the task and metrics (src/objective/): 'mse', 'cross-entropy:label-smoothing=0.1' or { kind: 'huber', delta: 0.5 }. */
+  /** The loss, its settings and so the task and metrics (src/objective/): 'mse', 'cross-entropy:label-smoothing=0.1' or { kind: 'huber', delta: 0.5 }; default 'cross-entropy'. */
   loss: field<ObjectiveName | LossSpec | string>({
     group: 'objective', flag: 'loss', cli: 'string', arg: 'SPEC', api: true, default: DEFAULT_OBJECTIVE, check: specCheck(parseLoss),
     help: `the loss: ${LOSS_HELP} (${OBJECTIVE_NAMES.map((n) => `${n}: ${OBJECTIVES[n].help}`).join('; ')})`,
@@ -138,7 +137,8 @@ export const RUN_FIELDS = {
   }),
   /**
    * A batch whose loss is NaN or infinite: 'stop' (the run ends there, before that batch changes
-   * anything, and the last checkpoint stays the last finite state), 'skip-batch', or 'continue'.
+   * anything, and the last checkpoint stays the last finite state), 'skip-batch', or 'continue';
+   * default 'stop'.
    */
   onNonFinite: field<NonFiniteAction>({
     group: 'objective', flag: 'on-nonfinite', cli: 'string', arg: 'ACTION', api: true, choices: NON_FINITE_ACTIONS, default: 'stop',
@@ -147,24 +147,24 @@ export const RUN_FIELDS = {
   }),
 
   // policy
-  /** A policy spec or string (see POLICY_HELP), a FreezePolicy, or `(epoch, units) => mask`. */
+  /** A policy spec or string (see POLICY_HELP), a FreezePolicy, or `(epoch, units) => mask`; default 'none' (no freezing). */
   policy: field<PolicySpec | string | MaskFunction | FreezePolicy>({
     group: 'policy', flag: 'policy', cli: 'string', arg: 'SPEC', api: true, default: 'none', help: POLICY_HELP, check: specCheck(parsePolicy),
     saved: 'training.policy', resume: 'fixed', study: 'grid',
   }),
-  /** What a frozen unit's BatchNorm does (design notes). */
+  /** What a frozen unit's BatchNorm does: 'train' (statistics and affine keep learning), 'freeze-affine' or 'freeze' (design notes); default 'train'. */
   bn: field<BnMode>({ group: 'policy', flag: 'bn', cli: 'string', arg: 'MODE', api: true, choices: BN_MODES, default: 'train', help: 'BatchNorm of frozen units', saved: 'training.bn', resume: 'fixed', study: 'shared' }),
 
   // schedule
   /** Epochs to train; 0 writes the initial checkpoint. */
   epochs: field<number, true>({ group: 'schedule', flag: 'epochs', cli: 'int', api: true, required: true, min: 0, max: 1e6, help: 'epochs to train; 0 writes the initial checkpoint', saved: 'training.epochs', resume: 'free', study: 'grid' }),
-  /** Learning-rate schedule (a Schedule, or its text). */
+  /** Learning-rate schedule (a Schedule, or its text: 'cosine', 'step:30,60:0.1', ...); default 'constant'. */
   schedule: field<Schedule | string>({
     group: 'schedule', flag: 'schedule', cli: 'string', arg: 'SPEC', api: true, default: 'constant', help: SCHEDULE_HELP, check: specCheck(parseSchedule),
     saved: 'training.schedule', resume: 'fixed', study: 'shared',
   }),
 
-  /** Learning-rate warm-up: the first N steps scale the scheduled rate by (step + 1) / N. */
+  /** Learning-rate warm-up in optimizer steps: the first N steps scale the scheduled rate by (step + 1) / N; default 0 (off). */
   warmupSteps: field<number>({
     group: 'schedule', flag: 'warmup-steps', cli: 'int', arg: 'N', api: true, min: 0, max: 1e9, default: 0,
     help: 'linear learning-rate warm-up over the first N steps, composed with the schedule', saved: 'training.warmupSteps', absentMeans: 0, resume: 'fixed', study: 'shared',
@@ -190,7 +190,7 @@ export const RUN_FIELDS = {
   // runtime
   /** libtorch threads (default: all cores); results depend on it, so a resume keeps the run's unless told. */
   threads: field<number>({ group: 'runtime', flag: 'threads', cli: 'int', api: true, min: 1, max: 1024, help: 'libtorch threads (default: all cores)', saved: 'training.threads', resume: 'free', study: 'shared' }),
-  /** 'cpu', 'cuda', 'cuda:N' or 'auto'. */
+  /** Where the model runs: 'cpu', 'cuda', 'cuda:N' or 'auto' (CUDA when libtorch sees a GPU); default 'cpu'. */
   device: field<DeviceName>({ group: 'runtime', flag: 'device', cli: 'string', arg: 'DEVICE', api: true, default: DEFAULT_DEVICE, help: 'cpu, cuda, cuda:N or auto', resume: 'free', study: 'shared' }),
   /** Channels-last memory format for conv weights and inputs (default: the model's own; see ModelOptions). */
   channelsLast: field<boolean>({
@@ -199,13 +199,13 @@ export const RUN_FIELDS = {
     negation: { flag: 'no-channels-last', help: 'keep the default memory format, also for models that use channels-last by default' },
     saved: 'training.channelsLast', absentMeans: false, resume: 'fixed', study: 'shared',
   }),
-  /** 'fp32', or 'bf16' autocast on CPUs with native bfloat16 (see ModelOptions). */
+  /** 'fp32', or 'bf16' autocast on CPUs with native bfloat16 (see ModelOptions); default 'fp32'. */
   precision: field<Precision>({
     group: 'runtime', flag: 'precision', cli: 'string', arg: 'P', api: true, choices: PRECISIONS, default: DEFAULT_PRECISION,
     help: 'fp32, or bf16 autocast on CPUs with native bfloat16 (conv/linear in bfloat16; weights and checkpoints fp32)',
     saved: 'training.precision', absentMeans: 'fp32', resume: 'fixed', study: 'shared',
   }),
-  /** Batches between progress callbacks. */
+  /** Batches between progress callbacks (onProgress); default 10. */
   progressEvery: field<number>({ group: 'runtime', flag: null, cli: 'int', api: true, min: 1, max: 1e9, default: 10, help: 'batches between onBatch calls', resume: 'free', study: 'none' }),
 
   // distributed
@@ -247,8 +247,9 @@ export type ApiName = { [K in FieldName]: [ValueOf<K>] extends [never] ? never :
 export type RequiredName = { [K in ApiName]: NonNullable<RunFields[K]['__required']> extends true ? K : never }[ApiName];
 
 /** The run options of `train()`, derived from RUN_FIELDS (see each field's help there). */
-export type RunOptions = { -readonly [K in FieldName as K extends RequiredName ? K : never]: ValueOf<K> } & {
-  -readonly [K in FieldName as K extends Exclude<ApiName, RequiredName> ? K : never]?: ValueOf<K>;
+// `K in keyof RunFields` (not a named alias of it) keeps each field's TSDoc on the option.
+export type RunOptions = { -readonly [K in keyof RunFields as K extends RequiredName ? K : never]: ValueOf<K> } & {
+  -readonly [K in keyof RunFields as K extends Exclude<ApiName, RequiredName> ? K : never]?: ValueOf<K>;
 };
 
 /** Every field, in table order. */

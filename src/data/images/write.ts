@@ -8,6 +8,7 @@ import { forEachLimited, decodeConcurrency } from './decode';
 import type { DatasetPair, ImageDataset } from '../types';
 
 export interface WriteImageFolderOptions {
+  /** The image file format; default 'png' (lossless). */
   format?: 'png' | 'jpeg' | 'webp' | 'tiff';
   /** JPEG/WebP quality (1-100). */
   quality?: number;
