@@ -144,6 +144,17 @@ ModelSpec toModelSpec(const Napi::Object& obj) {
   if (!torchscript.IsUndefined() && !torchscript.IsNull()) {
     spec.torchscript = requireString(torchscript, "torchscript");
     if (spec.torchscript.empty()) bad("torchscript must be a file path");
+    auto units = obj.Get("torchscriptUnits");
+    if (units.IsArray()) {
+      auto list = units.As<Napi::Array>();
+      for (uint32_t i = 0; i < list.Length(); ++i) {
+        auto unit = list.Get(i).As<Napi::Object>();
+        std::vector<std::string> patterns;
+        auto given = unit.Get("params").As<Napi::Array>();
+        for (uint32_t j = 0; j < given.Length(); ++j) patterns.push_back(requireString(given.Get(j), "units pattern"));
+        spec.scriptUnits.emplace_back(requireString(unit.Get("name"), "unit name"), patterns);
+      }
+    }
     if (spec.inputShape.size() != 3) bad("a TorchScript model needs inputShape [C, H, W]");
     return spec;
   }

@@ -4,34 +4,23 @@
 
 #include <torch/csrc/jit/serialization/pickle.h>
 
+#include <set>
 #include <stdexcept>
 
 namespace layerout {
 
 std::vector<std::pair<std::string, torch::Tensor>> exportTensors(Session& session) {
   if (isTorchScriptNet(*session.net)) throw std::invalid_argument("a TorchScript model exports its own module, not named tensors");
+  std::set<const void*> params;
+  for (const auto& p : session.net->parameters()) params.insert(p.unsafeGetTensorImpl());
   std::vector<std::pair<std::string, torch::Tensor>> out;
-  int64_t exported = 0;
-  auto put = [&](const std::string& name, const torch::Tensor& t) {
-    out.emplace_back(name, t.detach().to(torch::kCPU).contiguous());
-  };
-  for (const auto& unit : session.net->units()) {
-    const auto layer = unit.torchName.empty() ? unit.name : unit.torchName;
-    put(layer + ".weight", unit.weights.at(0));
-    if (unit.weights.size() > 1) put(layer + ".bias", unit.weights[1]);
-    exported += static_cast<int64_t>(unit.weights.size());
-    if (!unit.bn.is_empty()) {
-      const auto bn = unit.torchBnName.empty() ? unit.name + "_bn" : unit.torchBnName;
-      put(bn + ".weight", unit.bn->weight);
-      put(bn + ".bias", unit.bn->bias);
-      put(bn + ".running_mean", unit.bn->running_mean);
-      put(bn + ".running_var", unit.bn->running_var);
-      put(bn + ".num_batches_tracked", unit.bn->num_batches_tracked);
-      exported += 2;
-    }
+  size_t exported = 0;
+  for (auto& t : session.net->namedState()) {
+    exported += params.count(t.tensor.unsafeGetTensorImpl());
+    out.emplace_back(t.name, t.tensor.detach().to(torch::kCPU).contiguous());
   }
   // Every parameter belongs to a unit; a model that broke this would export an incomplete file.
-  if (exported != static_cast<int64_t>(session.net->parameters().size())) {
+  if (exported != params.size()) {
     throw std::logic_error("model has parameters outside its freeze units; cannot export");
   }
   return out;

@@ -18,7 +18,7 @@ void setTrainable(torch::Tensor& p, bool trainable) {
 }
 }  // namespace
 
-void applyFreeze(Net& net, const std::vector<bool>& mask, BnMode mode) {
+void applyFreeze(Net& net, const std::vector<bool>& mask, const BnModes& modes) {
   auto& units = net.units();
   if (mask.size() != units.size()) {
     throw std::invalid_argument("mask has " + std::to_string(mask.size()) + " entries but the model has " +
@@ -31,17 +31,17 @@ void applyFreeze(Net& net, const std::vector<bool>& mask, BnMode mode) {
   for (size_t i = 0; i < units.size(); ++i) {
     const bool frozen = mask[i];
     for (auto& p : units[i].weights) setTrainable(p, !frozen);
-    const bool bnFrozen = frozen && mode != BnMode::Train;
+    const bool bnFrozen = frozen && modes.of(i) != BnMode::Train;
     for (auto p : units[i].bnParams()) setTrainable(p, !bnFrozen);
   }
 }
 
-void setTrainingMode(Net& net, const std::vector<bool>& mask, BnMode mode) {
+void setTrainingMode(Net& net, const std::vector<bool>& mask, const BnModes& modes) {
   net.train(true);
-  if (mode != BnMode::Freeze) return;
   auto& units = net.units();
   for (size_t i = 0; i < units.size() && i < mask.size(); ++i) {
-    if (mask[i] && units[i].hasBn()) units[i].setBnTraining(false);  // running stats stay fixed
+    // running stats stay fixed
+    if (mask[i] && modes.of(i) == BnMode::Freeze && units[i].hasBn()) units[i].setBnTraining(false);
   }
 }
 

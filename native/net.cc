@@ -2,6 +2,26 @@
 
 namespace layerout {
 
+std::vector<NamedTensor> Net::namedState() {
+  std::vector<NamedTensor> out;
+  for (size_t i = 0; i < units_.size(); ++i) {
+    const auto& unit = units_[i];
+    const int u = static_cast<int>(i);
+    const auto layer = unit.torchName.empty() ? unit.name : unit.torchName;
+    out.push_back({layer + ".weight", unit.weights.at(0), u});
+    if (unit.weights.size() > 1) out.push_back({layer + ".bias", unit.weights[1], u});
+    if (!unit.bn.is_empty()) {
+      const auto bn = unit.torchBnName.empty() ? unit.name + "_bn" : unit.torchBnName;
+      out.push_back({bn + ".weight", unit.bn->weight, u});
+      out.push_back({bn + ".bias", unit.bn->bias, u});
+      out.push_back({bn + ".running_mean", unit.bn->running_mean, u});
+      out.push_back({bn + ".running_var", unit.bn->running_var, u});
+      out.push_back({bn + ".num_batches_tracked", unit.bn->num_batches_tracked, u});
+    }
+  }
+  return out;
+}
+
 std::string moduleName(std::string name) {
   for (auto& c : name) {
     if (c == '.') c = '_';

@@ -46,10 +46,22 @@ struct FreezeUnit {
   }
 };
 
+// One tensor of the model's state under its PyTorch name, and the freeze unit that owns it (-1: none).
+struct NamedTensor {
+  std::string name;
+  torch::Tensor tensor;  // the live tensor, not a copy
+  int unit = -1;
+};
+
 // Base class of every model: forward plus the unit list built alongside the layers.
 class Net : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+
+  // Every parameter and buffer under the name a PyTorch state dict of the same network has: for
+  // built-in and spec networks each unit's layer and BatchNorm (their export keys), for
+  // TorchScript modules the module's own names.
+  virtual std::vector<NamedTensor> namedState();
 
   const std::vector<FreezeUnit>& units() const { return units_; }
   std::vector<FreezeUnit>& units() { return units_; }

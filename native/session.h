@@ -27,7 +27,7 @@ struct Session {
   OptimizerPtr optimizer;  // sgd until the run configuration names another
   ObjectivePtr objective;  // cross-entropy until the run configuration names another
   std::vector<bool> mask;  // current freeze mask (all false = nothing frozen)
-  BnMode bnMode = BnMode::Train;
+  BnModes bn;  // what frozen units' BatchNorms do
   Dataset trainSet, testSet, valSet;  // valSet: empty unless a run holds out a validation split
   // Runs between backward and the update of every training step (step.h); none by default.
   std::shared_ptr<GradientsReadyHook> gradientsReadyHook;

@@ -99,7 +99,7 @@ StepResult dataParallelStep(Session& session, const torch::Tensor& x, const torc
 // the scope ends (evaluation and prediction).
 struct Inference {
   explicit Inference(Session& s) : session(s) { session.net->eval(); }
-  ~Inference() { setTrainingMode(*session.net, session.mask, session.bnMode); }
+  ~Inference() { setTrainingMode(*session.net, session.mask, session.bn); }
   Session& session;
   torch::NoGradGuard noGrad;
 };
@@ -135,7 +135,7 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
   BatchMaker maker(net.inputShape(), options.augment, device);
   auto gen = makeGenerator(epochSeed(options.seed, options.epoch));
   auto order = torch::randperm(data.size(), gen, torch::TensorOptions().dtype(torch::kInt64)).to(device);
-  setTrainingMode(net, session.mask, session.bnMode);
+  setTrainingMode(net, session.mask, session.bn);
   session.optimizer->clearGrads();
 
   EpochResult result;
@@ -157,8 +157,8 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
     ~RestoreMask() {
       if (!active) return;
       try {
-        applyFreeze(*session.net, session.mask, session.bnMode);
-        setTrainingMode(*session.net, session.mask, session.bnMode);
+        applyFreeze(*session.net, session.mask, session.bn);
+        setTrainingMode(*session.net, session.mask, session.bn);
       } catch (...) {
         // the session's mask was valid when it was set; nothing to report from a destructor
       }
@@ -179,8 +179,8 @@ EpochResult trainEpoch(Session& session, const EpochOptions& options, const Prog
       break;
     }
     if (perBatch) {
-      applyFreeze(net, options.batchMasks[static_cast<size_t>(b)], session.bnMode);
-      setTrainingMode(net, options.batchMasks[static_cast<size_t>(b)], session.bnMode);
+      applyFreeze(net, options.batchMasks[static_cast<size_t>(b)], session.bn);
+      setTrainingMode(net, options.batchMasks[static_cast<size_t>(b)], session.bn);
     }
     auto t = Clock::now();
     auto idx = order.slice(0, b * options.batchSize, std::min(n, (b + 1) * options.batchSize));
@@ -271,7 +271,7 @@ StepTimes timeSteps(Session& session, int64_t steps, int64_t batchSize, int64_t 
   const int64_t n = std::min(batchSize, data.size());
   auto x = maker.test(data.images.slice(0, 0, n));
   auto y = data.labels.slice(0, 0, n);
-  setTrainingMode(net, session.mask, session.bnMode);
+  setTrainingMode(net, session.mask, session.bn);
   session.optimizer->clearGrads();
   StepTimes times;
   std::unique_ptr<OperatorProfiler> profiler;

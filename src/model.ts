@@ -79,6 +79,7 @@ export class Model extends Network {
   private optimizerSpec: ResolvedOptimizer = checkOptimizer(defaultOf('optimizer'));
   private lossSpec: ResolvedLoss = checkLoss(defaultOf('loss'));
   private bn: BnMode = 'train';
+  private unitBn: BnMode[] | null = null;
   private trainSize = 0;
   private valSize = 0;
 
@@ -100,14 +101,28 @@ export class Model extends Network {
     return this.bn;
   }
 
-  /** Freezes the units whose entry is true; see the design notes for what `bn` does. */
-  setFrozen(mask: boolean[], bn: BnMode = this.bn): void {
+  /**
+   * Freezes the units whose entry is true; see the design notes for what `bn` does. `perUnit`
+   * gives each unit's own BatchNorm mode instead (units pinned frozen while fine-tuning keep
+   * theirs fixed, the others follow the policy's `bn`).
+   */
+  setFrozen(mask: boolean[], bn: BnMode = this.bn, perUnit?: readonly BnMode[]): void {
     requireBooleanArray('mask', mask, this.units.length);
     requireOneOf('bn', bn, BN_MODES);
+    if (perUnit !== undefined) {
+      if (!Array.isArray(perUnit) || perUnit.length !== this.units.length) throw new TypeError(`perUnit must be an array of ${this.units.length} BatchNorm modes (one per unit)`);
+      perUnit.forEach((m, i) => requireOneOf(`perUnit[${i}]`, m, BN_MODES));
+    }
     if (mask.every(Boolean)) throw new RangeError('mask freezes every unit; at least one unit must train');
-    this.native.setFrozen(mask, bn);
+    this.native.setFrozen(mask, bn, perUnit ? [...perUnit] : undefined);
     this.mask = [...mask];
     this.bn = bn;
+    this.unitBn = perUnit ? [...perUnit] : null;
+  }
+
+  /** Each unit's BatchNorm mode when frozen, where setFrozen was given one per unit (else null: `bnMode` for all). */
+  get bnModes(): readonly BnMode[] | null {
+    return this.unitBn;
   }
 
   /**

@@ -1,5 +1,6 @@
 // Model options and their checks. The built-in networks are specs (src/networks/catalog.ts),
 // compiled to the same plan as users' specs: the list is read here, never repeated.
+import { checkUnitRules, type UnitRule } from './spec/units';
 import { FILE_LIMITS, readRegularFile, readRegularText, requireRegularFile } from './io/read';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -23,6 +24,16 @@ export interface TorchScriptSource {
   torchscript: string;
   /** The file's SHA-256 when a run recorded it: loading refuses a file that has changed since. */
   sha256?: string;
+  /**
+   * Freeze units as named groups of parameter-name patterns (`*` matches anything), e.g.
+   * `[{ name: 'embed', params: ['patch_embed.*', 'cls_token'] }, { name: 'block0', params: ['encoder.layers.0.*'] }]`;
+   * every parameter in exactly one. Default: the root's own parameters one unit each, then one
+   * unit per top-level child module (containers' children count as top-level; a BatchNorm joins
+   * the conv before it).
+   */
+  units?: UnitRule[] | Record<string, string[]>;
+  /** @internal Read from a run folder's copy: the path and name the run recorded. */
+  recorded?: { path: string; name: string };
 }
 
 export interface ModelOptions {
@@ -233,7 +244,13 @@ function torchScriptOptions(source: TorchScriptSource, options: ModelOptions, cl
     throw new TypeError('a TorchScript model needs inputShape [C, H, W] (train() takes it from the data; `info` from --input CxHxW)');
   }
   inputShape.forEach((d, i) => requireInteger(`inputShape[${i}]`, d, 1, 4096));
-  return { model: basename(path).replace(/\.[^.]*$/, ''), classes, hidden: [], inputShape: [...inputShape], seed, device: resolveDevice(options.device), torchscript: path };
+  const name = source.recorded?.name ?? basename(path).replace(/\.[^.]*$/, '');
+  const units = source.units === undefined ? undefined : checkUnitRules(source.units, 'torchscript units');
+  return {
+    model: name, classes, hidden: [], inputShape: [...inputShape], seed, device: resolveDevice(options.device), torchscript: path,
+    ...(units ? { torchscriptUnits: units } : {}),
+    ...(source.recorded ? { torchscriptRecorded: source.recorded.path } : {}),
+  };
 }
 
 export function fileSha256(path: string): string {

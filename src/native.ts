@@ -22,6 +22,10 @@ export interface NativeModelOptions {
   network?: { convInit: string; linearInit: string; layers: PlanLayer[] };
   /** An absolute path to a TorchScript file (with inputShape). */
   torchscript?: string;
+  /** The path a run recorded for a module read from its folder's copy (kept in the model's record). */
+  torchscriptRecorded?: string;
+  /** Freeze units of a TorchScript module as named parameter-name patterns. */
+  torchscriptUnits?: { name: string; params: string[] }[];
   channelsLast?: boolean;
   precision?: 'fp32' | 'bf16';
 }
@@ -65,9 +69,18 @@ export interface NativeJobOptions {
 export type NativeImages = Uint8Array | Float32Array;
 export type NativeLabels = Int32Array | Uint8Array | number[] | Float32Array;
 
+/** What loading weights by name found: tensors loaded, ours absent from the file, the file's we have no place for, left alone (skipped units), and shape mismatches. */
+export interface WeightMatch {
+  loaded: string[];
+  missing: string[];
+  unexpected: string[];
+  skipped: string[];
+  mismatched: { name: string; ours: number[]; theirs: number[] }[];
+}
+
 export interface NativeModel {
   info(): ModelInfo;
-  setFrozen(mask: boolean[], bn: BnMode): void;
+  setFrozen(mask: boolean[], bn: BnMode, perUnit?: BnMode[]): void;
   setData(split: 'train' | 'test' | 'val', images: NativeImages, labels: NativeLabels, shape: number[]): void;
   trainEpoch(options: NativeEpochOptions, onProgress: (p: EpochProgress) => void): Promise<EpochStats>;
   evaluate(options: NativeJobOptions): Promise<EvalStats>;
@@ -83,6 +96,8 @@ export interface NativeModel {
   stateDict(): Promise<Buffer>;
   /** The state dict's floating-point tensors as float32, in forward order (not for TorchScript models). */
   exportTensors(): Promise<{ name: string; shape: number[]; data: Float32Array }[]>;
+  /** Weights by name from state-dict or TorchScript bytes, except the units in skipUnits; with a mismatch nothing is copied. */
+  loadWeights(bytes: Uint8Array, skipUnits: number[]): Promise<WeightMatch>;
   /** The unit's parameters; with `withStats`, then its BatchNorm running statistics. */
   unitBytes(unit: number, withStats: boolean): Buffer;
   modelBytes(): Buffer;

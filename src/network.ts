@@ -10,7 +10,7 @@ import { checkImages } from './data/types';
 import { catalogEntry, defaultThreads, fileSha256, inputFit, toNativeModelOptions, type ModelOptions } from './models';
 import { loadNative, preloadNative, type NativeModel, type NativeModelOptions } from './native';
 import { writeFileAtomic } from './run/atomic';
-import { CHECKPOINT_FILE } from './run/files';
+import { CHECKPOINT_FILE, RUN_FILE as RUN_FILE_NAME } from './run/files';
 import { CHECKPOINT_FORMAT, modelOptionsOf, parseCheckpointMeta, runFileModel, type CheckpointMeta, type ModelSpecRecord, type TrainingState } from './run/meta';
 import type { ResolvedOptimizer } from './optim/spec';
 import { checkLoss, lossSettings, type ResolvedLoss } from './objective/spec';
@@ -77,7 +77,13 @@ export class Network {
     this.channelsLast = nativeOptions.channelsLast ?? false;
     this.spec = specRecord(nativeOptions, options.model);
     this.layerPlan = nativeOptions.network ? structuredClone(nativeOptions.network.layers) : null;
-    if (nativeOptions.torchscript) this.spec.torchscript = { path: nativeOptions.torchscript, sha256: fileSha256(nativeOptions.torchscript) };
+    if (nativeOptions.torchscript) {
+      this.spec.torchscript = {
+        path: nativeOptions.torchscriptRecorded ?? nativeOptions.torchscript,
+        sha256: fileSha256(nativeOptions.torchscript),
+        ...(nativeOptions.torchscriptUnits ? { units: nativeOptions.torchscriptUnits } : {}),
+      };
+    }
   }
 
   /**
@@ -92,7 +98,9 @@ export class Network {
     const file = resolveCheckpointPath(path);
     const bytes = await readCheckpointFile(file);
     const meta = await readCheckpointMeta(bytes, file, options.allowDamaged ?? false);
-    const model = new this({ ...modelOptionsOf(meta.model), device: options.device });
+    // A checkpoint in a run folder: a TorchScript module comes from the folder's copy.
+    const inRun = existsSync(join(dirname(file), RUN_FILE_NAME)) ? dirname(file) : undefined;
+    const model = new this({ ...modelOptionsOf(meta.model, inRun), device: options.device });
     // The optimizer whose state the checkpoint holds (adamw's moments, sgd's momentum).
     if (meta.optimizer) model.useOptimizer(meta.optimizer, meta.loss);
     await model.restoreBytes(bytes, file, !options.allowDamaged);
@@ -129,6 +137,56 @@ export class Network {
   async exportTensors(): Promise<{ name: string; shape: number[]; data: Float32Array }[]> {
     if (!this.layerPlan) throw new RangeError('a TorchScript model has no layerout layer plan: export it as a state dict (its TorchScript module) and convert that in PyTorch');
     return this.native.exportTensors();
+  }
+
+  /**
+   * Loads weights by name from a `torch.save`d state dict (PyTorch's `model.state_dict()`, or a
+   * `layerout export`) or a TorchScript file: each of this network's tensors whose name (its
+   * PyTorch name; see `layerout export`) and shape match one in the file. `resetHead` leaves the
+   * last unit as it is (freshly initialised: a head for another class count). A shape mismatch
+   * elsewhere loads nothing and is an error naming the tensors; so is a file none of whose
+   * tensors match. Returns what was loaded, ours missing from the file, the file's unused ones.
+   */
+  async loadWeights(source: string | Uint8Array, options: { resetHead?: boolean } = {}): Promise<WeightReport> {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`loadWeights options must be an object, got ${describe(options)}`);
+    requireKnownKeys('loadWeights option', options, ['resetHead']);
+    if (options.resetHead !== undefined && typeof options.resetHead !== 'boolean') throw new TypeError(`resetHead must be true or false, got ${describe(options.resetHead)}`);
+    const where = typeof source === 'string' ? source : 'the weights';
+    let bytes: Uint8Array;
+    if (typeof source === 'string') {
+      if (!existsSync(source)) throw new RangeError(`${source}: no such file`);
+      bytes = await readCheckpointFile(source);
+    } else if (source instanceof Uint8Array) {
+      bytes = source;
+    } else {
+      throw new TypeError(`weights must be a file path or a Uint8Array, got ${describe(source)}`);
+    }
+    const last = this.units.length - 1;
+    let match;
+    try {
+      match = await this.native.loadWeights(bytes, options.resetHead ? [last] : []);
+    } catch (e) {
+      throw new RangeError(`${where}: ${(e as Error).message}`);
+    }
+    if (match.mismatched.length) {
+      const shown = match.mismatched.slice(0, 4).map((m) => `${m.name} (ours ${m.ours.join('x')}, the file's ${m.theirs.join('x')})`).join(', ');
+      const headOnly = !options.resetHead && match.mismatched.every((m) => this.unitOfTensor(m.name) === last);
+      throw new RangeError(
+        `${where}: ${match.mismatched.length} tensor(s) have other shapes than this model's: ${shown}${match.mismatched.length > 4 ? ', ...' : ''}; nothing was loaded` +
+          (headOnly ? `. They are the last unit's (${this.units[last].name}, the head): add --reset-head (resetHead: true) to keep it freshly initialised, e.g. for another class count` : ''),
+      );
+    }
+    if (match.loaded.length === 0) {
+      const theirs = match.unexpected.slice(0, 5).join(', ');
+      throw new RangeError(`${where}: none of its tensors has a name of this model's (the file has ${theirs || 'no tensors'}${match.unexpected.length > 5 ? ', ...' : ''}; the model has ${match.missing.slice(0, 5).join(', ')}${match.missing.length > 5 ? ', ...' : ''})`);
+    }
+    return { loaded: match.loaded, missing: match.missing, unexpected: match.unexpected, reset: match.skipped };
+  }
+
+  /** The unit index of an exported tensor name (its layer's or BatchNorm's), or -1. */
+  private unitOfTensor(name: string): number {
+    const module = name.slice(0, name.lastIndexOf('.'));
+    return this.units.findIndex((u) => u.name === module || module === u.name + '_bn' || (this.layerPlan !== null && planExports(this.layerPlan, u.name).includes(module)));
   }
 
   /** The normalisation predict applies to pixels (per channel, on the [0, 1] scale). */
@@ -316,6 +374,33 @@ async function readCheckpointMeta(bytes: Buffer, file: string, allowDamaged: boo
 }
 
 /** A run folder's checkpoint, or the checkpoint file itself. */
+/** What `loadWeights` did: tensor names loaded, ours the file lacks, the file's that have no place here, and those left as they were (resetHead). */
+export interface WeightReport {
+  loaded: string[];
+  missing: string[];
+  unexpected: string[];
+  reset: string[];
+}
+
+/** The export keys (layer and BatchNorm) of the plan's layers whose module name is `unit`. */
+function planExports(layers: readonly PlanLayer[], unit: string): string[] {
+  const out: string[] = [];
+  const walk = (seq: readonly PlanLayer[]) => {
+    seq.forEach((l, i) => {
+      if (l.name === unit && (l.type === 'conv' || l.type === 'linear')) {
+        out.push(l.export);
+        if (seq[i + 1]?.type === 'batchnorm') out.push(seq[i + 1].export);
+      }
+      if (l.type === 'residual') {
+        if (l.shortcut === 'projection' && l.shortcutName === unit) out.push(l.shortcutExport, l.shortcutBnExport);
+        walk(l.body);
+      }
+    });
+  };
+  walk(layers);
+  return out;
+}
+
 export function resolveCheckpointPath(path: string): string {
   if (typeof path !== 'string' || path === '') throw new TypeError('path must be a run folder or a checkpoint file');
   if (!existsSync(path)) throw new RangeError(`no such run folder or checkpoint: ${path}`);

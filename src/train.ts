@@ -5,7 +5,7 @@ import { defaultOf, FIELD_NAMES, RUN_FIELDS, type FieldName, type RunOptions } f
 import { canonical, checkRunOptions, savedPolicy } from './config/options';
 import { lossText } from './objective/spec';
 import { optimizerText } from './optim/spec';
-import { frozenParamsShare, idealBackwardSaving, trainableParams } from './cost';
+import { frozenParamsShare, idealBackwardSaving, trainableParams, type BnModes } from './cost';
 import { checkAugment } from './data/augment';
 import type { DatasetPair } from './data/types';
 import { dataParallelCallback } from './distributed/callback';
@@ -17,7 +17,7 @@ import { OPTIMIZERS } from './optim/registry';
 import { stratifiedSplit } from './data/subset';
 import { hasFloatTargets } from './data/types';
 import { OBJECTIVES } from './objective/registry';
-import { createPolicy, type FreezePolicy } from './policy';
+import { createPolicy, withFrozenUnits, type FreezePolicy } from './policy';
 import { runFolderCallback } from './run/callback';
 import { configChanges, resumeFreeOptions, RunFolder, RunFolderConflict, type RunConfig } from './run/folder';
 import { runSettings } from './run/settings';
@@ -153,6 +153,7 @@ function checkedDistributed(options: TrainOptions, batch: number) {
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const checked = checkOptions(options);
   checkPairClasses(options.data);
+  if (options.resetHead && options.initFrom === undefined) throw new RangeError('resetHead (--reset-head) applies with initFrom (--init-from FILE)');
   // libtorch loads on a worker thread, not on the event loop (0.6-1.1 s the first time).
   await preloadNative();
   const { epochs, seed, data } = { ...checked, data: options.data };
@@ -181,8 +182,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   model.setData('test', data.test, data.kind);
   if (options.augment) checkAugment(options.augment, model.info.inputShape[0]);
   model.setPreprocessing(data.kind, options.augment ?? null);
-  const policySource = options.policy ?? defaultOf('policy');
-  const policy = createPolicy(policySource, { units: model.units, model: model.info.model, epochs, seed });
+  // `freeze` travels inside a policy string or spec (so run.json keeps it); functions and policy objects take it here.
+  const policySource = withFrozenUnits(options.policy ?? defaultOf('policy'), options.freeze);
+  const policy = createPolicy(policySource, { units: model.units, model: model.info.model, epochs, seed }, policySource === options.policy ? options.freeze : undefined);
   if (policy.observe !== undefined && typeof policy.observe !== 'function') throw new TypeError(`the policy's observe must be a function, got ${describe(policy.observe)}`);
 
   const group = checked.distributed ? await DataParallel.join(model, checked.distributed) : undefined;
@@ -231,6 +233,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         throw e;
       }
     }
+    // Fine-tuning starts from given weights; a resumed run has its own in the checkpoint.
+    if (options.initFrom !== undefined && records.length === 0 && !(options.resume && folder?.hasCheckpoint())) await initWeights(model, options);
     if (group) records = await startTogether(group, options, checked, model, policy, records);
     const result = await runEpochs(options, checked, model, policy, folder, records, spreads, group, config);
     failed = false;
@@ -326,7 +330,9 @@ async function runEpochs(
   group?: DataParallel,
   config?: RunConfig,
 ): Promise<TrainResult> {
-  const { epochs, seed, bn, schedule } = checked;
+  const { epochs, seed, schedule } = checked;
+  // Frozen units' BatchNorm modes: `bn` for the policy's, `freezeBn` for the pinned ones.
+  const bn: BnModes = policy.pinned ? policy.pinned.map((p) => (p ? checked.freezeBn : checked.bn)) : checked.bn;
   const records = [...restored];
   const run: RunContext = { model, policy, epochs, records };
   const callbacks = runCallbacks(options, checked, folder, group, config);
@@ -349,7 +355,7 @@ async function runEpochs(
       end = { reason: plan.stopReason ?? 'interrupted' };
       break;
     }
-    model.setFrozen(batchMasks ? mask.map(() => false) : mask, bn);
+    model.setFrozen(batchMasks ? mask.map(() => false) : mask, checked.bn, typeof bn === 'string' ? undefined : bn);
     if (momentumReset) model.resetMomentum();
     const stats = await model.trainEpoch({
       epoch: e,
@@ -424,8 +430,20 @@ async function runEpochs(
   return { summary: summarise(model, policy.name, epochs, records, end), model };
 }
 
+/** `initFrom`: the weights by name, and one notice saying what was loaded, reset, missing and unused. */
+async function initWeights(model: Model, options: TrainOptions): Promise<void> {
+  if (typeof options.initFrom !== 'string' || options.initFrom === '') throw new TypeError(`initFrom must be a file path, got ${describe(options.initFrom)}`);
+  const report = await model.loadWeights(options.initFrom, { resetHead: options.resetHead ?? false });
+  const list = (names: string[]) => (names.length <= 4 ? names.join(', ') : `${names.slice(0, 4).join(', ')}, ... (${names.length})`);
+  const parts = [`loaded ${report.loaded.length} tensor(s)`];
+  if (report.reset.length) parts.push(`kept ${report.reset.length} of the head (${model.units[model.units.length - 1].name}) freshly initialised`);
+  if (report.missing.length) parts.push(`${report.missing.length} not in the file, left as initialised: ${list(report.missing)}`);
+  if (report.unexpected.length) parts.push(`${report.unexpected.length} in the file with no place here: ${list(report.unexpected)}`);
+  options.onNotice?.(`init-from ${options.initFrom}: ${parts.join('; ')}`);
+}
+
 /** Bytes this rank all-reduced in the epoch, and the ideal: 4 bytes per trainable parameter per step. */
-function dataParallelRecord(model: Model, masks: boolean[][], stats: { batches: number; allreducedBytes: number; allreduceMs: number }, bn: BnMode, ranks: number): NonNullable<EpochRecord['dataParallel']> {
+function dataParallelRecord(model: Model, masks: boolean[][], stats: { batches: number; allreducedBytes: number; allreduceMs: number }, bn: BnModes, ranks: number): NonNullable<EpochRecord['dataParallel']> {
   let ideal = 0;
   for (let b = 0; b < stats.batches; b++) ideal += 4 * trainableParams(model.units, masks.length > 1 ? masks[b] : masks[0], bn);
   return { ranks, allreducedBytes: stats.allreducedBytes, idealAllreducedBytes: ideal, allreduceMs: stats.allreduceMs };
@@ -436,7 +454,7 @@ function dataParallelRecord(model: Model, masks: boolean[][], stats: { batches: 
  * `idealBackwardSavedShare` are means over the epoch's batches (each batch weighs the same) and
  * `frozen` is the first batch's mask.
  */
-function maskShares(model: Model, masks: boolean[][], bn: BnMode): Pick<EpochRecord, 'frozen' | 'frozenUnits' | 'frozenParamsShare' | 'idealBackwardSavedShare'> {
+function maskShares(model: Model, masks: boolean[][], bn: BnModes): Pick<EpochRecord, 'frozen' | 'frozenUnits' | 'frozenParamsShare' | 'idealBackwardSavedShare'> {
   const ideal = masks.map((m) => idealBackwardSaving(model.units, m, bn));
   return {
     frozen: masks[0],

@@ -3,6 +3,7 @@
 
 #include "../errors.h"
 #include "../export.h"
+#include "../init_from.h"
 #include "../workers.h"
 
 #include <cstring>
@@ -45,6 +46,52 @@ Napi::Value ModelWrap::ExportTensors(const Napi::CallbackInfo& info) {
           list.Set(static_cast<uint32_t>(i), entry);
         }
         return list;
+      });
+}
+
+// loadWeights(bytes: Uint8Array, skipUnits: number[]) -> Promise<{ loaded, missing, unexpected,
+// skipped: string[], mismatched: { name, ours, theirs }[] }>: weights by name (--init-from); with
+// any mismatch nothing is copied.
+Napi::Value ModelWrap::LoadWeights(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "loadWeights: bytes must be a Uint8Array");
+  auto array = info[0].As<Napi::Uint8Array>();
+  auto bytes = std::make_shared<std::vector<char>>(reinterpret_cast<const char*>(array.Data()), reinterpret_cast<const char*>(array.Data()) + array.ByteLength());
+  std::set<int> skip;
+  if (info[1].IsArray()) {
+    auto list = info[1].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) skip.insert(list.Get(i).As<Napi::Number>().Int32Value());
+  }
+  auto result = std::make_shared<WeightMatch>();
+  auto session = session_;
+  return TaskWorker::Start(
+      env, session_, "could not load the weights", [=] { *result = loadNamedWeights(*session, *bytes, skip); },
+      [=](Napi::Env e) -> Napi::Value {
+        auto strings = [&](const std::vector<std::string>& v) {
+          auto a = Napi::Array::New(e, v.size());
+          for (size_t i = 0; i < v.size(); ++i) a.Set(static_cast<uint32_t>(i), v[i]);
+          return a;
+        };
+        auto shape = [&](const std::vector<int64_t>& v) {
+          auto a = Napi::Array::New(e, v.size());
+          for (size_t i = 0; i < v.size(); ++i) a.Set(static_cast<uint32_t>(i), Napi::Number::New(e, static_cast<double>(v[i])));
+          return a;
+        };
+        auto out = Napi::Object::New(e);
+        out.Set("loaded", strings(result->loaded));
+        out.Set("missing", strings(result->missing));
+        out.Set("unexpected", strings(result->unexpected));
+        out.Set("skipped", strings(result->skipped));
+        auto mismatched = Napi::Array::New(e, result->mismatched.size());
+        for (size_t i = 0; i < result->mismatched.size(); ++i) {
+          auto m = Napi::Object::New(e);
+          m.Set("name", result->mismatched[i].name);
+          m.Set("ours", shape(result->mismatched[i].ours));
+          m.Set("theirs", shape(result->mismatched[i].theirs));
+          mismatched.Set(static_cast<uint32_t>(i), m);
+        }
+        out.Set("mismatched", mismatched);
+        return out;
       });
 }
 

@@ -24,6 +24,7 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                          InstanceMethod<&ModelWrap::Predict>("predict"),
                          InstanceMethod<&ModelWrap::StateDict>("stateDict"),
                          InstanceMethod<&ModelWrap::ExportTensors>("exportTensors"),
+                         InstanceMethod<&ModelWrap::LoadWeights>("loadWeights"),
                          InstanceMethod<&ModelWrap::UnitBytes>("unitBytes"),
                          InstanceMethod<&ModelWrap::ModelBytes>("modelBytes"),
                          InstanceMethod<&ModelWrap::MomentumBytes>("momentumBytes"),

@@ -29,6 +29,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Predict(const Napi::CallbackInfo& info);
   Napi::Value StateDict(const Napi::CallbackInfo& info);
   Napi::Value ExportTensors(const Napi::CallbackInfo& info);
+  Napi::Value LoadWeights(const Napi::CallbackInfo& info);
   Napi::Value UnitBytes(const Napi::CallbackInfo& info);
   Napi::Value ModelBytes(const Napi::CallbackInfo& info);
   Napi::Value MomentumBytes(const Napi::CallbackInfo& info);

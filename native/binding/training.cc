@@ -11,16 +11,23 @@
 
 namespace layerout {
 
-// setFrozen(mask: boolean[], bnMode: string)
+// setFrozen(mask: boolean[], bnMode: string, perUnit?: string[])
 Napi::Value ModelWrap::SetFrozen(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   requireIdle(env, "setFrozen");
   guarded(env, "setFrozen", [&] {
     auto mask = toBoolVector(info[0]);
-    auto mode = parseBnMode(requireString(info[1], "bn mode"));
-    applyFreeze(*session_->net, mask, mode);
+    BnModes modes;
+    modes.all = parseBnMode(requireString(info[1], "bn mode"));
+    // Optional third argument: one mode per unit (units pinned frozen keep theirs).
+    if (info.Length() > 2 && info[2].IsArray()) {
+      auto list = info[2].As<Napi::Array>();
+      for (uint32_t i = 0; i < list.Length(); ++i) modes.perUnit.push_back(parseBnMode(requireString(list.Get(i), "bn mode")));
+      if (modes.perUnit.size() != mask.size()) throw std::invalid_argument("per-unit bn modes need one entry per unit");
+    }
+    applyFreeze(*session_->net, mask, modes);
     session_->mask = mask;
-    session_->bnMode = mode;
+    session_->bn = modes;
   });
   return env.Undefined();
 }

@@ -38,6 +38,9 @@ struct ModelSpec {
   std::vector<int64_t> inputShape;     // configurable models (mlp) and spec networks: C, H, W
   std::shared_ptr<NetworkPlan> network;  // set for a spec network (built-in ones included)
   std::string torchscript;               // set for a TorchScript file (with inputShape)
+  // TorchScript: freeze units as named groups of parameter-name patterns (`*` matches anything);
+  // empty: one unit per top-level child module (torchscript_net.cc says exactly).
+  std::vector<std::pair<std::string, std::vector<std::string>>> scriptUnits;
   bool channelsLast = false;             // 4-d weights and inputs in channels-last memory format
   bool bf16 = false;                     // forward passes under CPU autocast to bfloat16 (weights stay fp32)
 };

@@ -6,13 +6,16 @@
 #include "../net.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace layerout {
 
 // Loads `path`; errors say whether the file is not TorchScript or comes from a newer PyTorch,
 // and a module that does not map [2, C, H, W] to [2, classes] is refused at once.
-NetPtr buildTorchScriptNet(const std::string& path, const std::vector<int64_t>& inputShape, int64_t classes);
+// `units`: named groups of parameter-name patterns; empty: the default grouping.
+NetPtr buildTorchScriptNet(const std::string& path, const std::vector<int64_t>& inputShape, int64_t classes,
+                           const std::vector<std::pair<std::string, std::vector<std::string>>>& units = {});
 
 bool isTorchScriptNet(const Net& net);
 

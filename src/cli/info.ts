@@ -4,13 +4,14 @@ import { isTorchScriptSource, modelCatalog, modelNames, type DeviceName } from '
 import { loadNative } from '../native';
 import { applyDefaults, parseCommand, UsageError, type CommandSpec, type OptionDefs } from './args';
 import { fieldOptions } from './field-options';
-import { MODEL_HELP, modelOption, parseInputShape, resolveModelArg } from './model-arg';
+import { MODEL_HELP, modelOption, parseInputShape, resolveModelArg, withUnitsFile } from './model-arg';
 
 export const INFO_OPTIONS: OptionDefs = {
   model: modelOption({ help: `${MODEL_HELP} (without it: libtorch version, CUDA and the model list)` }),
   classes: { type: 'int', help: 'number of classes', min: 2, default: 10 },
   ...fieldOptions((name) => name === 'device', 'never'),
   input: { type: 'string', arg: 'CxHxW', help: 'input shape of a torchscript:PATH model, or of a resizable built-in (the ResNets, vgg16, mlp), e.g. 1x28x28' },
+  units: { type: 'string', arg: 'FILE.json', help: 'a torchscript:PATH model\'s freeze units: [{"name": ..., "params": ["pattern", ...]}, ...]' },
   json: { type: 'flag', help: 'print one JSON object' },
 };
 
@@ -31,7 +32,7 @@ export function runInfo(argv: string[], out: (line: string) => void): void {
     for (const m of catalog) out(`  ${m.name.padEnd(width)}input ${m.input}`);
     return;
   }
-  const source = resolveModelArg(String(options.model));
+  const source = withUnitsFile(resolveModelArg(String(options.model)), options.units as string | undefined);
   const inputShape = parseInputShape(options.input as string | undefined);
   if (isTorchScriptSource(source) && !inputShape) throw new UsageError('--model torchscript:PATH needs --input CxHxW');
   const model = new Model({ model: source, classes: options.classes as number, device: options.device as DeviceName, inputShape });

@@ -1,5 +1,6 @@
 // `--model`: a built-in model's name, or a network spec file (PATH.json).
 import { modelNames, modelSource, type TorchScriptSource } from '../models';
+import { withUnitsFile as withUnitsFileOf } from '../spec/units';
 import type { NetworkSpec } from '../spec/types';
 import { UsageError, type OptionDef, type ParsedOptions } from './args';
 
@@ -42,4 +43,13 @@ export function parseInputShape(text: string | undefined): [number, number, numb
 export function memoryFormat(given: ParsedOptions): boolean | undefined {
   if (given['channels-last'] && given['no-channels-last']) throw new UsageError('--channels-last and --no-channels-last exclude each other');
   return given['channels-last'] ? true : given['no-channels-last'] ? false : undefined;
+}
+
+/** `--units FILE.json` on a torchscript:PATH model, as a usage error when it does not apply or cannot be read. */
+export function withUnitsFile<T>(source: T, file: string | undefined): T {
+  try {
+    return withUnitsFileOf(source, file);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

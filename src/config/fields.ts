@@ -8,6 +8,7 @@ import type { DatasetPair } from '../data/types';
 import { DEFAULT_DIST_TIMEOUT_S, parseMaster, type DistributedOptions } from '../distributed/options';
 import { DEFAULT_DEVICE, DEFAULT_PRECISION, DEFAULT_SEED, MAX_CLASSES, PRECISIONS, type DeviceName, type ModelName, type Precision, type TorchScriptSource } from '../models';
 import { parsePolicy, POLICY_HELP, type FreezePolicy, type MaskFunction, type PolicySpec } from '../policy';
+import { parseUnitSelection } from '../policy/pinned';
 import { DEFAULT_OBJECTIVE, OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from '../objective/registry';
 import { checkLoss, LOSS_HELP, parseLoss, type LossSpec } from '../objective/spec';
 import { DEFAULT_OPTIMIZER, OPTIMIZER_NAMES, OPTIMIZERS, type OptimizerName } from '../optim/registry';
@@ -88,6 +89,18 @@ export const RUN_FIELDS = {
   /** Configurable models (mlp) and TorchScript files: input C, H, W (TorchScript: the data's). */
   inputShape: field<[number, number, number]>({ group: 'model', flag: null, api: true, help: "input C, H, W (default: the data's for the mlp and TorchScript, and for data larger than a ResNet's or VGG's 3x32x32)", saved: 'model.inputShape', resume: 'fixed', study: 'none' }),
 
+  /**
+   * Starts from these weights (fine-tuning): a `torch.save`d state dict (PyTorch's
+   * `model.state_dict()` of the same network, e.g. built with python/layerout_torch.py, or a
+   * `layerout export`) or a TorchScript file, matched by tensor name; loaded, missing and
+   * unexpected names are reported, a shape mismatch is an error. Default none (fresh weights).
+   */
+  initFrom: field<string>({ group: 'model', flag: 'init-from', cli: 'string', arg: 'FILE', api: true, help: "start from a torch.save'd state dict or TorchScript file's weights, matched by name (fine-tuning)", saved: 'model.initFrom', absentMeans: null, resume: 'fixed', study: 'shared' }),
+  /** With initFrom: the last unit (the head) keeps its fresh weights, e.g. for another class count; default false. */
+  resetHead: field<boolean>({ group: 'model', flag: 'reset-head', cli: 'flag', api: true, default: false, help: 'with --init-from: keep the last unit (the head) freshly initialised, e.g. for another class count', saved: 'model.resetHead', absentMeans: false, resume: 'fixed', study: 'shared' }),
+
+  units: field<never>({ group: 'model', flag: 'units', cli: 'string', arg: 'FILE.json', api: false, help: 'a torchscript:PATH model\'s freeze units: [{"name": ..., "params": ["pattern", ...]}, ...] (default: one per top-level child module)', resume: 'free', study: 'shared' }),
+
   // data
   /** The training and test sets. */
   data: field<DatasetPair, true>({ group: 'data', flag: 'data', cli: 'string', arg: 'SPEC', api: true, required: true, help: DATA_SPEC_HELP, saved: 'data', resume: 'fixed-given', study: 'grid' }),
@@ -152,6 +165,22 @@ export const RUN_FIELDS = {
     group: 'policy', flag: 'policy', cli: 'string', arg: 'SPEC', api: true, default: 'none', help: POLICY_HELP, check: specCheck(parsePolicy),
     saved: 'training.policy', resume: 'fixed', study: 'grid',
   }),
+  /**
+   * Units frozen in every epoch, e.g. a pretrained backbone: indices, ranges and unit names,
+   * comma-separated ('0-5', 'convs.*,fc1'); the policy decides over the other units only. Stored
+   * as the policy's `freeze=` option (also written `--policy layerout:freeze=0-5`); default none.
+   */
+  freeze: field<string>({
+    group: 'policy', flag: 'freeze', cli: 'string', arg: 'UNITS', api: true, check: (v) => void parseUnitSelection(String(v)),
+    help: "units frozen every epoch (indices, ranges A-B, unit names; the policy decides over the rest); saved as the policy's freeze= option",
+    resume: 'free', study: 'shared',
+  }),
+  /**
+   * What the BatchNorms of the `freeze` units do: 'freeze' (statistics and affine fixed, the
+   * pretrained network as it was), 'freeze-affine' or 'train'; the policy's frozen units follow
+   * `bn`; default 'freeze'.
+   */
+  freezeBn: field<BnMode>({ group: 'policy', flag: 'freeze-bn', cli: 'string', arg: 'MODE', api: true, choices: BN_MODES, default: 'freeze', help: "BatchNorm of --freeze's units (default freeze: statistics and affine fixed)", saved: 'training.freezeBn', absentMeans: 'freeze', resume: 'fixed', study: 'shared' }),
   /** What a frozen unit's BatchNorm does: 'train' (statistics and affine keep learning), 'freeze-affine' or 'freeze' (design notes); default 'train'. */
   bn: field<BnMode>({ group: 'policy', flag: 'bn', cli: 'string', arg: 'MODE', api: true, choices: BN_MODES, default: 'train', help: 'BatchNorm of frozen units', saved: 'training.bn', resume: 'fixed', study: 'shared' }),
 

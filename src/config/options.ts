@@ -3,6 +3,7 @@
 import { defaultAugment, parseAugmentList, type AugmentOptions } from '../data/augment';
 import type { DatasetPair } from '../data/types';
 import { modelSource } from '../models';
+import { withUnitsFile } from '../spec/units';
 import type { PolicySpec } from '../policy';
 import { OPTIMIZER_OPTIONS, OPTIMIZERS, unreadBy } from '../optim/registry';
 import { checkOptimizer, type ResolvedOptimizer } from '../optim/spec';
@@ -34,6 +35,7 @@ export interface CheckedRunOptions {
   weightDecay: number;
   schedule: Schedule;
   bn: RunOptions['bn'] & string;
+  freezeBn: RunOptions['freezeBn'] & string;
   onNonFinite: NonNullable<RunOptions['onNonFinite']>;
   precision: NonNullable<RunOptions['precision']>;
   threads: number | undefined;
@@ -76,6 +78,7 @@ export function checkRunOptions(options: RunOptions): CheckedRunOptions {
     weightDecay: checkField('weightDecay', options.weightDecay) as number,
     schedule,
     bn: checkField('bn', options.bn) as CheckedRunOptions['bn'],
+    freezeBn: checkField('freezeBn', options.freezeBn) as CheckedRunOptions['freezeBn'],
     onNonFinite: checkField('onNonFinite', options.onNonFinite) as CheckedRunOptions['onNonFinite'],
     precision: checkField('precision', options.precision) as CheckedRunOptions['precision'],
     threads: checkField('threads', options.threads) as number | undefined,
@@ -124,6 +127,8 @@ export function optionsFromFlags(given: FlagValues, ctx: FlagContext): Partial<R
     else if (name === 'force') out[name] = Boolean(value);
     else out[name] = value;
   }
+  // `--units FILE.json`: the freeze units of a torchscript:PATH model travel with the model.
+  if (given.units !== undefined) out.model = withUnitsFile(out.model, String(given.units));
   return out as Partial<RunOptions>;
 }
 

@@ -3,7 +3,8 @@
 // here: e.g. `every=batch` for the LayerOut family is `oneOf('every', ['epoch', 'batch'])` added
 // to their option lists (and the policy class reading `spec.every`).
 import { LayerOutPolicy, manualVector } from './layerout';
-import { epochs, intoField, oneOf, probabilities, runFraction, type OptionValue, type PolicyOption } from './options';
+import { epochs, intoField, oneOf, option, probabilities, runFraction, type OptionValue, type PolicyOption } from './options';
+import { parseUnitSelection } from './pinned';
 import { FreezeOutPolicy, NonePolicy } from './simple';
 import type { FreezePolicy, PolicyContext } from './types';
 
@@ -37,20 +38,23 @@ const spacing = oneOf('spacing', ['linear', 'cubic']);
 // Granularity of the LayerOut family: one mask per epoch (the paper) or one per batch
 // (stochastic-depth-like, also FreezeOut's granularity); see LayerOutPolicy.batchMasks.
 const every = oneOf('every', ['epoch', 'batch']);
+// Every kind: units frozen in every epoch (fine-tuning a backbone); the kind decides over the rest
+// (createPolicy wraps it in a PinnedPolicy; src/policy/pinned.ts).
+const freeze = option('freeze', 'UNITS', (text, name) => parseUnitSelection(text, name));
 
 export const POLICIES = {
-  none: policyKind('none', [], (_spec, ctx) => new NonePolicy(ctx.units.length)),
-  layerout: policyKind('layerout', [warmup, probabilities('v'), sample, compat, every], (spec, ctx) =>
+  none: policyKind('none', [freeze], (_spec, ctx) => new NonePolicy(ctx.units.length)),
+  layerout: policyKind('layerout', [warmup, probabilities('v'), sample, compat, every, freeze], (spec, ctx) =>
     new LayerOutPolicy(ctx, spec, 'layerout'),
   ),
   // efreeze/dfreeze are LayerOut with the paper's manual vector for the model.
-  efreeze: policyKind('efreeze', [warmup, compat, every], (spec, ctx) =>
+  efreeze: policyKind('efreeze', [warmup, compat, every, freeze], (spec, ctx) =>
     new LayerOutPolicy(ctx, { ...spec, v: manualVector('efreeze', ctx.model, ctx.units.length) }, 'efreeze'),
   ),
-  dfreeze: policyKind('dfreeze', [warmup, compat, every], (spec, ctx) =>
+  dfreeze: policyKind('dfreeze', [warmup, compat, every, freeze], (spec, ctx) =>
     new LayerOutPolicy(ctx, { ...spec, v: manualVector('dfreeze', ctx.model, ctx.units.length) }, 'dfreeze'),
   ),
-  freezeout: policyKind('freezeout', [runFraction('t0'), spacing], (spec, ctx) => new FreezeOutPolicy(ctx, spec)),
+  freezeout: policyKind('freezeout', [runFraction('t0'), spacing, freeze], (spec, ctx) => new FreezeOutPolicy(ctx, spec)),
 };
 
 export type PolicyKindName = keyof typeof POLICIES;

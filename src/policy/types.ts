@@ -15,6 +15,8 @@ export interface PolicyContext {
 export interface FreezePolicy {
   /** A short description, e.g. "layerout(sample=epoch, warmup=20)". */
   readonly name: string;
+  /** Units frozen in every epoch (`freeze`), whose BatchNorms follow `freezeBn`; absent: none. */
+  readonly pinned?: readonly boolean[];
   /** The mask for `epoch` (0-based); true freezes the unit. Called once per epoch, in order. */
   mask(epoch: number): boolean[];
   /** Whether `epoch` is a LayerOut epoch (not baseline/warm-up), for the paper's averages. */

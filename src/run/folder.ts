@@ -2,14 +2,15 @@
 // every write to it (atomic and durable, see atomic.ts). The CLI and train({ out }) both go
 // through here, so `inspect`, `predict`, `export` and `--resume` take any run.
 import { readRegularText } from '../io/read';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { AugmentOptions } from '../data/augment';
 import type { DataSource } from '../data/types';
 import { OPTIMIZERS, unreadBy } from '../optim/registry';
 import type { ResolvedOptimizer } from '../optim/spec';
 import type { ResolvedLoss } from '../objective/spec';
-import { BEST_FILE, CHECKPOINT_FILE, RUN_FILE } from './files';
+import { BEST_FILE, CHECKPOINT_FILE, MODULE_FILE, RUN_FILE } from './files';
 import type { PolicySpec } from '../policy';
 import { metricsCsv, metricsJsonl } from '../report/metrics';
 import { parseSchedule, type Schedule } from '../schedule';
@@ -23,7 +24,7 @@ import { dataKindOf, type ModelSpecRecord } from './meta';
 
 export { RUN_FILE } from './files';
 /** Every file a run writes into its folder (besides the lock). */
-const RUN_FILES = [RUN_FILE, CHECKPOINT_FILE, BEST_FILE, 'metrics.jsonl', 'metrics.csv', 'summary.json'];
+const RUN_FILES = [RUN_FILE, CHECKPOINT_FILE, BEST_FILE, MODULE_FILE, 'metrics.jsonl', 'metrics.csv', 'summary.json'];
 
 /** A run folder that already holds a run where a new one was asked for. */
 export class RunFolderConflict extends Error {
@@ -133,12 +134,27 @@ export class RunFolder {
         if (changed.length) throw new RunFolderConflict(`${this.dir} was started with other options: ${changed.join('; ')}; resume with the same options (only ${resumeFreeOptions()} may change)`);
       }
       await check?.();
+      await this.keepModule(config);
       await this.writeConfig(config);
       return lock;
     } catch (e) {
       lock.release();
       throw e;
     }
+  }
+
+  /**
+   * A TorchScript run keeps a copy of its module (MODULE_FILE), so predict, export, inspect and
+   * --resume need nothing outside the folder; the copy must have the SHA-256 run.json records.
+   */
+  private async keepModule(config: RunConfig): Promise<void> {
+    const script = config.model.torchscript;
+    if (!script) return;
+    const copy = join(this.dir, MODULE_FILE);
+    if (resolve(script.path) === resolve(copy)) return; // a resume from the copy itself
+    const bytes = readFileSync(script.path);
+    if (createHash('sha256').update(bytes).digest('hex') !== script.sha256) throw new Error(`${script.path} changed while the run started (its SHA-256 differs); start again`);
+    await writeFileAtomic(copy, bytes);
   }
 
   /** Removes a previous run's files (the lock is held). */

@@ -3,13 +3,15 @@
 import { readRegularText } from '../io/read';
 import type { ResolvedOptimizer } from '../optim/spec';
 import type { ResolvedLoss } from '../objective/spec';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultOf } from '../config/fields';
 import type { AugmentOptions } from '../data/augment';
 import { checkInputRecord, type InputRecord } from '../data/inputs';
 import type { NetworkSpec } from '../spec/types';
+import type { UnitRule } from '../spec/units';
 import type { EpochRecord } from '../types';
-import { RUN_FILE } from './files';
+import { MODULE_FILE, RUN_FILE } from './files';
 
 export const CHECKPOINT_FORMAT = 'layerout-checkpoint-2';
 
@@ -20,7 +22,7 @@ export interface ModelSpecRecord {
   /** The spec of a user's network (absent for built-in models). */
   network?: NetworkSpec;
   /** A TorchScript model: its file and the file's SHA-256 at the start of the run. */
-  torchscript?: { path: string; sha256: string };
+  torchscript?: { path: string; sha256: string; units?: UnitRule[] };
   classes: number;
   hidden?: number[];
   inputShape?: [number, number, number];
@@ -62,16 +64,26 @@ export interface CheckpointMeta {
   user?: unknown;
 }
 
-/** Model options that rebuild the network a record describes. */
-export function modelOptionsOf(record: ModelSpecRecord): {
-  model: string | NetworkSpec | { torchscript: string; sha256: string };
+/**
+ * Model options that rebuild the network a record describes. A TorchScript run's module is read
+ * from the run folder's copy (MODULE_FILE) when `folder` has one, else from where it was.
+ */
+export function modelOptionsOf(record: ModelSpecRecord, folder?: string): {
+  model: string | NetworkSpec | { torchscript: string; sha256: string; recorded?: { path: string; name: string }; units?: UnitRule[] };
   classes: number;
   hidden?: number[];
   inputShape?: [number, number, number];
   seed: number;
 } {
   const { network, torchscript, model, classes, hidden, inputShape, seed } = record;
-  if (torchscript) return { model: { torchscript: torchscript.path, sha256: torchscript.sha256 }, classes, inputShape, seed };
+  if (torchscript) {
+    const copy = folder === undefined ? undefined : join(folder, MODULE_FILE);
+    const units = torchscript.units ? { units: torchscript.units } : {};
+    if (copy && existsSync(copy)) {
+      return { model: { torchscript: copy, sha256: torchscript.sha256, recorded: { path: torchscript.path, name: model }, ...units }, classes, inputShape, seed };
+    }
+    return { model: { torchscript: torchscript.path, sha256: torchscript.sha256, ...units }, classes, inputShape, seed };
+  }
   return network ? { model: network, classes, seed } : { model, classes, hidden, inputShape, seed };
 }
 

@@ -65,7 +65,7 @@ export async function resumeOptions(dir: string, overrides: ResumeOverrides = {}
   for (const { name } of trainingFields()) if (fieldDef(name).api) saved[name] = savedValue(config, name);
   delete saved.distributed; // the ranks: a resume may use another number
   return {
-    ...modelOptionsOf(config.model),
+    ...modelOptionsOf(config.model, dir),
     ...(saved as Partial<TrainOptions>),
     data,
     policy: t.policy,

@@ -1,0 +1,27 @@
+// `--init-from`: weights from a torch.save'd state dict (PyTorch's, or a layerout export) or a
+// TorchScript module, matched to the model's tensors by name (Net::namedState).
+#pragma once
+
+#include "session.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace layerout {
+
+struct WeightMatch {
+  std::vector<std::string> loaded, missing, unexpected, skipped;
+  struct Mismatch {
+    std::string name;
+    std::vector<int64_t> ours, theirs;
+  };
+  std::vector<Mismatch> mismatched;  // non-empty: nothing was copied
+};
+
+// Reads `bytes` and copies every tensor whose name and shape match one of the model's, except
+// those of the units in `skipUnits` (left as they are: a re-initialised head). A shape mismatch
+// outside them copies nothing and is reported instead.
+WeightMatch loadNamedWeights(Session& session, const std::vector<char>& bytes, const std::set<int>& skipUnits);
+
+}  // namespace layerout
