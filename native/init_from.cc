@@ -11,9 +11,10 @@
 
 namespace layerout {
 namespace {
+std::vector<int64_t> shapeOf(const torch::Tensor& t) { return t.sizes().vec(); }
+}  // namespace
 
-// {name: tensor} of a state-dict pickle, or of a TorchScript module's parameters and buffers.
-std::map<std::string, torch::Tensor> readTensors(const std::vector<char>& bytes) {
+std::map<std::string, torch::Tensor> readWeightFile(const std::vector<char>& bytes) {
   std::map<std::string, torch::Tensor> out;
   std::string pickleError;
   try {
@@ -41,12 +42,7 @@ std::map<std::string, torch::Tensor> readTensors(const std::vector<char>& bytes)
   }
 }
 
-std::vector<int64_t> shapeOf(const torch::Tensor& t) { return t.sizes().vec(); }
-
-}  // namespace
-
-WeightMatch loadNamedWeights(Session& session, const std::vector<char>& bytes, const std::set<int>& skipUnits) {
-  auto theirs = readTensors(bytes);
+WeightMatch loadNamedWeights(Session& session, const std::map<std::string, torch::Tensor>& theirs, const std::set<int>& skipUnits) {
   auto ours = session.net->namedState();
   WeightMatch match;
   std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;

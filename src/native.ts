@@ -97,7 +97,7 @@ export interface NativeModel {
   /** The state dict's floating-point tensors as float32, in forward order (not for TorchScript models). */
   exportTensors(): Promise<{ name: string; shape: number[]; data: Float32Array }[]>;
   /** Weights by name from state-dict or TorchScript bytes, except the units in skipUnits; with a mismatch nothing is copied. */
-  loadWeights(bytes: Uint8Array, skipUnits: number[]): Promise<WeightMatch>;
+  loadWeights(source: Uint8Array | { name: string; shape: number[]; data: Float32Array | BigInt64Array }[], skipUnits: number[]): Promise<WeightMatch>;
   /** The unit's parameters; with `withStats`, then its BatchNorm running statistics. */
   unitBytes(unit: number, withStats: boolean): Buffer;
   modelBytes(): Buffer;

@@ -17,6 +17,7 @@ import { checkLoss, lossSettings, type ResolvedLoss } from './objective/spec';
 import { isNetworkSpec } from './spec/check';
 import type { FreezeUnit, ModelInfo } from './types';
 import type { PlanLayer } from './spec/types';
+import { isTorchSaveArchive, readTorchSave } from './io/torch-save';
 import { checkInputRecord, type InputRecord } from './data/inputs';
 import { describe, requireInteger, requireKnownKeys } from './validate';
 
@@ -162,9 +163,13 @@ export class Network {
       throw new TypeError(`weights must be a file path or a Uint8Array, got ${describe(source)}`);
     }
     const last = this.units.length - 1;
+    // PyTorch's torch.save files are read here (libtorch 1.13 cannot unpickle their OrderedDict);
+    // TorchScript files and libtorch's own pickles go to the addon as they are.
+    const tensors = isTorchSaveArchive(bytes) ? [...readTorchSave(bytes, where)].map(([name, t]) => ({ name, ...t })) : null;
+    if (tensors && tensors.length === 0) throw new RangeError(`${where}: the state dict holds no tensors`);
     let match;
     try {
-      match = await this.native.loadWeights(bytes, options.resetHead ? [last] : []);
+      match = await this.native.loadWeights(tensors ?? bytes, options.resetHead ? [last] : []);
     } catch (e) {
       throw new RangeError(`${where}: ${(e as Error).message}`);
     }

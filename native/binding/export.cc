@@ -54,9 +54,33 @@ Napi::Value ModelWrap::ExportTensors(const Napi::CallbackInfo& info) {
 // any mismatch nothing is copied.
 Napi::Value ModelWrap::LoadWeights(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "loadWeights: bytes must be a Uint8Array");
-  auto array = info[0].As<Napi::Uint8Array>();
-  auto bytes = std::make_shared<std::vector<char>>(reinterpret_cast<const char*>(array.Data()), reinterpret_cast<const char*>(array.Data()) + array.ByteLength());
+  // Either a file's bytes (TorchScript, libtorch pickles) or tensors read in TypeScript:
+  // [{ name, shape, data: Float32Array | BigInt64Array }], copied before the worker starts.
+  auto bytes = std::make_shared<std::vector<char>>();
+  auto given = std::make_shared<std::map<std::string, torch::Tensor>>();
+  if (info[0].IsTypedArray()) {
+    auto array = info[0].As<Napi::Uint8Array>();
+    bytes->assign(reinterpret_cast<const char*>(array.Data()), reinterpret_cast<const char*>(array.Data()) + array.ByteLength());
+  } else if (info[0].IsArray()) {
+    auto list = info[0].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      auto entry = list.Get(i).As<Napi::Object>();
+      std::vector<int64_t> shape;
+      auto dims = entry.Get("shape").As<Napi::Array>();
+      for (uint32_t d = 0; d < dims.Length(); ++d) shape.push_back(dims.Get(d).As<Napi::Number>().Int64Value());
+      auto data = entry.Get("data").As<Napi::TypedArray>();
+      const auto type = data.TypedArrayType();
+      if (type != napi_float32_array && type != napi_bigint64_array) throw Napi::TypeError::New(env, "loadWeights: tensor data must be a Float32Array or BigInt64Array");
+      const auto dtype = type == napi_float32_array ? torch::kFloat32 : torch::kInt64;
+      auto raw = static_cast<uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();
+      int64_t count = 1;
+      for (auto d : shape) count *= d;
+      if (static_cast<size_t>(count) != data.ElementLength()) throw Napi::RangeError::New(env, "loadWeights: a tensor's data does not match its shape");
+      (*given)[entry.Get("name").As<Napi::String>().Utf8Value()] = torch::from_blob(raw, shape, torch::TensorOptions().dtype(dtype)).clone();
+    }
+  } else {
+    throw Napi::TypeError::New(env, "loadWeights: give the file's bytes or its tensors");
+  }
   std::set<int> skip;
   if (info[1].IsArray()) {
     auto list = info[1].As<Napi::Array>();
@@ -65,7 +89,11 @@ Napi::Value ModelWrap::LoadWeights(const Napi::CallbackInfo& info) {
   auto result = std::make_shared<WeightMatch>();
   auto session = session_;
   return TaskWorker::Start(
-      env, session_, "could not load the weights", [=] { *result = loadNamedWeights(*session, *bytes, skip); },
+      env, session_, "could not load the weights",
+      [=] {
+        if (given->empty()) *given = readWeightFile(*bytes);
+        *result = loadNamedWeights(*session, *given, skip);
+      },
       [=](Napi::Env e) -> Napi::Value {
         auto strings = [&](const std::vector<std::string>& v) {
           auto a = Napi::Array::New(e, v.size());

@@ -151,9 +151,11 @@ export class RunFolder {
     const script = config.model.torchscript;
     if (!script) return;
     const copy = join(this.dir, MODULE_FILE);
-    if (resolve(script.path) === resolve(copy)) return; // a resume from the copy itself
+    const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    // A resume: the folder's copy is the module (the original may be gone).
+    if (existsSync(copy) && digest(readFileSync(copy)) === script.sha256) return;
     const bytes = readFileSync(script.path);
-    if (createHash('sha256').update(bytes).digest('hex') !== script.sha256) throw new Error(`${script.path} changed while the run started (its SHA-256 differs); start again`);
+    if (digest(bytes) !== script.sha256) throw new Error(`${script.path} changed while the run started (its SHA-256 differs); start again`);
     await writeFileAtomic(copy, bytes);
   }
 
