@@ -5,7 +5,7 @@
 import { loadNative, type RuntimeInfo } from './native';
 
 export { Model, Network, CHECKPOINT_FILE } from './model';
-export type { TrainEpochOptions, PredictOptions, LoadOptions, CheckpointCheck } from './model';
+export type { TrainEpochOptions, PredictOptions, LoadOptions, CheckpointCheck, WeightReport } from './model';
 export { modelCatalog, modelNames } from './models';
 export type { ModelName, ModelOptions, DeviceName } from './models';
 export { BN_MODES } from './types';
@@ -46,7 +46,8 @@ export type { ExportDescription } from './export/state-dict';
 export type { NetworkSpec, LayerSpec, LayerNames, InitName, PlanLayer } from './spec/types';
 export type { TorchScriptSource, Precision } from './models';
 export type { EndReason, NonFiniteAction } from './types';
-export type { CostUnit } from './cost';
+export type { CostUnit, BnModes } from './cost';
+export type { UnitRule } from './spec/units';
 export type { DatasetExpectation } from './data/types';
 export type { DistributedOptions } from './distributed/options';
 export type { EarlyStopSpec, ValMetric } from './training/validation';

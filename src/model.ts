@@ -18,7 +18,7 @@ import { BN_MODES, type BnMode, type EpochProgress, type EpochStats, type EvalSt
 import { describe, requireBooleanArray, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate';
 
 export { CHECKPOINT_FILE, Network, resolveCheckpointPath } from './network';
-export type { CheckpointCheck, LoadOptions, PredictOptions } from './network';
+export type { CheckpointCheck, LoadOptions, PredictOptions, WeightReport } from './network';
 import type { PredictOptions } from './network';
 
 /** One epoch's options; those named as run options have the run's defaults and bounds (src/config/fields.ts). */

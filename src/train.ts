@@ -153,7 +153,7 @@ function checkedDistributed(options: TrainOptions, batch: number) {
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const checked = checkOptions(options);
   checkPairClasses(options.data);
-  if (options.resetHead && options.initFrom === undefined) throw new RangeError('resetHead (--reset-head) applies with initFrom (--init-from FILE)');
+  if (options.resetHead && options.initFrom == null) throw new RangeError('resetHead (--reset-head) applies with initFrom (--init-from FILE)');
   // libtorch loads on a worker thread, not on the event loop (0.6-1.1 s the first time).
   await preloadNative();
   const { epochs, seed, data } = { ...checked, data: options.data };
@@ -234,7 +234,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
     // Fine-tuning starts from given weights; a resumed run has its own in the checkpoint.
-    if (options.initFrom !== undefined && records.length === 0 && !(options.resume && folder?.hasCheckpoint())) await initWeights(model, options);
+    if (options.initFrom != null && records.length === 0 && !(options.resume && folder?.hasCheckpoint())) await initWeights(model, options);
     if (group) records = await startTogether(group, options, checked, model, policy, records);
     const result = await runEpochs(options, checked, model, policy, folder, records, spreads, group, config);
     failed = false;
@@ -477,6 +477,8 @@ function runConfig(
     ...checked,
     earlyStop: checked.earlyStop ?? undefined,
     policy: savedPolicy(policySource),
+    initFrom: options.initFrom ?? null,
+    resetHead: options.resetHead ?? false,
     augment: options.augment ?? null,
     channelsLast: model.channelsLast,
     threads: options.threads,

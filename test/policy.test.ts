@@ -162,7 +162,7 @@ describe('custom policies and parsing', () => {
     expect(parsePolicy('layerout:v=0.9,0.5:sample=once')).toEqual({ kind: 'layerout', v: [0.9, 0.5], sampleV: 'once' });
     expect(parsePolicy('efreeze:warmup=20:compat=reference-code')).toEqual({ kind: 'efreeze', warmup: 20, compat: 'reference-code' });
     expect(parsePolicy('freezeout:t0=0.5')).toEqual({ kind: 'freezeout', t0: 0.5, spacing: undefined });
-    expect(() => parsePolicy('dropout')).toThrow(/unknown policy 'dropout'; allowed: none, layerout/);
+    expect(() => parsePolicy('dropout')).toThrow(/unknown policy 'dropout'; allowed: none\[:freeze=UNITS\], layerout/);
     expect(() => parsePolicy('layerout:warmup=x')).toThrow(/warmup must be a number/);
     expect(() => parsePolicy('layerout:warmup=1.5')).toThrow(/whole number/);
     expect(() => parsePolicy('none:warmup=1')).toThrow(/unknown or malformed option 'warmup=1'/);
@@ -174,9 +174,9 @@ describe('custom policies and parsing', () => {
 describe('the policy table', () => {
   it('derives help from the table: every kind with each of its options', () => {
     expect(POLICY_HELP).toBe(
-      'none, layerout[:warmup=E][:v=P1,P2,...][:sample=epoch|once][:compat=reference-code|paper][:every=epoch|batch], ' +
-        'efreeze[:warmup=E][:compat=reference-code|paper][:every=epoch|batch], dfreeze[:warmup=E][:compat=reference-code|paper][:every=epoch|batch], ' +
-        'freezeout[:t0=T][:spacing=linear|cubic]',
+      'none[:freeze=UNITS], layerout[:warmup=E][:v=P1,P2,...][:sample=epoch|once][:compat=reference-code|paper][:every=epoch|batch][:freeze=UNITS], ' +
+        'efreeze[:warmup=E][:compat=reference-code|paper][:every=epoch|batch][:freeze=UNITS], dfreeze[:warmup=E][:compat=reference-code|paper][:every=epoch|batch][:freeze=UNITS], ' +
+        'freezeout[:t0=T][:spacing=linear|cubic][:freeze=UNITS]',
     );
   });
 

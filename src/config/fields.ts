@@ -95,9 +95,9 @@ export const RUN_FIELDS = {
    * `layerout export`) or a TorchScript file, matched by tensor name; loaded, missing and
    * unexpected names are reported, a shape mismatch is an error. Default none (fresh weights).
    */
-  initFrom: field<string>({ group: 'model', flag: 'init-from', cli: 'string', arg: 'FILE', api: true, help: "start from a torch.save'd state dict or TorchScript file's weights, matched by name (fine-tuning)", saved: 'model.initFrom', absentMeans: null, resume: 'fixed', study: 'shared' }),
+  initFrom: field<string>({ group: 'model', flag: 'init-from', cli: 'string', arg: 'FILE', api: true, help: "start from a torch.save'd state dict or TorchScript file's weights, matched by name (fine-tuning)", saved: 'training.initFrom', absentMeans: null, resume: 'fixed', study: 'shared' }),
   /** With initFrom: the last unit (the head) keeps its fresh weights, e.g. for another class count; default false. */
-  resetHead: field<boolean>({ group: 'model', flag: 'reset-head', cli: 'flag', api: true, default: false, help: 'with --init-from: keep the last unit (the head) freshly initialised, e.g. for another class count', saved: 'model.resetHead', absentMeans: false, resume: 'fixed', study: 'shared' }),
+  resetHead: field<boolean>({ group: 'model', flag: 'reset-head', cli: 'flag', api: true, default: false, help: 'with --init-from: keep the last unit (the head) freshly initialised, e.g. for another class count', saved: 'training.resetHead', absentMeans: false, resume: 'fixed', study: 'shared' }),
 
   units: field<never>({ group: 'model', flag: 'units', cli: 'string', arg: 'FILE.json', api: false, help: 'a torchscript:PATH model\'s freeze units: [{"name": ..., "params": ["pattern", ...]}, ...] (default: one per top-level child module)', resume: 'free', study: 'shared' }),
 

@@ -6,11 +6,12 @@ import { DEFAULT_SEED } from '../models';
 import { DATA_SOURCES, dataSourceOf } from './sources/registry';
 import type { DataLoadContext, DataSourceKind } from './sources/types';
 import { stratifiedSubset } from './subset';
+import { selectClasses, splitClassSelection } from './class-subset';
 import type { InputRecord } from './inputs';
 import type { DatasetPair } from './types';
 
 export { FASHION_MNIST_DIR } from './sources/fashion-mnist';
-export const DATA_SPEC_HELP = DATA_SOURCES.map((s) => s.name + s.arg).join(', ');
+export const DATA_SPEC_HELP = `${DATA_SOURCES.map((s) => s.name + s.arg).join(', ')}; any of them + :classes=A-B,C (only those classes, relabelled 0..k-1)`;
 
 /** Options of `loadData`. */
 export interface LoadDataOptions {
@@ -60,17 +61,21 @@ function withSource(pair: DatasetPair, spec: string, options: LoadDataOptions): 
 
 /** Loads any `--data` spec; the pair remembers the spec (and the seed of a split it made) so run folders can reload it. */
 export async function loadData(spec: string, options: LoadDataOptions = {}): Promise<DatasetPair> {
-  const [source, arg] = sourceOf(spec);
+  const { spec: base, classes } = splitClassSelection(String(spec));
+  const [source, arg] = sourceOf(base);
   const ctx = context(options);
-  return withSource(await source.load(arg, spec, ctx), spec, options);
+  const pair = await source.load(arg, base, ctx);
+  return withSource(classes === null ? pair : selectClasses(pair, classes), spec, options);
 }
 
 /** Loads a `--data` spec of a kind that reads synchronously (every kind but image folders; see `loadData`). */
 export function loadDataSpec(spec: string, options: LoadDataOptions = {}): DatasetPair {
-  const [source, arg] = sourceOf(spec);
+  const { spec: base, classes } = splitClassSelection(String(spec));
+  const [source, arg] = sourceOf(base);
   if (source.async) throw new RangeError(`--data ${source.name} decodes files asynchronously: load it with loadData(spec)`);
   const ctx = context(options);
-  return withSource(source.load(arg, spec, ctx) as DatasetPair, spec, options);
+  const pair = source.load(arg, base, ctx) as DatasetPair;
+  return withSource(classes === null ? pair : selectClasses(pair, classes), spec, options);
 }
 
 /** Applies --limit-train / --limit-test as seeded stratified subsets. */
