@@ -125,6 +125,22 @@ describe.skipIf(!hasTorch)('a ViT with PyTorch\'s nn.TransformerEncoder, through
     }
   }, 60_000);
 
+  it('initFrom a PyTorch state dict of the module: every tensor by its PyTorch name, the head kept fresh with resetHead', async () => {
+    const dir = tempDir();
+    const weights = join(dir, 'sd.pt');
+    // A plain torch.save of the module's state dict, every value moved by 1 so the load shows.
+    const r = spawnSync(PYTHON, ['-c', `import torch\nm = torch.jit.load(${JSON.stringify(vit)})\ntorch.save({k: v + 1.0 for k, v in m.state_dict().items()}, ${JSON.stringify(weights)})`], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const fresh = new Model({ model: { torchscript: vit, units: VIT_UNITS }, inputShape: [1, 28, 28], classes: 10 });
+    const model = new Model({ model: { torchscript: vit, units: VIT_UNITS }, inputShape: [1, 28, 28], classes: 10 });
+    const report = await model.loadWeights(weights, { resetHead: true });
+    expect(report.loaded).toHaveLength(52);
+    expect(report.reset).toEqual(['head.weight', 'head.bias']);
+    expect([report.missing, report.unexpected]).toEqual([[], []]);
+    expect(model.unitDigest(5)).toBe(fresh.unitDigest(5));
+    for (const u of [0, 1, 4]) expect(model.unitDigest(u)).not.toBe(fresh.unitDigest(u));
+  });
+
   it('a LayerOut run resumed after epoch 1 ends where the uninterrupted run ends (same digest)', async () => {
     const data = limitData(loadDataSpec('fashion-mnist'), 64, 16, 3);
     const base = { model: { torchscript: vit, units: VIT_UNITS }, data, policy: 'layerout', batchSize: 32, lr: 0.01, seed: 4, threads: THREADS };
