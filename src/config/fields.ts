@@ -99,7 +99,7 @@ export const RUN_FIELDS = {
   /** With initFrom: the last unit (the head) keeps its fresh weights, e.g. for another class count; default false. */
   resetHead: field<boolean>({ group: 'model', flag: 'reset-head', cli: 'flag', api: true, default: false, help: 'with --init-from: keep the last unit (the head) freshly initialised, e.g. for another class count', saved: 'training.resetHead', absentMeans: false, resume: 'fixed', study: 'shared' }),
 
-  units: field<never>({ group: 'model', flag: 'units', cli: 'string', arg: 'FILE.json', api: false, help: 'a torchscript:PATH model\'s freeze units: [{"name": ..., "params": ["pattern", ...]}, ...] (default: one per top-level child module)', resume: 'free', study: 'shared' }),
+  units: field<never>({ group: 'model', flag: 'units', cli: 'string', arg: 'FILE.json', api: false, help: 'a torchscript:PATH model\'s freeze units: [{"name": ..., "params": ["pattern", ...]}, ...] (default: one per top-level child module)', resume: 'fixed', study: 'shared' }),
 
   // data
   /** The training and test sets. */
@@ -173,7 +173,8 @@ export const RUN_FIELDS = {
   freeze: field<string>({
     group: 'policy', flag: 'freeze', cli: 'string', arg: 'UNITS', api: true, check: (v) => void parseUnitSelection(String(v)),
     help: "units frozen every epoch (indices, ranges A-B, unit names; the policy decides over the rest); saved as the policy's freeze= option",
-    resume: 'free', study: 'shared',
+    // Kept inside the saved policy: a resume takes it from there.
+    resume: 'fixed', study: 'shared',
   }),
   /**
    * What the BatchNorms of the `freeze` units do: 'freeze' (statistics and affine fixed, the
