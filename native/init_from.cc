@@ -15,6 +15,13 @@ std::vector<int64_t> shapeOf(const torch::Tensor& t) { return t.sizes().vec(); }
 }  // namespace
 
 std::map<std::string, torch::Tensor> readWeightFile(const std::vector<char>& bytes) {
+  // Only ZIP archives reach libtorch's readers: its legacy unpickler crashes (SIGSEGV) on some
+  // files that are not pickles at all.
+  if (bytes.size() < 4 || bytes[0] != 'P' || bytes[1] != 'K') {
+    throw std::invalid_argument(
+        "not a ZIP archive, so neither a torch.save file of PyTorch 1.6 or later nor a TorchScript module "
+        "(a file saved with _use_new_zipfile_serialization=False is not read: load it and torch.save it again)");
+  }
   std::map<std::string, torch::Tensor> out;
   std::string pickleError;
   try {

@@ -185,6 +185,8 @@ export class Network {
       const theirs = match.unexpected.slice(0, 5).join(', ');
       throw new RangeError(`${where}: none of its tensors has a name of this model's (the file has ${theirs || 'no tensors'}${match.unexpected.length > 5 ? ', ...' : ''}; the model has ${match.missing.slice(0, 5).join(', ')}${match.missing.length > 5 ? ', ...' : ''})`);
     }
+    const broken = this.native.nonFiniteParams();
+    if (broken.length) throw new RangeError(`${where}: the loaded weights hold NaN or infinite values (${broken.slice(0, 4).join(', ')}${broken.length > 4 ? ', ...' : ''}); they cannot be trained from`);
     return { loaded: match.loaded, missing: match.missing, unexpected: match.unexpected, reset: match.skipped };
   }
 

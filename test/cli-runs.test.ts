@@ -1,7 +1,7 @@
 // Run folders across the API and the CLI: inspect, resume, predict, export, and the exit codes
 // of runs that stop early.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataSpec } from '../src/data/spec';
@@ -77,6 +77,12 @@ describe('layerout predict and export', () => {
     const again = layerout('export', out, '--out', file);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/exists; add --force to replace it/);
+    // A link to the run folder is the run folder.
+    const link = join(tempDir(), 'link');
+    symlinkSync(out, link);
+    const intoRun = layerout('export', out, '--out', join(link, 'w.pt'));
+    expect(intoRun.code).toBe(2);
+    expect(intoRun.stderr).toMatch(/is inside the run folder/);
     expect(layerout('export', out, '--out', file, '--force').code).toBe(0);
     const nowhere = layerout('export', out, '--out', '/nonexistent-folder/w.pt');
     expect(nowhere.code).toBe(2);

@@ -127,11 +127,31 @@ describe('initFrom: weights by name', () => {
     const model = new Model({ model: SMALL_BN, classes: 10 });
     await expect(model.loadWeights(join(dir, 'none.pt'))).rejects.toThrow(/none\.pt: no such file/);
     writeFileSync(join(dir, 'junk.pt'), 'not a tensor file');
-    await expect(model.loadWeights(join(dir, 'junk.pt'))).rejects.toThrow(/junk\.pt: .*not a torch\.save'd state dict or a TorchScript module/);
+    await expect(model.loadWeights(join(dir, 'junk.pt'))).rejects.toThrow(/junk\.pt: .*not a ZIP archive, so neither a torch\.save file of PyTorch 1\.6 or later nor a TorchScript module/);
+    // Sizes at which libtorch's legacy unpickler crashed the process (a signal, no message).
+    for (const size of [4097, 5469, 65558]) {
+      writeFileSync(join(dir, 'big.json'), 'a'.repeat(size));
+      await expect(model.loadWeights(join(dir, 'big.json'))).rejects.toThrow(/not a ZIP archive/);
+    }
     const other = join(dir, 'mnist.pt');
     await writeExport(new Model({ model: 'mnist-net' }), other);
     await expect(model.loadWeights(other)).rejects.toThrow(/none of its tensors has a name of this model's \(the file has convs\.0\.bias, convs\.0\.weight, .*; the model has layers\.0\.weight/);
     await expect(train({ model: SMALL_BN, data: tinyDigits(32), epochs: 1, resetHead: true })).rejects.toThrow(/resetHead \(--reset-head\) applies with initFrom/);
+    if (hasTorch) {
+      // A training checkpoint with the weights one level down, and weights that hold NaN.
+      const nested = join(dir, 'nested.pt');
+      const nan = join(dir, 'nan.pt');
+      await writeExport(new Model({ model: SMALL_BN, classes: 10 }), join(dir, 'own.pt'));
+      python([
+        'import torch',
+        `sd = torch.load(${JSON.stringify(join(dir, 'own.pt'))})`,
+        `torch.save({'state_dict': sd, 'epoch': 3}, ${JSON.stringify(nested)})`,
+        "sd['layers.0.weight'][0] = float('nan')",
+        `torch.save(sd, ${JSON.stringify(nan)})`,
+      ]);
+      await expect(model.loadWeights(nested)).rejects.toThrow(/the tensors are inside 'state_dict', not at the top: save that dict itself, e\.g\. torch\.save\(checkpoint\['state_dict'\], FILE\)/);
+      await expect(model.loadWeights(nan)).rejects.toThrow(/the loaded weights hold NaN or infinite values \(layers_0\.weight\)/);
+    }
   });
 
   it.skipIf(!hasTorch)('fine-tunes a PyTorch-trained state dict with --reset-head, and the export loads back in PyTorch with the shipped definitions (logits within 1e-5)', async () => {

@@ -109,7 +109,10 @@ describe.skipIf(!hasTorch)('a ViT with PyTorch\'s nn.TransformerEncoder, through
     expect(make(noHead)).toThrow(/units: 2 parameter\(s\) in no unit: head\.weight, head\.bias/);
     expect(make({ ...VIT_UNITS, all: ['encoder.*'] })).toThrow(/in two units: encoder\.layers\.0\.self_attn\.in_proj_weight \(block0 and all\)/);
     expect(make({ ...VIT_UNITS, ghost: ['decoder.*'] })).toThrow(/unit ghost matches no parameter/);
-    expect(make([{ name: 'a' }])).toThrow(/units\[0\] \(a\)\.params must be a non-empty list/);
+    expect(make({ ...VIT_UNITS, head: ['head.*', 'haed.*'] })).toThrow(/the pattern haed\.\* of unit head matches no parameter/);
+    expect(make({ ...VIT_UNITS, head: 'head.*' })).toThrow(/units\[5\] \(head\)\.params must be a list of parameter-name patterns/);
+    expect(make([{ name: 'a' }])).toThrow(/units\[0\] \(a\)\.params must be a list/);
+    expect(make([])).toThrow(/lists no units/);
     expect(make([{ name: 'a', params: ['*'] }, { name: 'a', params: ['x'] }])).toThrow(/the unit name a is used twice/);
   });
 

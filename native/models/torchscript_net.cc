@@ -188,10 +188,14 @@ class TorchScriptNet : public Net {
     std::vector<std::pair<std::string, std::vector<std::string>>> groups;
     for (const auto& rule : rules) groups.push_back({rule.first, {}});
     std::vector<std::string> unclaimed, twice;
+    std::vector<bool> used(patterns.size(), false);
     for (const auto& p : module_.named_parameters(true)) {
       std::set<size_t> hits;
       for (size_t k = 0; k < patterns.size(); ++k) {
-        if (std::regex_match(p.name, patterns[k])) hits.insert(ruleOf[k]);
+        if (std::regex_match(p.name, patterns[k])) {
+          hits.insert(ruleOf[k]);
+          used[k] = true;
+        }
       }
       if (hits.empty()) unclaimed.push_back(p.name);
       else if (hits.size() > 1) twice.push_back(p.name + " (" + rules[*hits.begin()].first + " and " + rules[*std::next(hits.begin())].first + ")");
@@ -206,6 +210,12 @@ class TorchScriptNet : public Net {
     if (!twice.empty()) throw std::invalid_argument("units: " + std::to_string(twice.size()) + " parameter(s) in two units: " + listed(twice));
     for (const auto& [name, params] : groups) {
       if (params.empty()) throw std::invalid_argument("units: unit " + name + " matches no parameter");
+    }
+    // A pattern that matches nothing is a typo the other patterns would hide.
+    for (size_t r = 0, k = 0; r < rules.size(); ++r) {
+      for (const auto& glob : rules[r].second) {
+        if (!used[k++]) throw std::invalid_argument("units: the pattern " + glob + " of unit " + rules[r].first + " matches no parameter");
+      }
     }
     return groups;
   }

@@ -1,7 +1,7 @@
 // `layerout export RUN --out FILE [--format F] [--with-preprocessing]`: the trained model as a file of
 // one of the export registry's formats (src/export/registry.ts); the default is the torch.load()
 // state dict (with FILE.json beside it), the other ONNX.
-import { existsSync, lstatSync, statSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Model, resolveCheckpointPath } from '../model';
 import { EXPORTERS, EXPORT_FORMATS, type ExportFormat } from '../export/registry';
@@ -40,7 +40,8 @@ export async function runExport(argv: string[], out: (line: string) => void): Pr
     if (existing && !existing.isFile()) throw new UsageError(`--out ${file}: ${target} exists and is not a regular file; choose another path`);
   }
   const path = resolveCheckpointPath(positional[0]);
-  if (resolve(file) === resolve(path) || (existsSync(join(dirname(path), 'run.json')) && resolve(dirname(file)) === resolve(dirname(path)))) {
+  // Real paths: a link to the run folder is the run folder.
+  if (resolve(file) === resolve(path) || (existsSync(join(dirname(path), 'run.json')) && realpathSync(dirname(file)) === realpathSync(dirname(path)))) {
     throw new UsageError(`--out ${file} is inside the run folder ${dirname(path)}; export next to it, not into it`);
   }
   const withPreprocessing = Boolean(options['with-preprocessing']);

@@ -46,6 +46,11 @@ export function readTorchSave(bytes: Uint8Array, file: string): Map<string, Save
     if (typeof key !== 'string') throw new RangeError(`${file}: a key of the state dict is not a string`);
     if (value instanceof TensorRef) out.set(key, value.materialise(storage, `${file}: ${key}`));
   }
+  if (out.size === 0) {
+    // A training checkpoint ({ 'state_dict': ..., 'epoch': ... }): say where the weights are.
+    const nested = [...dict].filter(([, v]) => v instanceof Map && [...v.values()].some((t) => t instanceof TensorRef)).map(([k]) => String(k));
+    if (nested.length) throw new RangeError(`${file}: the tensors are inside ${nested.map((k) => `'${k}'`).join(', ')}, not at the top: save that dict itself, e.g. torch.save(checkpoint['${nested[0]}'], FILE)`);
+  }
   return out;
 }
 

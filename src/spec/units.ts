@@ -21,7 +21,8 @@ export function checkUnitRules(value: unknown, where = 'units'): UnitRule[] {
     const obj = value as Record<string, unknown>;
     list = 'units' in obj && Object.keys(obj).length === 1 ? obj.units : Object.entries(obj).map(([name, params]) => ({ name, params }));
   }
-  if (!Array.isArray(list) || list.length === 0) throw new TypeError(`${where} must be a non-empty list of { "name": ..., "params": ["pattern", ...] }, got ${describe(value)}`);
+  if (!Array.isArray(list)) throw new TypeError(`${where} must be a list of { "name": ..., "params": ["pattern", ...] }, got ${describe(value)}`);
+  if (list.length === 0) throw new RangeError(`${where} lists no units`);
   const seen = new Set<string>();
   return list.map((u, i) => {
     if (typeof u !== 'object' || u === null) throw new TypeError(`${where}[${i}] must be { "name": ..., "params": [...] }, got ${describe(u)}`);
@@ -30,11 +31,11 @@ export function checkUnitRules(value: unknown, where = 'units'): UnitRule[] {
     if (typeof name !== 'string' || name === '') throw new TypeError(`${where}[${i}].name must be a non-empty string, got ${describe(name)}`);
     if (seen.has(name)) throw new RangeError(`${where}: the unit name ${name} is used twice`);
     seen.add(name);
-    const patterns = typeof params === 'string' ? [params] : params;
-    if (!Array.isArray(patterns) || patterns.length === 0 || patterns.some((p) => typeof p !== 'string' || p === '')) {
-      throw new TypeError(`${where}[${i}] (${name}).params must be a non-empty list of parameter-name patterns, got ${describe(params)}`);
+    if (!Array.isArray(params) || params.some((p) => typeof p !== 'string' || p === '')) {
+      throw new TypeError(`${where}[${i}] (${name}).params must be a list of parameter-name patterns (strings), got ${describe(params)}`);
     }
-    return { name, params: patterns as string[] };
+    if (params.length === 0) throw new RangeError(`${where}[${i}] (${name}) lists no parameter patterns`);
+    return { name, params: params as string[] };
   });
 }
 
