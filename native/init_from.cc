@@ -66,7 +66,7 @@ WeightMatch loadNamedWeights(Session& session, const std::map<std::string, torch
       continue;
     }
     if (it->second.sizes() != t.tensor.sizes()) {
-      match.mismatched.push_back({t.name, shapeOf(t.tensor), shapeOf(it->second)});
+      match.mismatched.push_back({t.name, shapeOf(t.tensor), shapeOf(it->second), t.unit});
       continue;
     }
     copies.emplace_back(t.tensor, it->second);

@@ -16,6 +16,7 @@ struct WeightMatch {
   struct Mismatch {
     std::string name;
     std::vector<int64_t> ours, theirs;
+    int unit = -1;  // the freeze unit the tensor belongs to
   };
   std::vector<Mismatch> mismatched;  // non-empty: nothing was copied
 };

@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // The `layerout` command line. Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 stopped by a
 // non-finite loss, 130 interrupted.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { UsageError, wantsHelp, type CommandSpec } from './cli/args';
+import { packageVersion } from './version';
 import { BENCH_COMMAND, runBench } from './cli/bench';
 import { commandHelp, mainHelp } from './cli/help';
 import { INFO_COMMAND, runInfo } from './cli/info';
@@ -40,11 +39,6 @@ const COMMANDS: readonly Command[] = [
 
 const SPECS = COMMANDS.map((c) => c.spec);
 
-/** package.json's version; the compiled file is dist/cli.js (or src/cli.ts under tests). */
-function version(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 function find(name: string): Command {
   const command = COMMANDS.find((c) => c.spec.name === name);
   if (!command) throw new UsageError(`unknown command '${name}'\n\n${mainHelp(SPECS)}`);
@@ -62,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
       case '--version':
       case '-V':
-        out(version());
+        out(packageVersion());
         return 0;
       case 'help':
       case '--help':

@@ -75,7 +75,8 @@ export interface WeightMatch {
   missing: string[];
   unexpected: string[];
   skipped: string[];
-  mismatched: { name: string; ours: number[]; theirs: number[] }[];
+  /** `unit`: the freeze unit the tensor belongs to (-1: none). */
+  mismatched: { name: string; ours: number[]; theirs: number[]; unit: number }[];
 }
 
 export interface NativeModel {

@@ -175,7 +175,7 @@ export class Network {
     }
     if (match.mismatched.length) {
       const shown = match.mismatched.slice(0, 4).map((m) => `${m.name} (ours ${m.ours.join('x')}, the file's ${m.theirs.join('x')})`).join(', ');
-      const headOnly = !options.resetHead && match.mismatched.every((m) => this.unitOfTensor(m.name) === last);
+      const headOnly = !options.resetHead && match.mismatched.every((m) => m.unit === last);
       throw new RangeError(
         `${where}: ${match.mismatched.length} tensor(s) have other shapes than this model's: ${shown}${match.mismatched.length > 4 ? ', ...' : ''}; nothing was loaded` +
           (headOnly ? `. They are the last unit's (${this.units[last].name}, the head): add --reset-head (resetHead: true) to keep it freshly initialised, e.g. for another class count` : ''),
@@ -188,12 +188,6 @@ export class Network {
     const broken = this.native.nonFiniteParams();
     if (broken.length) throw new RangeError(`${where}: the loaded weights hold NaN or infinite values (${broken.slice(0, 4).join(', ')}${broken.length > 4 ? ', ...' : ''}); they cannot be trained from`);
     return { loaded: match.loaded, missing: match.missing, unexpected: match.unexpected, reset: match.skipped };
-  }
-
-  /** The unit index of an exported tensor name (its layer's or BatchNorm's), or -1. */
-  private unitOfTensor(name: string): number {
-    const module = name.slice(0, name.lastIndexOf('.'));
-    return this.units.findIndex((u) => u.name === module || module === u.name + '_bn' || (this.layerPlan !== null && planExports(this.layerPlan, u.name).includes(module)));
   }
 
   /** The normalisation predict applies to pixels (per channel, on the [0, 1] scale). */
@@ -387,25 +381,6 @@ export interface WeightReport {
   missing: string[];
   unexpected: string[];
   reset: string[];
-}
-
-/** The export keys (layer and BatchNorm) of the plan's layers whose module name is `unit`. */
-function planExports(layers: readonly PlanLayer[], unit: string): string[] {
-  const out: string[] = [];
-  const walk = (seq: readonly PlanLayer[]) => {
-    seq.forEach((l, i) => {
-      if (l.name === unit && (l.type === 'conv' || l.type === 'linear')) {
-        out.push(l.export);
-        if (seq[i + 1]?.type === 'batchnorm') out.push(seq[i + 1].export);
-      }
-      if (l.type === 'residual') {
-        if (l.shortcut === 'projection' && l.shortcutName === unit) out.push(l.shortcutExport, l.shortcutBnExport);
-        walk(l.body);
-      }
-    });
-  };
-  walk(layers);
-  return out;
 }
 
 export function resolveCheckpointPath(path: string): string {

@@ -116,6 +116,7 @@ Napi::Value ModelWrap::LoadWeights(const Napi::CallbackInfo& info) {
           m.Set("name", result->mismatched[i].name);
           m.Set("ours", shape(result->mismatched[i].ours));
           m.Set("theirs", shape(result->mismatched[i].theirs));
+          m.Set("unit", result->mismatched[i].unit);
           mismatched.Set(static_cast<uint32_t>(i), m);
         }
         out.Set("mismatched", mismatched);

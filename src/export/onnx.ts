@@ -1,12 +1,12 @@
 // `--format onnx`: the network as a standard ONNX graph (opset 17) that onnxruntime, the browser
 // and inference servers run; dynamic batch, class names in the metadata, optionally the raw-input
 // preprocessing of `predict` in front (src/export/onnx/preprocessing.ts).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Network } from '../network';
+import { packageVersion } from '../version';
 import { GraphBuilder, OPSET, type ValueInfo } from './onnx/graph';
 import { emitNetwork } from './onnx/network';
 import { emitPreprocessing } from './onnx/preprocessing';
+import { outputNames } from './state-dict';
 import type { Exporter, ExportOptions } from './types';
 
 export const ONNX: Exporter = {
@@ -41,7 +41,7 @@ export async function onnxBytes(model: Network, options: ExportOptions = {}): Pr
   const last = emitNetwork(graph, layers, first, weights);
   const logits = graph.node('Identity', [last], 'logits');
   const classes = model.info.classes;
-  const names = model.inputs?.classNames ?? model.inputs?.targetNames ?? Array.from({ length: classes }, (_, i) => String(i));
+  const names = outputNames(model);
   return graph.encode({
     name: model.info.model,
     input,
@@ -50,8 +50,4 @@ export async function onnxBytes(model: Network, options: ExportOptions = {}): Pr
     doc: `${model.info.model} trained with layerout; output: logits N x ${classes}`,
     metadata: { 'layerout.model': model.info.model, 'layerout.classes': JSON.stringify(names), ...described },
   });
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }

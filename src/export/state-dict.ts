@@ -22,6 +22,11 @@ export interface ExportDescription {
     | { kind: 'table'; features: string[]; mean: number[]; std: number[] };
 }
 
+/** What each output means: class names, target names (regression), else the indices. */
+export function outputNames(model: Network): string[] {
+  return model.inputs?.classNames ?? model.inputs?.targetNames ?? Array.from({ length: model.info.classes }, (_, i) => String(i));
+}
+
 export function describeExport(model: Network): ExportDescription {
   const table = model.inputs?.table;
   const { mean, std } = model.normalisation;
@@ -31,7 +36,7 @@ export function describeExport(model: Network): ExportDescription {
     version: 1,
     model: model.info.model,
     classes: model.info.classes,
-    outputNames: model.inputs?.classNames ?? model.inputs?.targetNames ?? Array.from({ length: model.info.classes }, (_, i) => String(i)),
+    outputNames: outputNames(model),
     inputShape: [c, h, w],
     plan: model.plan,
     preprocessing: table ? { kind: 'table', features: [...table.features], mean: [...table.mean], std: [...table.std] } : { kind: 'pixels', rawSize: rawImageSize(model), mean, std },
